@@ -1,0 +1,1 @@
+"""The ``reel`` command line: a thin Typer shell over the library (one module per command group)."""

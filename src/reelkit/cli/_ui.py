@@ -1,0 +1,72 @@
+"""Shared CLI plumbing: output formats, JSON printing, progress bars, console handles.
+
+Every command that prints results takes ``--format`` (:data:`FormatOpt`) and calls :func:`emit`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from reelkit.progress import ProgressFn
+
+__all__ = ["ForceOpt", "FormatOpt", "OutFormat", "emit", "err_console", "out_console", "progress_bar"]
+
+out_console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False)
+
+
+class OutFormat(StrEnum):
+    """What a command prints on stdout."""
+
+    text = "text"
+    json = "json"
+
+
+FormatOpt = Annotated[OutFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
+
+
+def to_json(data: Any) -> str:
+    """Canonical JSON: UTF-8, two-space indent, keys in insertion order."""
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def emit(data: Any, fmt: OutFormat, text: Callable[[Any], None]) -> None:
+    """Print ``data`` as JSON on stdout, or call ``text(data)`` to render it for people."""
+    if fmt == OutFormat.json:
+        sys.stdout.write(to_json(data) + "\n")
+        sys.stdout.flush()
+    else:
+        text(data)
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, *, unit: str = "frames", enabled: bool | None = None
+                 ) -> Iterator[ProgressFn]:
+    """A Rich progress bar on stderr, yielded as a :data:`ProgressFn` callback.
+
+    Disabled (a no-op callback) when stderr is not a terminal, so pipes and CI logs stay clean.
+    """
+    if enabled is None:
+        enabled = err_console.is_terminal
+    if not enabled:
+        yield lambda done, total: None
+        return
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn(unit), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as prog:
+        task = prog.add_task(description, total=None)
+
+        def update(done: int, total: int | None) -> None:
+            prog.update(task, completed=done, total=total)
+
+        yield update

@@ -1,0 +1,96 @@
+"""Entry point of the ``reel`` command.
+
+Errors: a :class:`reelkit.errors.ReelError` prints ``error: <message>`` on one line and exits with
+its ``exit_code``; any other exception is a bug and prints one line too (``--debug`` shows the
+traceback in both cases). Command groups live in sibling modules and are registered below.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Annotated
+
+import typer
+
+from reelkit import __version__
+from reelkit.cli._ui import err_console
+from reelkit.errors import ReelError
+
+app = typer.Typer(
+    name="reel",
+    help=(
+        "reelkit — local-first AI cinematography: shots, transcripts, edits, reframes, grades, "
+        "scripts and timelines, on your own machine.\n\n"
+        "Examples:\n\n"
+        "  reel demo                      run the main job on the bundled sample\n\n"
+        "  reel probe clip.mp4 -f json    what a media file holds"
+    ),
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"reel (reelkit) {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+# -- command registration (one line per command module) --------------------------------------
+from reelkit.cli import demo as _demo  # noqa: E402
+from reelkit.cli import probe as _probe  # noqa: E402
+
+_probe.register(app)
+# [issue 3: shots] register here
+# [issue 4: transcribe] register here
+# [issue 4: cut] register here
+# [issue 5: script] register here
+# [issue 6: grade] register here
+# [issue 6: audio] register here
+# [issue 7: reframe] register here
+_demo.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; map errors to one line on stderr and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    _state["debug"] = "--debug" in args
+    try:
+        # standalone mode: usage errors print Typer's usage help and exit 2 (SystemExit passes)
+        app(args=args, prog_name="reel")
+    except ReelError as exc:
+        if _state["debug"]:
+            traceback.print_exc()
+        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # a bug: still one line unless --debug
+        if _state["debug"]:
+            traceback.print_exc()
+        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+                          "(run with --debug for the traceback and please report it)",
+                          markup=True, highlight=False, soft_wrap=True)
+        sys.exit(70)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Audio decoding to float32 blocks, resampled by FFmpeg's swresample.
+
+Arrays are ``(channels, samples)`` float32 in [-1, 1] (values beyond that are kept, not clipped).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import av
+import numpy as np
+
+from reelkit.errors import DecodeError, MediaLimitError, UsageError
+from reelkit.media._open import open_input
+from reelkit.media.limits import Limits, default_limits
+from reelkit.media.probe import MediaInfo, probe
+
+__all__ = ["AudioData", "iter_audio", "read_audio"]
+
+_MAX_BAD_PACKETS = 64
+
+
+@dataclass(frozen=True)
+class AudioData:
+    """Decoded audio: ``samples`` is ``(channels, n)`` float32, ``sample_rate`` in Hz."""
+
+    samples: np.ndarray
+    sample_rate: int
+
+    @property
+    def duration_s(self) -> float:
+        """Length in seconds."""
+        return self.samples.shape[1] / self.sample_rate
+
+    def mono(self) -> np.ndarray:
+        """``(n,)`` float32 average of the channels."""
+        return self.samples.mean(axis=0, dtype=np.float32)
+
+
+def _layout_for(channels: int | None, source_layout: str | None, source_channels: int) -> str | None:
+    if channels is None:
+        return source_layout or None
+    if channels == 1:
+        return "mono"
+    if channels == 2:
+        return "stereo"
+    if channels == source_channels:
+        return source_layout
+    raise UsageError(f"can only downmix to 1 or 2 channels, not {channels}")
+
+
+def iter_audio(
+    path: str | os.PathLike[str],
+    *,
+    sample_rate: int | None = None,
+    channels: int | None = None,
+    block_samples: int = 65536,
+    info: MediaInfo | None = None,
+    limits: Limits | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield ``(channels, n)`` float32 blocks of at most ``block_samples`` samples.
+
+    Args:
+        sample_rate: output rate in Hz (default: the stream's).
+        channels: 1 (mono downmix), 2 (stereo) or None (keep the source layout).
+        block_samples: maximum block length; the last block is shorter.
+
+    Raises:
+        NoAudioStreamError, MediaLimitError, DecodeError, plus the errors of :func:`probe`.
+    """
+    limits = limits or default_limits()
+    info = info or probe(path, limits=limits)
+    audio = info.require_audio()
+    if info.duration_s and info.duration_s > limits.max_duration_s:
+        raise MediaLimitError(f"{info.path} is longer than the {limits.max_duration_s:.0f} s decode limit")
+    if block_samples < 1:
+        raise UsageError("block_samples must be positive")
+    rate = int(sample_rate or audio.sample_rate or 0)
+    if rate <= 0:
+        raise DecodeError(f"{info.path}: audio stream has no sample rate")
+    src_channels = audio.channels or 1
+    layout = _layout_for(channels, audio.layout, src_channels)
+    out_channels = channels or src_channels
+    resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+    pending: list[np.ndarray] = []
+    pending_n = 0
+
+    def drain(final: bool) -> Iterator[np.ndarray]:
+        nonlocal pending, pending_n
+        while pending_n >= block_samples or (final and pending_n):
+            joined = np.concatenate(pending, axis=1) if len(pending) > 1 else pending[0]
+            take = min(block_samples, joined.shape[1])
+            yield np.ascontiguousarray(joined[:, :take])
+            rest = joined[:, take:]
+            pending, pending_n = ([rest], rest.shape[1]) if rest.shape[1] else ([], 0)
+
+    def push(frames: list[av.AudioFrame]) -> None:
+        nonlocal pending_n
+        for rf in frames:
+            arr = rf.to_ndarray().astype(np.float32, copy=False)
+            if arr.ndim == 1:
+                arr = arr[None, :]
+            if arr.shape[0] != out_channels:
+                arr = arr.reshape(out_channels, -1)
+            pending.append(arr)
+            pending_n += arr.shape[1]
+
+    with open_input(info.path, limits) as container:
+        stream = next(s for s in container.streams.audio if s.index == audio.index)
+        bad = 0
+        for packet in container.demux(stream):
+            try:
+                decoded = packet.decode()
+                bad = 0
+            except av.error.InvalidDataError:
+                bad += 1
+                if bad > _MAX_BAD_PACKETS:
+                    raise DecodeError(f"{info.path}: too many corrupt audio packets in a row") from None
+                continue
+            except av.error.FFmpegError as exc:
+                raise DecodeError(f"{info.path}: audio decode failed: {exc}") from None
+            for frame in decoded:
+                frame.pts = None  # let the resampler run on sample counts, not container timestamps
+                push(resampler.resample(frame))
+            yield from drain(final=False)
+        push(resampler.resample(None))
+        yield from drain(final=True)
+
+
+def read_audio(
+    path: str | os.PathLike[str],
+    *,
+    sample_rate: int | None = None,
+    channels: int | None = None,
+    info: MediaInfo | None = None,
+    limits: Limits | None = None,
+) -> AudioData:
+    """Decode a whole audio stream into memory (see :func:`iter_audio` for arguments).
+
+    For long media prefer :func:`iter_audio`; this holds ``channels × n × 4`` bytes.
+    """
+    limits = limits or default_limits()
+    info = info or probe(path, limits=limits)
+    audio = info.require_audio()
+    rate = int(sample_rate or audio.sample_rate or 0)
+    blocks = list(iter_audio(path, sample_rate=rate or None, channels=channels, info=info, limits=limits))
+    n_ch = channels or audio.channels or 1
+    samples = np.concatenate(blocks, axis=1) if blocks else np.zeros((n_ch, 0), np.float32)
+    return AudioData(samples=samples, sample_rate=rate)
