@@ -1,0 +1,1 @@
+"""Detectors over media: shots, speech, subjects, motion, loudness, color statistics."""
