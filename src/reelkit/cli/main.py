@@ -58,7 +58,9 @@ _probe.register(app)
 # [issue 3: shots] register here
 # [issue 4: transcribe] register here
 # [issue 4: cut] register here
-# [issue 5: script] register here
+from reelkit.cli import script as _script  # noqa: E402
+
+_script.register(app)
 # [issue 6: grade] register here
 # [issue 6: audio] register here
 # [issue 7: reframe] register here
