@@ -287,7 +287,7 @@ def _title_page(plines: list[str]) -> list[tuple[str, str]] | None:
     if not m or _HEADING_RE.match(plines[0]):
         return None
     pairs: list[tuple[str, list[str]]] = []
-    for ln in plines:
+    for i, ln in enumerate(plines):
         if ln[:1] in (" ", "\t") and pairs:
             pairs[-1][1].append(ln.strip())
             continue
@@ -295,6 +295,8 @@ def _title_page(plines: list[str]) -> list[tuple[str, str]] | None:
         if not m:
             return None
         val = m.group(2).strip()
+        if not val and (i + 1 >= len(plines) or plines[i + 1][:1] not in (" ", "\t")):
+            return None  # "CUT TO:" alone is not a title-page key: a key needs a value
         pairs.append((m.group(1).strip(), [val] if val else []))
     return [(k, "\n".join(v)) for k, v in pairs]
 
@@ -358,6 +360,15 @@ def _paragraph(b: _Builder, plines: list[str], pnums: list[int], warnings: list[
     plines, pnums, notes, standalone = _extract_notes(plines, pnums, warnings)
     for t, no in standalone:
         b.add("note", t, no, inline=False)
+    # whitespace-only lines ("  ") keep a blank line *inside* an element; at its edges they mean nothing
+    while plines and not plines[-1].strip():
+        plines, pnums = plines[:-1], pnums[:-1]
+    k = 0
+    while k < len(plines) and not plines[k].strip():
+        k += 1
+    if k:
+        plines, pnums = plines[k:], pnums[k:]
+        notes = {i - k: v for i, v in notes.items() if i >= k}
     while plines:
         consumed = _block(b, plines, pnums, notes)
         if consumed >= len(plines):
