@@ -54,6 +54,8 @@ def make_video(
         vs = c.add_stream(codec, rate=rate)
         vs.width, vs.height, vs.pix_fmt = width, height, pix_fmt
         vs.time_base = time_base or (Fraction(1) / rate)
+        if time_base is not None:  # frame pts are given in this time base, also to the encoder
+            vs.codec_context.time_base = time_base
         if rotation:
             vs.set_display_rotation(rotation)
         a_s = None

@@ -12,6 +12,9 @@ import traceback
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+from typer._click.exceptions import NoArgsIsHelpError
+from typer.exceptions import Abort, Exit, TyperException
 
 from reelkit import __version__
 from reelkit.cli._ui import err_console
@@ -67,31 +70,53 @@ _script.register(app)
 _demo.register(app)
 
 
+def _usage_line(exc: TyperException) -> str:
+    """One line for a command-line usage error, with a pointer to the right --help."""
+    ctx = getattr(exc, "ctx", None)
+    where = f"{ctx.command_path} --help" if ctx is not None else "reel --help"
+    return f"{exc.format_message()} (see '{where}')"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; map errors to one line on stderr and an exit code."""
+    """Run the CLI; map every error to one line on stderr and an exit code."""
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args
+    code = 0
     try:
-        # standalone mode: usage errors print Typer's usage help and exit 2 (SystemExit passes)
-        app(args=args, prog_name="reel")
+        result = app(args=args, prog_name="reel", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except NoArgsIsHelpError as exc:  # `reel` or `reel script` alone: show the help
+        sys.stdout.write(exc.ctx.get_help() + "\n")
     except ReelError as exc:
         if _state["debug"]:
             traceback.print_exc()
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        _error_line("error:", str(exc))
+        code = exc.exit_code
+    except (Exit, typer.Exit) as exc:
+        code = exc.exit_code
+    except Abort:
+        _error_line("error:", "aborted")
+        code = 130
+    except TyperException as exc:  # usage errors: bad option, missing argument, invalid value
+        _error_line("error:", _usage_line(exc))
+        code = exc.exit_code
     except KeyboardInterrupt:
-        err_console.print("interrupted")
-        sys.exit(130)
+        _error_line("error:", "interrupted")
+        code = 130
     except BrokenPipeError:
-        sys.exit(0)
+        code = 0
     except Exception as exc:  # a bug: still one line unless --debug
         if _state["debug"]:
             traceback.print_exc()
-        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
-                          "(run with --debug for the traceback and please report it)",
-                          markup=True, highlight=False, soft_wrap=True)
-        sys.exit(70)
-    sys.exit(0)
+        _error_line("internal error:", f"{type(exc).__name__}: {exc} "
+                    "(run with --debug for the traceback and please report it)")
+        code = 70
+    sys.exit(code)
+
+
+def _error_line(prefix: str, message: str) -> None:
+    err_console.print(f"[bold red]{prefix}[/] {escape(message)}", markup=True, highlight=False,
+                      soft_wrap=True)
 
 
 if __name__ == "__main__":

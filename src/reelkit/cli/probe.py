@@ -32,7 +32,8 @@ def _text(items: list[dict[str, Any]]) -> None:
 
 
 def probe_cmd(
-    files: Annotated[list[Path], typer.Argument(help="Media files to inspect.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="Media files to inspect.", show_default=False,
+                                                readable=False)],
     fmt: FormatOpt = OutFormat.text,
 ) -> None:
     """Show what media files hold: container, duration, video and audio streams.

@@ -194,6 +194,11 @@ def _scan_video(container: av.container.InputContainer, stream: av.VideoStream, 
                     break
             if n >= limits.probe_packets:
                 break
+        if not decoded:  # short clips: the decoder holds its only frames until flushed
+            for frame in stream.codec_context.decode(None):
+                rotation = round(getattr(frame, "rotation", 0) or 0) % 360
+                decoded = True
+                break
     except av.error.FFmpegError as exc:
         if not pts:
             raise DecodeError(f"cannot read video packets: {exc}") from None
@@ -266,7 +271,11 @@ def probe(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Medi
             rate = _plausible_rate(_as_fraction(first.average_rate if vfr else first.guessed_rate)
                                    or _as_fraction(first.average_rate))
             v0 = videos[0]
-            videos[0] = VideoInfo(**{**v0.__dict__, "rotation": rotation, "vfr": vfr, "rate": rate})
+            frames = v0.frames
+            if container.format.name.endswith("_pipe"):  # a still image: FFmpeg's 25 fps is invented
+                rate, vfr, frames = None, None, 1
+            videos[0] = VideoInfo(**{**v0.__dict__, "rotation": rotation, "vfr": vfr, "rate": rate,
+                                     "frames": frames})
         if not videos and not audios:
             raise UnsupportedMediaError(f"{p} holds no audio or video stream")
         if duration is None:

@@ -93,10 +93,10 @@ class MediaWriter:
                 raise UsageError(f"unknown video codec {video_codec!r}; choose one of {sorted(VIDEO_CODECS)}")
             encoder, default_fmt = VIDEO_CODECS[video_codec]
             self._pix_fmt = pix_fmt or default_fmt
-            fmt = av.VideoFormat(self._pix_fmt)
-            if (fmt.chroma_width(width) * 2 < width or fmt.chroma_height(height) * 2 < height) and (
-                width % 2 or height % 2
-            ):
+            fmt = av.VideoFormat(self._pix_fmt, width, height)
+            sub_w = fmt.components[1].width != fmt.components[0].width if len(fmt.components) > 1 else False
+            sub_h = fmt.components[1].height != fmt.components[0].height if len(fmt.components) > 1 else False
+            if (sub_w and width % 2) or (sub_h and height % 2):
                 raise UsageError(f"{video_codec} {self._pix_fmt} needs an even size, got {width}×{height}")
         if audio_rate is not None and audio_codec not in AUDIO_CODECS:
             raise UsageError(f"unknown audio codec {audio_codec!r}; choose one of {sorted(AUDIO_CODECS)}")

@@ -1,0 +1,96 @@
+"""read_frames: frame indices, seeking, downscale, grey, rotation, VFR, deep colour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reelkit.media import probe, read_frames
+from tests.mediagen import pattern_frame
+
+
+def test_counter_frame_indices_match_burned_in_numbers(shared_data: Path) -> None:
+    """counter.mp4 shows grey 0-9, red 10-19, green 20-29 (see the shared MANIFEST)."""
+    frames = list(read_frames(shared_data / "shots/videos/pyscenedetect/counter.mp4", max_side=64))
+    assert [f.index for f in frames] == list(range(30))
+    means = np.array([f.image.reshape(-1, 3).mean(0) for f in frames])
+    red = means[:, 0] - means[:, 1]
+    green = means[:, 1] - means[:, 0]
+    assert (red[10:20] > 40).all() and (red[:10] < 20).all()
+    assert (green[20:] > 40).all() and (green[10:20] < 0).all()
+    assert frames[10].time_s == 1  # exact Fraction seconds at 10 fps
+
+
+def test_seek_returns_the_same_pixels_as_sequential_decode(shared_data: Path) -> None:
+    path = shared_data / "shots/videos/pyscenedetect/testvideo.mp4"
+    seq = {f.index: f.image for f in read_frames(path, max_side=96, start=0, end=450) if f.index >= 400}
+    sought = list(read_frames(path, max_side=96, start=400, end=450))
+    assert [f.index for f in sought] == list(range(400, 450))
+    for f in sought:
+        np.testing.assert_array_equal(f.image, seq[f.index])
+
+
+def test_step_and_gray_and_size(shared_data: Path) -> None:
+    path = shared_data / "shots/videos/pyscenedetect/testvideo.mp4"
+    frames = list(read_frames(path, width=160, pixel_format="gray", start=0, end=100, step=10))
+    assert [f.index for f in frames] == list(range(0, 100, 10))
+    assert frames[0].image.shape == (90, 160) and frames[0].image.dtype == np.uint8
+
+
+def test_pattern_pixels_survive_encode(media_dir: Path) -> None:
+    """Full-size rgb24 frames match the generated pattern (lossy codec: small error only)."""
+    frames = list(read_frames(media_dir / "chroma_422.mp4"))
+    assert len(frames) == 25
+    for f in frames[:5]:
+        ref = pattern_frame(f.index, 64, 48).astype(int)
+        assert np.abs(f.image.astype(int) - ref).mean() < 12
+
+
+def test_rotation_is_applied(media_dir: Path) -> None:
+    plain = next(read_frames(media_dir / "video_only.mp4"))
+    r90 = next(read_frames(media_dir / "rot90.mp4"))
+    r270 = next(read_frames(media_dir / "rot270.mp4"))
+    assert plain.image.shape == (48, 64, 3)
+    assert r90.image.shape == (64, 48, 3) and r270.image.shape == (64, 48, 3)
+    # the white/black marker block in the top-left corner moves with the rotation
+    np.testing.assert_allclose(np.rot90(plain.image, 1).astype(int), r90.image.astype(int), atol=40)
+    np.testing.assert_allclose(np.rot90(plain.image, 3).astype(int), r270.image.astype(int), atol=40)
+    small = next(read_frames(media_dir / "rot90.mp4", max_side=32))
+    assert small.image.shape == (32, 24, 3)
+
+
+def test_vfr_indices_and_times(media_dir: Path) -> None:
+    frames = list(read_frames(media_dir / "vfr.mkv"))
+    assert [f.index for f in frames] == list(range(12))
+    assert [float(f.time_s) for f in frames[:4]] == pytest.approx([0, 0.033, 0.066, 0.150])
+    sought = list(read_frames(media_dir / "vfr.mkv", start=5, end=8))
+    assert [f.index for f in sought] == [5, 6, 7]
+    assert float(sought[0].time_s) == pytest.approx(0.300)
+
+
+def test_deep_colour_and_odd_size(media_dir: Path) -> None:
+    f = next(read_frames(media_dir / "ten_bit.mp4", pixel_format="rgb48"))
+    assert f.image.dtype == np.uint16 and f.image.shape == (48, 64, 3)
+    assert f.image.max() > 255  # really 16-bit values, not 8-bit in a wide type
+    odd = next(read_frames(media_dir / "odd_65x49.mp4"))
+    assert odd.image.shape == (49, 65, 3)
+    small = next(read_frames(media_dir / "ten_bit.mp4", max_side=32))
+    assert small.image.dtype == np.uint8 and small.image.shape == (24, 32, 3)
+
+
+def test_fast_small_path_matches_swscale(shared_data: Path) -> None:
+    """The planar-YUV downscale path agrees with a full-size decode shrunk by area averaging."""
+    import cv2
+
+    path = shared_data / "shots/videos/pyscenedetect/testvideo.mp4"
+    small = next(read_frames(path, width=160, height=90, start=100, end=101)).image.astype(float)
+    full = next(read_frames(path, start=100, end=101)).image
+    ref = cv2.resize(full, (160, 90), interpolation=cv2.INTER_AREA).astype(float)
+    assert np.abs(small - ref).mean() < 4.0
+
+
+def test_info_is_reused(media_dir: Path) -> None:
+    info = probe(media_dir / "pal_25.mp4")
+    assert len(list(read_frames(media_dir / "pal_25.mp4", info=info, max_side=16))) == 25
