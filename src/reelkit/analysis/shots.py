@@ -1,0 +1,561 @@
+"""Shot-boundary detection: hard cuts, dissolves, fades (through black or white) and wipes.
+
+One decode at analysis resolution (``max_side`` ≈ 128, downscaled in the decode path by
+:func:`reelkit.media.read_frames`) feeds a small streaming feature extractor
+(:class:`FrameFeatures`): per frame it keeps a 512-bin joint colour histogram distance to the
+previous frame, luma mean/std, and a tiny 16×9 RGB thumbnail (432 bytes). Nothing larger than the
+current frame is ever held, so memory grows by well under a kilobyte per frame (a 2-hour film at
+24 fps: ≈ 90 MB) — the decision stage works on these compact signals with a look-ahead window.
+
+Decisions (all on the compact signals, see :func:`decide`):
+
+* **cuts** — a frame whose colour-histogram + tiny-image change is large in absolute terms *and*
+  several times the local background change (an adaptive threshold over a ±``window`` frames
+  neighbourhood, which absorbs fast motion), and whose new content *persists*: when a frame up
+  to ``flash_frames`` later looks like the frame before the jump again, the jump was a flash, an
+  occlusion or a glitch and is rejected.
+* **gradual transitions** — twin-comparison candidates (a run of frames whose change stays above
+  a low adaptive threshold while the accumulated change between the run's ends is large), split
+  at flat (black/white) frames, then *verified by a model fit*: a dissolve/fade is a per-frame
+  linear blend of the two end frames with a monotone mixing weight (small residual), a wipe is a
+  per-pixel *selection* of one end frame or the other with a monotone growing share. Fades are
+  blends whose one end is a flat black/white frame; runs whose two ends are both flat (a pure
+  luma ramp with no picture) are not transitions.
+
+Every boundary gets a confidence in (0, 1] from its margin over the thresholds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+
+from reelkit.errors import MediaError, UsageError
+from reelkit.fileio import check_input_file
+from reelkit.media import Frame, MediaInfo, probe, read_frames
+from reelkit.progress import ProgressFn
+from reelkit.time import format_rate
+
+__all__ = [
+    "DEFAULT_TUNING",
+    "FrameFeatures",
+    "Shot",
+    "ShotDetection",
+    "Signals",
+    "Transition",
+    "TransitionType",
+    "decide",
+    "detect_shots",
+    "shots_from_transitions",
+]
+
+TransitionType = Literal["cut", "dissolve", "fade", "wipe"]
+
+#: tiny thumbnail size (w, h) kept per frame for long-range comparisons
+TINY = (16, 9)
+
+#: Tunable parameters of :func:`detect_shots` (override any with keyword arguments).
+DEFAULT_TUNING: dict[str, float] = {
+    "max_side": 128,  # analysis size (longest side, pixels)
+    "cut_threshold": 0.30,  # min combined change score of a cut, in [0, 1]
+    "cut_ratio": 3.0,  # cut score / local background score
+    "window": 8,  # half-width of the local background neighbourhood, frames
+    "flash_frames": 6,  # look-ahead for flash/occlusion rejection, frames
+    "flash_similarity": 0.55,  # a later frame within this fraction of the jump's change "returns"
+    "flat_std": 8.0,  # luma std (0-255) below which a frame is flat (black/white/uniform)
+    "grad_low": 0.0015,  # min per-frame tiny-image change inside a gradual run (0-1 scale)
+    "grad_min_change": 0.10,  # min change between the two ends of a gradual transition (0-1)
+    "grad_min_len": 4,  # shortest gradual transition, frames
+    "grad_max_len": 90,  # longest gradual transition, frames
+    "blend_residual": 0.30,  # max relative residual of a dissolve/fade fit
+    "wipe_residual": 0.22,  # max relative residual of a wipe (selection) fit
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A shot boundary.
+
+    Attributes:
+        type: ``cut``, ``dissolve``, ``fade`` or ``wipe``.
+        start, end: 0-based decoded-frame indices. A cut has ``start == end == N``, the first
+            frame of the new shot; a gradual transition is the inclusive span of its mixed frames.
+        confidence: in (0, 1].
+    """
+
+    type: TransitionType
+    start: int
+    end: int
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (issue 3 schema)."""
+        conf = round(float(self.confidence), 3)
+        if self.type == "cut":
+            return {"type": "cut", "frame": self.start, "confidence": conf}
+        return {"type": self.type, "start": self.start, "end": self.end, "confidence": conf}
+
+
+@dataclass(frozen=True)
+class Shot:
+    """A shot: inclusive frame span ``[start, end]`` and its log fields (see :mod:`.shotlog`)."""
+
+    index: int
+    start: int
+    end: int
+    log: dict[str, Any] | None = field(default=None, compare=False)
+
+    @property
+    def frames(self) -> int:
+        """Number of frames in the shot."""
+        return self.end - self.start + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: index, start, end, then the log fields."""
+        return {"index": self.index, "start": self.start, "end": self.end, **(self.log or {})}
+
+
+@dataclass(frozen=True)
+class ShotDetection:
+    """Result of :func:`detect_shots`.
+
+    Attributes:
+        video: the analysed file.
+        rate: frame rate (average rate for VFR footage).
+        frame_count: number of decoded frames.
+        transitions: boundaries in frame order.
+        shots: a partition of ``[0, frame_count)``; a gradual transition is split at its middle
+            frame (the new shot starts at ``(start + end + 1) // 2``), unless the transition
+            touches the first or last frame (a fade-in at the start or a fade-out at the end
+            belongs to its only shot).
+        times_s: presentation time (seconds) of each frame, for VFR-correct exports.
+        vfr: True when frame durations vary.
+    """
+
+    video: Path
+    rate: Fraction
+    frame_count: int
+    transitions: list[Transition]
+    shots: list[Shot]
+    times_s: np.ndarray | None = field(default=None, compare=False, repr=False)
+    vfr: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON schema of ``reel shots`` (issue 3)."""
+        return {
+            "video": str(self.video),
+            "rate": format_rate(self.rate),
+            "frame_count": self.frame_count,
+            "transitions": [t.to_dict() for t in self.transitions],
+            "shots": [s.to_dict() for s in self.shots],
+        }
+
+    def frame_time(self, frame: int) -> float:
+        """Presentation time of ``frame`` in seconds (exact for VFR when decoded times are known)."""
+        if self.times_s is not None and 0 <= frame < len(self.times_s):
+            return float(self.times_s[frame])
+        return float(Fraction(frame) / self.rate)
+
+
+# ------------------------------------------------------------------------------------------
+# streaming feature extraction
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Signals:
+    """Per-frame compact signals (arrays of length N).
+
+    Attributes:
+        hist_d: joint-colour histogram distance to the previous frame, in [0, 1] (0 for frame 0).
+        luma: mean luma 0-255.
+        std: luma standard deviation 0-255.
+        tiny: ``(N, 9, 16, 3)`` uint8 tiny thumbnails.
+        times_s: presentation times in seconds (NaN when unknown).
+    """
+
+    hist_d: np.ndarray
+    luma: np.ndarray
+    std: np.ndarray
+    tiny: np.ndarray
+    times_s: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.luma)
+
+
+class FrameFeatures:
+    """Streaming per-frame feature extractor (consumes small RGB frames in decode order).
+
+    Memory: O(1) per frame beyond the compact signals (≈ 460 bytes/frame).
+    """
+
+    look_behind = 1
+
+    def __init__(self) -> None:
+        self._prev_hist: np.ndarray | None = None
+        self.hist_d: list[float] = []
+        self.luma: list[float] = []
+        self.std: list[float] = []
+        self.tiny: list[np.ndarray] = []
+        self.times: list[float] = []
+
+    def push(self, image: np.ndarray, time_s: Fraction | None) -> None:
+        """Add one ``(H, W, 3)`` uint8 RGB analysis frame."""
+        q = (image >> 5).astype(np.uint16)
+        idx = (q[..., 0] << 6) | (q[..., 1] << 3) | q[..., 2]
+        hist = np.bincount(idx.ravel(), minlength=512).astype(np.float32)
+        hist /= max(1.0, float(hist.sum()))
+        self.hist_d.append(0.0 if self._prev_hist is None else 0.5 * float(np.abs(hist - self._prev_hist).sum()))
+        self._prev_hist = hist
+        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        m, s = cv2.meanStdDev(gray)
+        self.luma.append(float(m[0, 0]))
+        self.std.append(float(s[0, 0]))
+        self.tiny.append(cv2.resize(image, TINY, interpolation=cv2.INTER_AREA))
+        self.times.append(float(time_s) if time_s is not None else float("nan"))
+
+    def signals(self) -> Signals:
+        """The collected signals as arrays."""
+        n = len(self.luma)
+        tiny = np.stack(self.tiny) if n else np.zeros((0, TINY[1], TINY[0], 3), np.uint8)
+        return Signals(np.asarray(self.hist_d, np.float32), np.asarray(self.luma, np.float32),
+                       np.asarray(self.std, np.float32), tiny, np.asarray(self.times, np.float64))
+
+
+# ------------------------------------------------------------------------------------------
+# decisions
+# ------------------------------------------------------------------------------------------
+
+
+def _tiny_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mean absolute difference of tiny thumbnails on a 0-1 scale (broadcasts over leading axes)."""
+    return np.abs(a.astype(np.float32) - b.astype(np.float32)).mean(axis=(-3, -2, -1)) / 255.0
+
+
+def _local_background(x: np.ndarray, w: int) -> np.ndarray:
+    """For each i, the mean of x over [i-w, i+w] without x[i] and its two largest neighbours
+    (robust to another boundary nearby). Edges are padded by reflection."""
+    n = len(x)
+    if n == 0:
+        return np.zeros(0, np.float32)
+    pad = np.pad(x.astype(np.float32), w, mode="reflect" if n > w else "edge")
+    win = np.lib.stride_tricks.sliding_window_view(pad, 2 * w + 1).copy()
+    win[:, w] = -np.inf  # drop the frame itself
+    win.sort(axis=1)
+    core = win[:, 1:-2] if 2 * w - 2 > 0 else win[:, 1:]
+    return core.mean(axis=1).astype(np.float32)
+
+
+def _blend_fit(seg: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray]:
+    """Fit each frame of ``seg`` (L, ...) as ``a + alpha (b - a)``.
+
+    Returns (relative residual = rms residual / rms(b - a), alphas).
+    """
+    d = (b.astype(np.float32) - a.astype(np.float32)).ravel()
+    dd = float(d @ d) + 1e-6
+    x = seg.reshape(len(seg), -1).astype(np.float32) - a.astype(np.float32).ravel()
+    alpha = (x @ d) / dd
+    res = x - alpha[:, None] * d[None, :]
+    rel = float(np.sqrt((res**2).mean()) / np.sqrt(dd / len(d)))
+    return rel, alpha
+
+
+def _select_fit(seg: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray]:
+    """Fit each pixel of each frame as either ``a`` or ``b`` (a wipe). Returns (relative residual,
+    share of pixels taken from ``b`` per frame); only pixels that differ between a and b count."""
+    af, bf = a.astype(np.float32), b.astype(np.float32)
+    diff = np.abs(bf - af).sum(-1)
+    mask = diff > max(30.0, 0.25 * float(diff.mean()))
+    if mask.sum() < 8:
+        return 1.0, np.zeros(len(seg))
+    s = seg.astype(np.float32)
+    ea = np.abs(s - af).sum(-1)
+    eb = np.abs(s - bf).sum(-1)
+    err = np.minimum(ea, eb)[:, mask]
+    rel = float(err.mean() / diff[mask].mean())
+    share = (eb < ea)[:, mask].mean(axis=1)
+    return rel, share
+
+
+def _monotone(x: np.ndarray, tol: float = 0.12) -> bool:
+    """True when x rises from near 0 to near 1 without large dips."""
+    if len(x) < 2:
+        return True
+    running = np.maximum.accumulate(x)
+    return bool((running - x).max() <= tol and x[-1] - x[0] > 0.3)
+
+
+def decide(sig: Signals, tuning: dict[str, float] | None = None) -> list[Transition]:
+    """Turn per-frame signals into transitions (cuts first, then gradual ones between them).
+
+    Args:
+        sig: the signals of the whole video (see :class:`FrameFeatures`).
+        tuning: overrides of :data:`DEFAULT_TUNING`.
+
+    Returns:
+        transitions sorted by start frame, non-overlapping.
+    """
+    p = {**DEFAULT_TUNING, **(tuning or {})}
+    n = len(sig)
+    if n < 2:
+        return []
+    tiny = sig.tiny
+    pd = np.zeros(n, np.float32)
+    pd[1:] = _tiny_dist(tiny[1:], tiny[:-1])
+    flat = sig.std < p["flat_std"]
+    # cut score: colour histogram change and tiny-image change (scaled to similar ranges)
+    pdn = np.minimum(1.0, 2.5 * pd)
+    score = 0.5 * np.maximum(sig.hist_d, pdn) + 0.5 * np.minimum(sig.hist_d, pdn)
+    both_flat = flat.copy()
+    both_flat[1:] &= flat[:-1]
+    # between two flat frames the histogram only says which bin a uniform level fell into
+    score[both_flat] = pdn[both_flat]
+    score[0] = 0.0
+    w = int(p["window"])
+    bg = _local_background(score, w)
+    k_flash = int(p["flash_frames"])
+    cuts: list[Transition] = []
+    for t in range(1, n):
+        s = float(score[t])
+        if s < p["cut_threshold"] or s < p["cut_ratio"] * bg[t]:
+            continue
+        if t + 1 < n and score[t + 1] > s:  # the neighbour is the real jump
+            continue
+        if t - 1 >= 1 and score[t - 1] >= s:
+            continue
+        # flash / occlusion: a frame shortly after looks like the frame before the jump again
+        jump = float(pd[t])
+        ahead = tiny[t + 1:min(n, t + 1 + k_flash)]
+        if len(ahead) and jump > 0:
+            back = _tiny_dist(ahead, tiny[t - 1][None])
+            if float(back.min()) < p["flash_similarity"] * jump and not (flat[t - 1] and not flat[t]):
+                continue
+        margin = min(s / p["cut_threshold"], s / max(1e-6, p["cut_ratio"] * bg[t]))
+        conf = float(np.clip(0.5 + 0.5 * (1 - 1 / margin), 0.5, 1.0))
+        cuts.append(Transition("cut", t, t, conf))
+    grads = _gradual(sig, pd, flat, [c.start for c in cuts], p)
+    out = sorted(cuts + grads, key=lambda tr: tr.start)
+    # a cut inside a gradual span is part of it (e.g. the last jump of a wipe)
+    kept: list[Transition] = []
+    for tr in out:
+        if tr.type == "cut" and any(g.start <= tr.start <= g.end + 1 for g in grads):
+            continue
+        kept.append(tr)
+    return kept
+
+
+def _gradual(sig: Signals, pd: np.ndarray, flat: np.ndarray, cut_frames: list[int],
+             p: dict[str, float]) -> list[Transition]:
+    """Twin-comparison candidates verified by blend / selection fits."""
+    n = len(sig)
+    low = float(p["grad_low"])
+    # adaptive low threshold: above the quiet background of the neighbourhood
+    quiet = _rolling_quantile(pd, 45, 0.2)
+    thr = np.maximum(low, 1.8 * quiet)
+    active = pd > thr
+    for c in cut_frames:
+        active[c] = False  # cuts split runs
+    runs: list[tuple[int, int]] = []
+    t = 1
+    while t < n:
+        if active[t]:
+            s = t
+            while t < n and active[t]:
+                t += 1
+            runs.append((s, t - 1))  # changed frames s..t-1 (pd compares with the previous frame)
+        else:
+            t += 1
+    # merge runs separated by a single quiet frame (noise)
+    merged: list[tuple[int, int]] = []
+    for r in runs:
+        if merged and r[0] - merged[-1][1] <= 2 and r[0] - 1 not in cut_frames:
+            merged[-1] = (merged[-1][0], r[1])
+        else:
+            merged.append(r)
+    out: list[Transition] = []
+    for s, e in merged:
+        for a, b in _split_at_flat(s, e, flat):
+            tr = _verify(sig, a, b, flat, p)
+            if tr is not None:
+                out.append(tr)
+    return out
+
+
+def _rolling_quantile(x: np.ndarray, half: int, q: float) -> np.ndarray:
+    """Quantile ``q`` of x over [i-half, i+half] for each i (edges padded by reflection)."""
+    n = len(x)
+    pad = np.pad(x.astype(np.float32), half, mode="reflect" if n > half else "edge")
+    win = np.lib.stride_tricks.sliding_window_view(pad, 2 * half + 1)
+    return np.quantile(win, q, axis=1).astype(np.float32)
+
+
+def _split_at_flat(s: int, e: int, flat: np.ndarray) -> Iterator[tuple[int, int]]:
+    """Split a changed run [s, e] at flat frames (a fade out then in through black is two fades)."""
+    inside = [i for i in range(s, e + 1) if flat[i]]
+    if not inside:
+        yield s, e
+        return
+    # pieces before the first flat frame and after the last one
+    f0, f1 = inside[0], inside[-1]
+    if f0 > s:
+        yield s, f0  # ends on the flat frame
+    if f1 < e:
+        yield f1 + 1, e
+    if f0 == s and f1 == e:
+        return
+
+
+def _verify(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float]) -> Transition | None:
+    """Check a changed run (frames s..e differ from their predecessors) as a gradual transition.
+
+    The end frames are A = frame s-1 and B = frame e; the mixed frames are s..e-1.
+    """
+    n = len(sig)
+    if s < 1 or e >= n:
+        return None
+    length = e - s  # mixed frames
+    if length < p["grad_min_len"] or length > p["grad_max_len"]:
+        return None
+    a, b = sig.tiny[s - 1], sig.tiny[e]
+    if flat[s - 1] and flat[e]:
+        return None  # a luma ramp between two pictureless frames is no transition
+    change = float(_tiny_dist(a[None], b[None])[0])
+    hist_change = _hist_dist(a, b)
+    if max(change * 2.5, hist_change) < p["grad_min_change"] * 2.5 and change < p["grad_min_change"]:
+        return None
+    seg = sig.tiny[s:e]
+    rel, alpha = _blend_fit(seg, a, b)
+    kind: TransitionType | None = None
+    conf = 0.0
+    if rel <= p["blend_residual"] and _monotone(alpha):
+        kind = "fade" if (flat[s - 1] or flat[e]) else "dissolve"
+        conf = 1.0 - rel / p["blend_residual"] * 0.5
+    else:
+        wrel, share = _select_fit(seg, a, b)
+        if wrel <= p["wipe_residual"] and _monotone(share, tol=0.15) and not (flat[s - 1] or flat[e]):
+            kind = "wipe"
+            conf = 1.0 - wrel / p["wipe_residual"] * 0.5
+    if kind is None:
+        return None
+    conf *= float(np.clip(change / p["grad_min_change"], 0.5, 1.0))
+    first, last = s, e - 1
+    if kind == "fade":  # the flat end keeps darkening/brightening a little: it is still the fade
+        lum = sig.luma
+        if flat[e]:
+            while last + 2 < n and flat[last + 2] and abs(float(lum[last + 2] - lum[last + 1])) > 0.3:
+                last += 1
+        if flat[s - 1]:
+            while first - 2 >= 0 and flat[first - 2] and abs(float(lum[first - 1] - lum[first - 2])) > 0.3:
+                first -= 1
+    return Transition(kind, first, last, float(np.clip(conf, 0.05, 1.0)))
+
+
+def _hist_dist(a: np.ndarray, b: np.ndarray) -> float:
+    """Joint colour histogram distance of two tiny thumbnails (coarse 4×4×4 bins), in [0, 1]."""
+    def h(x: np.ndarray) -> np.ndarray:
+        q = (x >> 6).astype(np.int32)
+        idx = (q[..., 0] << 4) | (q[..., 1] << 2) | q[..., 2]
+        v = np.bincount(idx.ravel(), minlength=64).astype(np.float32)
+        return v / v.sum()
+
+    return 0.5 * float(np.abs(h(a) - h(b)).sum())
+
+
+def shots_from_transitions(transitions: Iterable[Transition], frame_count: int) -> list[Shot]:
+    """Partition ``[0, frame_count)`` into shots at the transitions.
+
+    A cut at N starts a shot at N; a gradual transition [s, e] starts the new shot at its middle
+    frame ``(s + e + 1) // 2`` unless the transition reaches within one frame of either end of the
+    video (a fade-in from the first frame or a fade-out to the last belongs to its only shot).
+    """
+    starts: list[int] = [0]
+    for tr in transitions:
+        if tr.type == "cut":
+            b = tr.start
+        else:
+            if tr.start <= 1 or tr.end >= frame_count - 2:  # a fade-in at the head, a fade-out at the tail
+                continue
+            b = (tr.start + tr.end + 1) // 2
+        if starts[-1] < b < frame_count:
+            starts.append(b)
+    ends = [*starts[1:], frame_count]
+    return [Shot(i, s, e - 1) for i, (s, e) in enumerate(zip(starts, ends, strict=True))]
+
+
+# ------------------------------------------------------------------------------------------
+# driver
+# ------------------------------------------------------------------------------------------
+
+
+def _frames(path: Path, info: MediaInfo, max_side: int) -> Iterator[Frame]:
+    return read_frames(path, max_side=max_side, pixel_format="rgb24", info=info)
+
+
+def analyse(path: str | os.PathLike[str], *, info: MediaInfo | None = None, progress: ProgressFn | None = None,
+            consumers: Iterable[Any] = (), **tuning: float) -> tuple[ShotDetection, Signals]:
+    """Decode once and run the shot detector plus optional extra per-frame ``consumers``.
+
+    A consumer has ``push(image: ndarray RGB uint8, time_s)``; they see the same analysis frames.
+    Returns the detection and the compact signals. See :func:`detect_shots` for errors.
+    """
+    unknown = set(tuning) - set(DEFAULT_TUNING)
+    if unknown:
+        raise UsageError(f"unknown shot-detection parameter(s): {', '.join(sorted(unknown))}",
+                         hint=f"known: {', '.join(DEFAULT_TUNING)}")
+    p = {**DEFAULT_TUNING, **tuning}
+    src = check_input_file(path, what="video")
+    info = info or probe(src)
+    video = info.require_video()
+    rate = info.require_rate()
+    feats = FrameFeatures()
+    extra = list(consumers)
+    total = video.frames
+    done = 0
+    for fr in _frames(src, info, int(p["max_side"])):
+        img = fr.image
+        feats.push(img, fr.time_s)
+        for c in extra:
+            c.push(img, fr.time_s)
+        done += 1
+        if progress is not None and done % 50 == 0:
+            progress(done, total)
+    if progress is not None:
+        progress(done, total)
+    if done == 0:
+        raise MediaError(f"{src}: no video frame could be decoded", hint="is the file truncated?")
+    sig = feats.signals()
+    transitions = decide(sig, p)
+    shots = shots_from_transitions(transitions, done)
+    times = sig.times_s if not np.isnan(sig.times_s).any() else None
+    det = ShotDetection(video=src, rate=rate, frame_count=done, transitions=transitions, shots=shots,
+                        times_s=times, vfr=bool(video.vfr))
+    return det, sig
+
+
+def detect_shots(path: str | os.PathLike[str], *, info: MediaInfo | None = None,
+                 progress: ProgressFn | None = None, **tuning: float) -> ShotDetection:
+    """Find the shots of a video: hard cuts and gradual transitions, with a confidence each.
+
+    Args:
+        path: a video file.
+        info: a :func:`reelkit.media.probe` result to reuse.
+        progress: called with ``(frames_done, frames_total_or_None)``.
+        **tuning: overrides of :data:`DEFAULT_TUNING` (e.g. ``cut_threshold=0.4``).
+
+    Returns:
+        :class:`ShotDetection` (frame indices are 0-based decoded-frame indices).
+
+    Raises:
+        MediaNotFoundError, UnsupportedMediaError, NoVideoStreamError, MediaError (no usable frame
+        rate, nothing decodable), DecodeError, MediaLimitError; UsageError for unknown tuning names.
+    """
+    det, _ = analyse(path, info=info, progress=progress, **tuning)
+    return det
