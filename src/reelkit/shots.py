@@ -202,8 +202,8 @@ class ShotSpec:
             "duration_s": round(float(self.duration), 3),
             "lines": list(self.lines),
             "camera": None if self.camera is None else {
-                "position": [round(c, 4) for c in self.camera.position],
-                "target": [round(c, 4) for c in self.camera.target],
+                "position": list(self.camera.position),
+                "target": list(self.camera.target),
                 "roll_deg": self.camera.roll_deg,
             },
             "notes": self.notes,
