@@ -60,12 +60,19 @@ from reelkit.cli import probe as _probe  # noqa: E402
 _probe.register(app)
 # [issue 3: shots] register here
 # [issue 4: transcribe] register here
-# [issue 4: cut] register here
+from reelkit.cli import cut as _cut  # noqa: E402
+
+_cut.register(app)
 from reelkit.cli import script as _script  # noqa: E402
 
 _script.register(app)
+from reelkit.cli import script_board as _script_board  # noqa: E402
+
+_script_board.register(app)
 # [issue 6: grade] register here
-# [issue 6: audio] register here
+from reelkit.cli import audio as _audio  # noqa: E402
+
+_audio.register(app)
 # [issue 7: reframe] register here
 _demo.register(app)
 
