@@ -66,13 +66,8 @@ _cut.register(app)
 from reelkit.cli import script as _script  # noqa: E402
 
 _script.register(app)
-from reelkit.cli import script_board as _script_board  # noqa: E402
-
-_script_board.register(app)
 # [issue 6: grade] register here
-from reelkit.cli import audio as _audio  # noqa: E402
-
-_audio.register(app)
+# [issue 6: audio] register here
 # [issue 7: reframe] register here
 _demo.register(app)
 
