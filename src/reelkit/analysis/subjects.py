@@ -339,7 +339,7 @@ class OpenCVBackend:
                 break  # profiles only where no frontal face was found (the profile cascade is the slow one)
             img = gray[:, ::-1] if flip else gray
             rects, _, weights = cascade.detectMultiScale3(
-                np.ascontiguousarray(img), scaleFactor=1.12, minNeighbors=neighbours,
+                np.ascontiguousarray(img), scaleFactor=1.15, minNeighbors=neighbours,
                 minSize=(min_side, min_side), outputRejectLevels=True)
             for (x, y, bw, bh), wt in zip(np.asarray(rects).reshape(-1, 4), np.asarray(weights).reshape(-1),
                                           strict=False):

@@ -34,7 +34,9 @@ STEPS: list[tuple[str, DemoStep]] = [("probe", _probe_step)]
 # [issue 4: transcript demo step]
 # [issue 5: script demo step]
 # [issue 6: grade + loudness demo step]
-# [issue 7: reframe demo step]
+from reelkit.cli.reframe import demo_step as _reframe_demo  # noqa: E402
+
+STEPS.append(("reframe", _reframe_demo))
 
 
 def demo_cmd(

@@ -68,7 +68,9 @@ from reelkit.cli import script as _script  # noqa: E402
 _script.register(app)
 # [issue 6: grade] register here
 # [issue 6: audio] register here
-# [issue 7: reframe] register here
+from reelkit.cli import reframe as _reframe  # noqa: E402
+
+_reframe.register(app)
 _demo.register(app)
 
 

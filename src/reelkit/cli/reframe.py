@@ -1,0 +1,177 @@
+"""``reel reframe VIDEO``: auto-reframe to a new aspect ratio with a smooth virtual camera."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, out_console, progress_bar, to_json
+from reelkit.errors import UsageError
+
+
+class ExportFmt(StrEnum):
+    """Keyframe export formats."""
+
+    fcpxml = "fcpxml"
+    otio = "otio"
+    json = "json"
+
+
+class FallbackOpt(StrEnum):
+    """What to do when the subjects cannot fit the window."""
+
+    split = "split"
+    pad = "pad"
+    none = "none"
+
+
+_SUFFIX = {"fcpxml": ".fcpxml", "otio": ".otio", "json": ".json"}
+
+
+def detect_shot_spans(video: Path, info: Any, progress: Any = None) -> list[tuple[int, int]] | None:
+    """Inclusive shot spans from the SHOTS detector, or None when that module is not installed."""
+    try:
+        from reelkit.analysis.shots import detect_shots
+    except ImportError:
+        return None
+    det = detect_shots(video, info=info, progress=progress)
+    return [(int(s.start), int(s.end)) for s in det.shots]
+
+
+def plan_for(video: Path, aspect: str, *, width: int, fallback: str, backend: str = "opencv",
+             shots: bool = True) -> Any:
+    """Probe, detect shots and plan a reframe (shared by the command and the demo step)."""
+    from reelkit.camera.reframe_path import parse_aspect
+    from reelkit.edit.reframe import reframe
+    from reelkit.fileio import check_input_file
+    from reelkit.media import probe
+
+    parse_aspect(aspect)  # fail fast, before any decoding
+    info = probe(check_input_file(video, what="video"))
+    info.require_video()
+    spans = None
+    if shots:
+        with progress_bar("shots") as prog:
+            spans = detect_shot_spans(video, info, prog)
+    with progress_bar("subjects") as prog:
+        return reframe(video, aspect, shots=spans, width=width, fallback=fallback, backend=backend,  # type: ignore[arg-type]
+                       info=info, progress=prog)
+
+
+def _text(plan: Any) -> None:
+    p = plan.path
+    w, h = int(p.windows[0][2]), int(p.windows[0][3])
+    out_console.print(f"[bold]{p.video}[/]  {p.source_size[0]}×{p.source_size[1]} → "
+                      f"{p.aspect.numerator}:{p.aspect.denominator} window {w}×{h}, "
+                      f"output {plan.output_size[0]}×{plan.output_size[1]}")
+    for i, s in enumerate(p.shots):
+        subj = plan.subjects.get(i, "none")
+        extra = " (active speaker)" if i in plan.speakers else ""
+        out_console.print(f"  shot {i + 1:>3}  frames {s.start:>6}–{s.end:<6} {s.mode:<11} {subj}{extra}")
+
+
+def reframe_cmd(
+    video: Annotated[Path, typer.Argument(help="Video to reframe.", show_default=False)],
+    aspect: Annotated[str, typer.Option("--aspect", "-a", help="Output aspect W:H (9:16, 1:1, 4:5...).")] = "9:16",
+    width: Annotated[int, typer.Option("--width", "-w", help="Output width in pixels (height follows).")] = 1080,
+    render: Annotated[Path | None, typer.Option("--render", "-r", help="Render the reframed video here (.mp4).",
+                                                show_default=False)] = None,
+    export: Annotated[ExportFmt | None, typer.Option("--export", "-e", help="Export the crop keyframes.",
+                                                     case_sensitive=False, show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File for --export (default: beside "
+                                                "VIDEO, <name>.reframe-9x16.<ext>).", show_default=False)] = None,
+    path_only: Annotated[bool, typer.Option("--path-only", help="Only print the per-frame crop windows.")] = False,
+    fallback: Annotated[FallbackOpt, typer.Option("--fallback", help="When subjects cannot fit: split screen, "
+                                                  "pad with a blurred fill, or none (main subject only).",
+                                                  case_sensitive=False)] = FallbackOpt.split,
+    backend: Annotated[str, typer.Option("--backend", help="Subject detector: opencv or mediapipe.")] = "opencv",
+    no_shots: Annotated[bool, typer.Option("--no-shots", help="Treat the whole video as one shot.")] = False,
+    fmt: FormatOpt = OutFormat.text,
+    force: ForceOpt = False,
+) -> None:
+    """Reframe a video to a new aspect ratio: per shot a steady, panning or tracking crop window
+    that keeps faces/people (or the moving/salient subject) in frame.
+
+    Examples:
+
+      reel reframe talk.mp4 --aspect 9:16 --render talk_vertical.mp4
+
+      reel reframe talk.mp4 --aspect 1:1 --export fcpxml -o talk_square.fcpxml
+
+      reel reframe talk.mp4 --aspect 4:5 --path-only --format json > path.json
+
+      reel reframe interview.mp4 --fallback pad --render out.mp4 --force
+    """
+    from reelkit.fileio import check_output_path
+
+    if path_only and (render or export):
+        raise UsageError("--path-only prints the path only; drop --render/--export or --path-only")
+    if output is not None and export is None:
+        raise UsageError("--output names the --export file; add --export fcpxml|otio|json")
+    # refuse existing outputs before the (slow) analysis
+    targets: list[Path] = []
+    if render is not None:
+        targets.append(check_output_path(render, force=force))
+    export_path: Path | None = None
+    if export is not None:
+        if output is None:
+            tag = aspect.replace(":", "x").replace("/", "x")
+            output = video.with_name(f"{video.stem}.reframe-{tag}{_SUFFIX[export.value]}")
+        export_path = check_output_path(output, force=force)
+        targets.append(export_path)
+    plan = plan_for(video, aspect, width=width, fallback=fallback.value, backend=backend, shots=not no_shots)
+    if path_only:
+        emit(plan.path.to_dict(), fmt, lambda _d: _text(plan))
+        return
+    report: dict[str, Any] = {"video": plan.path.video,
+                              "aspect": f"{plan.path.aspect.numerator}:{plan.path.aspect.denominator}",
+                              "output_size": list(plan.output_size),
+                              "shots": [{**s.to_dict(), "subject": plan.subjects.get(i, "none")}
+                                        for i, s in enumerate(plan.path.shots)]}
+    if export_path is not None:
+        from reelkit.fileio import write_text
+
+        if export == ExportFmt.json:
+            write_text(export_path, to_json(plan.path.to_dict()) + "\n", force=force)
+        else:
+            from reelkit.edit.reframe import path_timeline
+            from reelkit.timeline import export_timeline
+
+            export_timeline(path_timeline(plan), export_path, export.value, force=force)
+        report["export"] = str(export_path)
+    if render is not None:
+        from reelkit.render.reframe import render_reframe
+
+        with progress_bar("render") as prog:
+            render_reframe(plan, render, force=force, progress=prog)
+        report["render"] = str(render)
+
+    def text(_d: Any) -> None:
+        _text(plan)
+        for key in ("export", "render"):
+            if key in report:
+                out_console.print(f"  wrote {report[key]}")
+
+    emit(report, fmt, text)
+
+
+def demo_step(sample: Path, out_dir: Path) -> str:
+    """``reel demo``: a vertical (9:16) cut of the sample film, plus its keyframes as FCPXML."""
+    from reelkit.edit.reframe import path_timeline, reframe
+    from reelkit.render.reframe import render_reframe
+    from reelkit.timeline import export_timeline
+
+    spans = detect_shot_spans(sample, None)
+    plan = reframe(sample, "9:16", shots=spans, width=360)
+    out = render_reframe(plan, out_dir / "sample_vertical_9x16.mp4", force=True)
+    xml = export_timeline(path_timeline(plan), out_dir / "sample_vertical_9x16.fcpxml", "fcpxml", force=True)
+    modes = ", ".join(f"{s.start}–{s.end} {s.mode}" for s in plan.path.shots)
+    return f"{out.name} ({plan.output_size[0]}×{plan.output_size[1]}; shots: {modes}) and {xml.name}"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``reframe`` to the root app."""
+    app.command("reframe")(reframe_cmd)
