@@ -82,9 +82,9 @@ def words_on_timeline(words: Sequence[TimedWord], sample_rate: int, timeline: ot
         return []
     out: list[CaptionWord] = []
     for clip in tracks[0].clips:
-        assert clip.source_start is not None
-        c0 = Fraction(clip.source_start) / rate
-        c1 = Fraction(clip.source_start + clip.duration) / rate
+        assert clip.index_start is not None
+        c0 = Fraction(clip.index_start) / rate
+        c1 = Fraction(clip.index_start + clip.duration) / rate
         r0 = Fraction(clip.record_start) / rate
         for w in words:
             ws, we = Fraction(w.start, sample_rate), Fraction(w.end, sample_rate)

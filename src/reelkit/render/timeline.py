@@ -262,12 +262,12 @@ def render_timeline(
             if item.path not in sources:
                 sources[item.path] = _SourceAudio(info_of(item), sr, channels)
             src = sources[item.path]
-            s0 = frames_to_samples(item.source_start, rate, sr)
+            s0 = frames_to_samples(item.index_start, rate, sr)
             fade_from = None
             if prev is not None and fade > 0:
                 pclip, psrc = prev
-                assert pclip.source_start is not None
-                p_end = frames_to_samples(pclip.source_start + pclip.duration, rate, sr)
+                assert pclip.index_start is not None
+                p_end = frames_to_samples(pclip.index_start + pclip.duration, rate, sr)
                 if not (psrc is src and p_end == s0):  # a real cut, not a continuation
                     fade_from = (psrc, p_end)
             segs.append(_ASeg(o0, o1, src, s0, fade_from))
@@ -307,11 +307,11 @@ def render_timeline(
                     for _ in range(item.duration):
                         yield black.copy()
                 else:
-                    assert item.path is not None and item.source_start is not None
+                    assert item.path is not None and item.index_start is not None
                     vs = vsources.get(item.path)
                     if vs is None:
                         vs = vsources[item.path] = _VideoSource(info_of(item), size)
-                    yield from vs.frames(item.source_start, item.duration)
+                    yield from vs.frames(item.index_start, item.duration)
                 pos = item.record_start + item.duration
             while True:
                 yield black.copy()

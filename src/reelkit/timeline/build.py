@@ -21,12 +21,20 @@ import opentimelineio as otio
 
 from reelkit.errors import InputFormatError, UsageError
 from reelkit.media import MediaInfo
-from reelkit.time import format_rate, from_rational_time, parse_rate, seconds_to_frame, to_rational_time
+from reelkit.time import (
+    format_rate,
+    from_rational_time,
+    parse_rate,
+    seconds_to_frame,
+    timecode_to_frame,
+    to_rational_time,
+)
 
 __all__ = [
     "ClipSpan",
     "TrackSpans",
     "media_frame_count",
+    "media_start_frame",
     "ranges_timeline",
     "timeline_rate",
     "timeline_tracks",
@@ -45,6 +53,32 @@ def media_frame_count(info: MediaInfo, rate: Fraction) -> int:
     if not dur:
         raise UsageError(f"{info.path}: unknown duration; cannot build a timeline over it")
     return seconds_to_frame(Fraction(dur), rate, rounding="nearest")
+
+
+def media_start_frame(info: MediaInfo, rate: Fraction) -> int:
+    """The media's start timecode as a frame count at ``rate`` (0 when the file has none).
+
+    Camera and NLE files carry a start timecode (a QuickTime ``tmcd`` track or a ``timecode`` tag,
+    e.g. ``01:00:00;00``); NLEs address source media by it, so exported source times include it.
+    An unreadable or malformed timecode counts as none.
+    """
+    from reelkit.errors import ReelError
+    from reelkit.media._open import open_input
+    from reelkit.media.limits import default_limits
+
+    try:
+        with open_input(info.path, default_limits()) as c:
+            tags = [dict(s.metadata) for s in c.streams if s.type in ("video", "data")] + [dict(c.metadata)]
+    except ReelError:
+        return 0
+    for tag in tags:
+        tc = tag.get("timecode")
+        if tc:
+            try:
+                return timecode_to_frame(str(tc), rate)
+            except ReelError:
+                return 0
+    return 0
 
 
 def _media_metadata(info: MediaInfo, rate: Fraction) -> dict[str, Any]:
@@ -72,8 +106,10 @@ def ranges_timeline(
 
     Args:
         info: probe result of the source media (the clips reference ``info.path``, made absolute).
-        ranges: kept ranges in SOURCE frames, end exclusive, in playback order (they may repeat or go
-            backwards; each becomes one clip). Empty ranges are skipped.
+        ranges: kept ranges in SOURCE frames (0-based decoded frame indices, as ``read_frames`` counts
+            them), end exclusive, in playback order (they may repeat or go backwards; each becomes one
+            clip). Empty ranges are skipped. In the OTIO clips the media's start timecode (see
+            :func:`media_start_frame`) is added, as NLEs expect.
         name: timeline name (shown by the NLE as the sequence/project name).
         audio: add an audio track (when the media has audio) holding the same clips as the video.
         rate: edit rate; default the video's rate. Required for audio-only media (there is no frame
@@ -103,7 +139,8 @@ def ranges_timeline(
             clean.append((start, end))
     path = Path(info.path).resolve()
     media_meta = _media_metadata(info, rate)
-    available = otio.opentime.TimeRange(to_rational_time(0, rate), to_rational_time(total, rate))
+    tc0 = media_start_frame(info, rate)
+    available = otio.opentime.TimeRange(to_rational_time(tc0, rate), to_rational_time(total, rate))
 
     def make_clip(i: int, start: int, end: int) -> otio.schema.Clip:
         ref = otio.schema.ExternalReference(target_url=path.as_uri(), available_range=available)
@@ -112,7 +149,8 @@ def ranges_timeline(
         return otio.schema.Clip(
             name=f"{path.stem} {i + 1}",
             media_reference=ref,
-            source_range=otio.opentime.TimeRange(to_rational_time(start, rate), to_rational_time(end - start, rate)),
+            source_range=otio.opentime.TimeRange(to_rational_time(tc0 + start, rate),
+                                                 to_rational_time(end - start, rate)),
             metadata={"reelkit": {"source_frames": [start, end]}},
         )
 
@@ -167,6 +205,11 @@ class ClipSpan:
     def is_gap(self) -> bool:
         """True for a gap (no media)."""
         return self.path is None
+
+    @property
+    def index_start(self) -> int | None:
+        """First source frame as a 0-based index into the file (``source_start - media_start``)."""
+        return None if self.source_start is None else self.source_start - self.media_start
 
     @property
     def source_end(self) -> int | None:
