@@ -33,6 +33,9 @@ STEPS: list[tuple[str, DemoStep]] = [("probe", _probe_step)]
 # [issue 3: shots demo step]
 # [issue 4: transcript demo step]
 # [issue 5: script demo step]
+from reelkit.cli.script_board import demo_step as _board_demo  # noqa: E402
+
+STEPS.append(("storyboard", _board_demo))
 # [issue 6: grade + loudness demo step]
 from reelkit.cli.reframe import demo_step as _reframe_demo  # noqa: E402
 

@@ -66,6 +66,9 @@ _cut.register(app)
 from reelkit.cli import script as _script  # noqa: E402
 
 _script.register(app)
+from reelkit.cli import script_board as _script_board  # noqa: E402
+
+_script_board.register(app)
 # [issue 6: grade] register here
 # [issue 6: audio] register here
 from reelkit.cli import reframe as _reframe  # noqa: E402

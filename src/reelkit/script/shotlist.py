@@ -18,8 +18,8 @@ editor would cut them (:class:`Beat` s, one storyboard panel each). The idioms:
 * **Reaction shots**: after a long speech (:data:`REACTION_WORDS` words or more) we cut to the
   listener's single for a beat.
 * **Inserts** for important props: words written in CAPITALS in action lines (the screenwriting
-  convention for props) that are not character names or sound effects get a close insert on a
-  table beside the characters.
+  convention for what matters) that the breakdown (:mod:`reelkit.script.breakdown`) files as props
+  get a close insert on a table beside the characters.
 * **Durations** come from the text: dialogue at 150 words a minute plus a breath, action at about
   a page a minute; every duration is a whole number of frames at 24 fps.
 
@@ -360,7 +360,9 @@ def _mentions(text: str, name: str) -> bool:
         rf"(?<![\w]){re.escape(name.title())}(?![\w])", text))
 
 
-def _props_in(text: str, names: set[str], heading: str) -> list[str]:
+def _props_in(text: str, names: set[str], heading: str, known: tuple[str, ...] | None = None) -> list[str]:
+    """Props written in CAPITALS in ``text``; with ``known`` (the breakdown's props of the scene, lower case)
+    only those the breakdown files as props, named as the breakdown names them (``CAN`` → ``FILM CAN``)."""
     found: list[str] = []
     for m in _CAPS_WORD.finditer(text):
         word = m.group(0).strip(" '-")
@@ -371,6 +373,12 @@ def _props_in(text: str, names: set[str], heading: str) -> list[str]:
             continue
         if text[m.end():m.end() + 1] == "!":  # BANG! — a sound, not a prop
             continue
+        if known is not None:
+            low = word.lower()
+            match = [k for k in known if k == low or re.search(rf"\b{re.escape(low)}\b", k)]
+            if not match:
+                continue
+            word = min(match, key=len).upper()
         if word not in found:
             found.append(word)
     return found
@@ -496,19 +504,23 @@ def generate_shotlist(screenplay: Screenplay) -> ShotList:
     Scenes without a heading (text before the first scene) are not covered. The result is
     deterministic for a given screenplay.
     """
+    from reelkit.script.breakdown import breakdown
+
     all_names = {n for n in screenplay.characters() if n}
+    props_of = {sb.index: tuple(p.lower() for p in sb.items.get("props", ())) for sb in breakdown(screenplay).scenes}
     seen_locations: set[str] = set()
     scenes: list[SceneCoverage] = []
     for scene in screenplay.scenes():
-        scenes.append(_cover_scene(scene, all_names, seen_locations))
+        scenes.append(_cover_scene(scene, all_names, seen_locations, props_of.get(scene.index, ())))
     return ShotList(screenplay.title, tuple(scenes))
 
 
-def _cover_scene(scene: Scene, all_names: set[str], seen_locations: set[str]) -> SceneCoverage:
+def _cover_scene(scene: Scene, all_names: set[str], seen_locations: set[str],
+                 known_props: tuple[str, ...] | None) -> SceneCoverage:
     scene_no = scene.index + 1
     number = scene.number or str(scene_no)
     blocks = _scene_blocks(scene)
-    props_by_block = [_props_in(b.text, all_names, scene.heading.upper()) if b.kind == "action" else []
+    props_by_block = [_props_in(b.text, all_names, scene.heading.upper(), known_props) if b.kind == "action" else []
                       for b in blocks]
     props = list(dict.fromkeys(p for ps in props_by_block for p in ps))
     blocking = _stage(scene, blocks, all_names, props)
@@ -541,7 +553,7 @@ def _cover_scene(scene: Scene, all_names: set[str], seen_locations: set[str]) ->
         else:
             cam = CameraPlacement((cx - 6.0, cy - 22.0, 7.0), (cx, cy + 2.0, 1.0))
             spec = dict(kind="establishing", size="EWS", angle="high", movement="crane_down",
-                        lens=LensSpec(24.0, wide_n + 2.0 if not blocking.night else wide_n), camera=cam,
+                        lens=LensSpec(24.0, 8.0 if not blocking.night else wide_n), camera=cam,
                         description=f"Establishing: {scene.location or scene.heading}")
         code = setups.add("establishing", subjects=tuple(names), **spec)
         beats.append((code, "establishing", _frames(3.0 if not blocking.interior else 2.5),
@@ -607,11 +619,11 @@ def _cover_scene(scene: Scene, all_names: set[str], seen_locations: set[str]) ->
         if not p.label:
             continue
         c = p.center
-        cam = CameraPlacement((c[0] + 0.12, c[1] - 0.62, c[2] + 0.42), c)
+        cam = CameraPlacement((c[0] + 0.15, c[1] - 0.8, c[2] + 0.5), c)
         insert_of[p.name] = setups.add(
-            f"insert:{p.name}", kind="insert", size="ECU", angle="high",
+            f"insert:{p.name}", kind="insert", size="CU", angle="high",
             movement="rack_focus" if figs else "static", subjects=(p.name,),
-            lens=LensSpec(100.0, 4.0, p.name), camera=cam, description=f"Insert: the {p.name.lower()}")
+            lens=LensSpec(50.0, 2.8, p.name), camera=cam, description=f"Insert: the {p.name.lower()}")
 
     # the cut: master for the geography, OTS for the first half of the exchange, clean singles after
     n_dialogue = sum(1 for b in blocks if b.kind == "dialogue")
