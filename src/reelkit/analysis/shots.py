@@ -281,7 +281,12 @@ def _select_fit(seg: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, n
     eb = np.abs(s - bf).sum(-1)
     err = np.minimum(ea, eb)[:, mask]
     rel = float(err.mean() / diff[mask].mean())
-    share = (eb < ea)[:, mask].mean(axis=1)
+    take_b = (eb < ea)[:, mask]
+    share = take_b.mean(axis=1)
+    # a wipe's revealed region only grows: pixels taken from b stay taken (a pan does not do that)
+    if len(seg) > 1:
+        lost = (take_b[:-1] & ~take_b[1:]).sum() / max(1, int(take_b[:-1].sum()))
+        rel = max(rel, float(lost))
     return rel, share
 
 
@@ -338,18 +343,41 @@ def decide(sig: Signals, tuning: dict[str, float] | None = None) -> list[Transit
             back = _tiny_dist(ahead, tiny[t - 1][None])
             if float(back.min()) < p["flash_similarity"] * jump and not (flat[t - 1] and not flat[t]):
                 continue
+        # ... or the end of one: the new frame looks like a frame shortly before the jump
+        behind = tiny[max(0, t - 1 - k_flash):t - 1]
+        if len(behind) and jump > 0:
+            back = _tiny_dist(behind, tiny[t][None])
+            if float(back.min()) < p["flash_similarity"] * jump and not (flat[t] and not flat[t - 1]):
+                continue
         margin = min(s / p["cut_threshold"], s / max(1e-6, p["cut_ratio"] * bg[t]))
         conf = float(np.clip(0.5 + 0.5 * (1 - 1 / margin), 0.5, 1.0))
         cuts.append(Transition("cut", t, t, conf))
     grads = _gradual(sig, pd, flat, [c.start for c in cuts], p)
-    out = sorted(cuts + grads, key=lambda tr: tr.start)
-    # a cut inside a gradual span is part of it (e.g. the last jump of a wipe)
-    kept: list[Transition] = []
-    for tr in out:
-        if tr.type == "cut" and any(g.start <= tr.start <= g.end + 1 for g in grads):
-            continue
-        kept.append(tr)
-    return kept
+    return _merge(sorted(cuts + grads, key=lambda tr: tr.start))
+
+
+def _merge(trs: list[Transition], gap: int = 2) -> list[Transition]:
+    """Join pieces of one transition: gradual spans (and cuts) within ``gap`` frames of a gradual
+    span become one span (a cut inside a fade or at the edge of a wipe is part of it)."""
+    out: list[Transition] = []
+    for tr in trs:
+        if out:
+            last = out[-1]
+            near = tr.start - last.end <= gap
+            both_fades = last.type == tr.type == "fade"  # out and back in through a short hold: two
+            weak_cut = (last.type == "cut" and last.confidence < 0.7 and tr.type != "wipe") or (
+                tr.type == "cut" and tr.confidence < 0.7 and last.type != "wipe")
+            joinable = (last.type != "cut" and tr.type != "cut") or weak_cut
+            if near and joinable and not both_fades:
+                kind = last.type if last.type != "cut" else tr.type
+                if last.type != "cut" and tr.type != "cut" and last.type != tr.type:
+                    kind = "fade" if "fade" in (last.type, tr.type) else "dissolve"
+                w0, w1 = last.end - last.start + 1, tr.end - tr.start + 1
+                conf = (last.confidence * w0 + tr.confidence * w1) / (w0 + w1)
+                out[-1] = Transition(kind, min(last.start, tr.start), max(last.end, tr.end), conf)
+                continue
+        out.append(tr)
+    return out
 
 
 def _gradual(sig: Signals, pd: np.ndarray, flat: np.ndarray, cut_frames: list[int],
@@ -382,11 +410,44 @@ def _gradual(sig: Signals, pd: np.ndarray, flat: np.ndarray, cut_frames: list[in
             merged.append(r)
     out: list[Transition] = []
     for s, e in merged:
-        for a, b in _split_at_flat(s, e, flat):
+        for a, b in _split_at_flat(s, e, flat, sig.std):
             tr = _verify(sig, a, b, flat, p)
             if tr is not None:
                 out.append(tr)
+            else:
+                out.extend(_search(sig, a, b, flat, p))
     return out
+
+
+def _search(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float], depth: int = 0
+            ) -> list[Transition]:
+    """A run that is not one transition as a whole (a transition next to camera motion): find the
+    sub-span whose blend/selection fit is best, then look left and right of it."""
+    lo_len, hi_len = int(p["grad_min_len"]), int(p["grad_max_len"])
+    if e - s < lo_len or depth > 4:
+        return []
+    best: tuple[float, Transition] | None = None
+    tiny = sig.tiny.astype(np.float32)
+    strict = {**p, "blend_residual": 0.7 * p["blend_residual"], "wipe_residual": 0.7 * p["wipe_residual"],
+              "grad_min_len": max(8, lo_len)}
+    lo_len = int(strict["grad_min_len"])
+    for length in range(lo_len, min(hi_len, e - s) + 1):
+        for a in range(s, e - length + 1):
+            b = a + length  # B frame; mixed a..b-1
+            A, B = tiny[a - 1], tiny[b]
+            change = float(np.abs(B - A).mean() / 255.0)
+            if change < p["grad_min_change"]:
+                continue
+            tr = _verify(sig, a, b, flat, strict)
+            if tr is None:
+                continue
+            score = change * tr.confidence
+            if best is None or score > best[0]:
+                best = (score, tr)
+    if best is None:
+        return []
+    tr = best[1]
+    return [*_search(sig, s, tr.start - 1, flat, p, depth + 1), tr, *_search(sig, tr.end + 2, e, flat, p, depth + 1)]
 
 
 def _rolling_quantile(x: np.ndarray, half: int, q: float) -> np.ndarray:
@@ -397,20 +458,19 @@ def _rolling_quantile(x: np.ndarray, half: int, q: float) -> np.ndarray:
     return np.quantile(win, q, axis=1).astype(np.float32)
 
 
-def _split_at_flat(s: int, e: int, flat: np.ndarray) -> Iterator[tuple[int, int]]:
-    """Split a changed run [s, e] at flat frames (a fade out then in through black is two fades)."""
-    inside = [i for i in range(s, e + 1) if flat[i]]
-    if not inside:
+def _split_at_flat(s: int, e: int, flat: np.ndarray, std: np.ndarray) -> Iterator[tuple[int, int]]:
+    """Split a changed run [s, e] where it dips through a flat frame (fade out then in with no
+    hold): at the flattest frame strictly inside the run, when the run has content on both sides."""
+    if e - s < 2:
         yield s, e
         return
-    # pieces before the first flat frame and after the last one
-    f0, f1 = inside[0], inside[-1]
-    if f0 > s:
-        yield s, f0  # ends on the flat frame
-    if f1 < e:
-        yield f1 + 1, e
-    if f0 == s and f1 == e:
+    inner = np.arange(s, e)  # candidates for the dip (B of the first piece)
+    m = int(inner[np.argmin(std[s:e])])
+    if flat[m] and not flat[max(0, s - 1)] and not flat[e] and m > s:
+        yield s, m
+        yield m + 1, e
         return
+    yield s, e
 
 
 def _verify(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float]) -> Transition | None:

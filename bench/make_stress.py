@@ -1,0 +1,278 @@
+"""Stress videos with known shot boundaries, built from real footage.
+
+Shots are camera moves (static, pan, tilt, zoom, handheld, whip pan) rendered over real photographs
+(frames of PySceneDetect's testvideo.mp4 and of the bundled sample film, mirrored/zoomed/colour-
+shifted into distinct views) and over procedurally rendered scenes (smooth colour fields with moving
+shapes). Between shots: hard cuts, cross-dissolves, fades out/in through black or white, and wipes.
+Inside shots: traps that are NOT boundaries — camera flashes (1-3 bright frames) and fast motion.
+
+The ground truth follows the issue's convention: a cut at N = first frame of the new shot; a gradual
+transition is the inclusive span of its mixed frames (fades: the frames between the picture and the
+flat black/white hold, each side listed separately).
+
+Usage::
+
+    .venv/bin/python bench/make_stress.py --out bench/out/stress          # 3 videos, 640x360
+    .venv/bin/python bench/make_stress.py --out /tmp/s --size 160x90 --shots 8 --videos 1
+
+The library function :func:`make_stress_video` is also used (with small sizes) by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from reelkit.media import MediaWriter, read_frames
+
+REPO = Path(__file__).resolve().parents[1]
+TESTVIDEO = (REPO / ".." / "shared" / "data" / "shots" / "videos" / "pyscenedetect" / "testvideo.mp4").resolve()
+#: frames of testvideo.mp4 that show its four photographs at full brightness
+PHOTO_FRAMES = (100, 280, 460, 610)
+
+
+def load_photos(testvideo: Path = TESTVIDEO, *, max_side: int = 1280) -> list[np.ndarray]:
+    """Real photographs: the stills of PySceneDetect's test video plus frames of the sample film."""
+    photos: list[np.ndarray] = []
+    want = set(PHOTO_FRAMES)
+    for f in read_frames(testvideo, max_side=max_side, start=min(want), end=max(want) + 1):
+        if f.index in want:
+            photos.append(f.image.copy())
+    from reelkit.sample import sample_path
+
+    for f in read_frames(sample_path(), max_side=max_side, start=40, end=261):
+        if f.index in (40, 150, 260):
+            photos.append(f.image.copy())
+    return photos
+
+
+def procedural_scene(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+    """A smooth random colour field with shapes (float RGB 0-255, 2w×2h so there is room to move)."""
+    big_w, big_h = 2 * w, 2 * h
+    img = np.zeros((big_h, big_w, 3), np.float32)
+    for scale in (4, 16, 64):
+        noise = rng.random((max(2, big_h // scale), max(2, big_w // scale), 3)).astype(np.float32)
+        img += cv2.resize(noise, (big_w, big_h), interpolation=cv2.INTER_CUBIC) * (255 / 3)
+    base = rng.random(3) * 255
+    img = 0.5 * img + 0.5 * base[None, None, :]
+    for _ in range(int(rng.integers(3, 9))):
+        c = tuple(float(v) for v in rng.random(3) * 255)
+        center = (int(rng.integers(0, big_w)), int(rng.integers(0, big_h)))
+        if rng.random() < 0.5:
+            cv2.circle(img, center, int(rng.integers(big_h // 20 + 1, big_h // 5 + 2)), c, -1)
+        else:
+            d = (int(rng.integers(big_w // 20 + 1, big_w // 4 + 2)), int(rng.integers(big_h // 20 + 1, big_h // 4 + 2)))
+            cv2.rectangle(img, center, (center[0] + d[0], center[1] + d[1]), c, -1)
+    return np.clip(img, 0, 255)
+
+
+@dataclass
+class ShotPlan:
+    """One shot: a source picture viewed by a moving virtual camera."""
+
+    source: np.ndarray  # float32 RGB
+    frames: int
+    motion: str  # static | pan | tilt | zoom_in | zoom_out | handheld | whip (fast-motion trap)
+    speed: float
+    flashes: list[int] = field(default_factory=list)  # shot-relative frames that flash
+    gain: np.ndarray = field(default_factory=lambda: np.ones(3, np.float32))
+    seed: int = 0
+
+
+def render_shot_frame(plan: ShotPlan, i: int, w: int, h: int) -> np.ndarray:
+    """Frame ``i`` of a shot as float32 RGB (h, w, 3) in 0-255."""
+    src = plan.source
+    sh, sw = src.shape[:2]
+    base_zoom = min(sw / w, sh / h) * 0.6  # source pixels per output pixel
+    cx, cy, zoom = sw / 2, sh / 2, base_zoom
+    t = i - plan.frames / 2
+    if plan.motion == "pan":
+        cx += plan.speed * t * base_zoom
+    elif plan.motion == "tilt":
+        cy += plan.speed * t * base_zoom
+    elif plan.motion == "whip":
+        cx += plan.speed * t * base_zoom
+    elif plan.motion == "zoom_in":
+        zoom = base_zoom * (1 - plan.speed) ** (i)
+    elif plan.motion == "zoom_out":
+        zoom = base_zoom * 0.6 * (1 + plan.speed) ** (i)
+    elif plan.motion == "handheld":
+        r = np.random.default_rng(plan.seed + i)
+        cx += float(r.normal(0, 3)) * base_zoom
+        cy += float(r.normal(0, 3)) * base_zoom
+    m = np.array([[zoom, 0, cx - zoom * w / 2], [0, zoom, cy - zoom * h / 2]], np.float32)
+    img = cv2.warpAffine(src, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                         borderMode=cv2.BORDER_REFLECT)
+    img = img * plan.gain[None, None, :]
+    if i in plan.flashes:  # a camera flash: most of the picture blown out towards white
+        img = img * 0.4 + 200.0
+    return img
+
+
+def plan_video(rng: np.random.Generator, photos: list[np.ndarray], n_shots: int, w: int, h: int,
+               rate: Fraction) -> tuple[list[ShotPlan], list[tuple[str, dict[str, Any]]]]:
+    """Random shots and the transitions between them."""
+    plans: list[ShotPlan] = []
+    for _k in range(n_shots):
+        if rng.random() < 0.65:
+            src = photos[int(rng.integers(len(photos)))].astype(np.float32)
+            if rng.random() < 0.5:
+                src = src[:, ::-1].copy()
+            # a distinct crop so that two shots of one photo differ
+            sh, sw = src.shape[:2]
+            fx, fy = rng.uniform(0.55, 1.0), rng.uniform(0.55, 1.0)
+            x0 = int(rng.uniform(0, sw * (1 - fx)))
+            y0 = int(rng.uniform(0, sh * (1 - fy)))
+            src = src[y0:y0 + int(sh * fy), x0:x0 + int(sw * fx)].copy()
+        else:
+            src = procedural_scene(rng, w, h)
+        motion = str(rng.choice(["static", "pan", "tilt", "zoom_in", "zoom_out", "handheld", "whip"],
+                                p=[0.2, 0.2, 0.1, 0.12, 0.12, 0.16, 0.1]))
+        speed = {"static": 0.0, "pan": rng.uniform(0.5, 4) * rng.choice([-1, 1]),
+                 "tilt": rng.uniform(0.5, 3) * rng.choice([-1, 1]), "zoom_in": rng.uniform(0.003, 0.01),
+                 "zoom_out": rng.uniform(0.003, 0.01), "handheld": 0.0,
+                 "whip": rng.uniform(12, 30) * rng.choice([-1, 1])}[motion]
+        frames = int(rng.integers(int(rate * 2), int(rate * 4)))
+        flashes: list[int] = []
+        if rng.random() < 0.3:
+            f0 = int(rng.integers(10, frames - 10))
+            flashes = list(range(f0, f0 + int(rng.integers(1, 4))))
+        gain = rng.uniform(0.8, 1.2, 3).astype(np.float32)
+        plans.append(ShotPlan(src, frames, motion, float(speed), flashes, gain, seed=int(rng.integers(1 << 30))))
+    joins: list[tuple[str, dict[str, Any]]] = []
+    for _ in range(n_shots - 1):
+        kind = str(rng.choice(["cut", "dissolve", "fade_black", "fade_white", "wipe"], p=[0.4, 0.2, 0.15, 0.1, 0.15]))
+        params: dict[str, Any] = {}
+        if kind == "dissolve":
+            params["length"] = int(rng.integers(8, 40))
+        elif kind.startswith("fade"):
+            params["out"] = int(rng.integers(8, 30))
+            params["hold"] = int(rng.integers(1, 12))
+            params["in"] = int(rng.integers(8, 30))
+        elif kind == "wipe":
+            params["length"] = int(rng.integers(8, 30))
+            params["direction"] = str(rng.choice(["left", "right", "down", "up"]))
+        joins.append((kind, params))
+    return plans, joins
+
+
+def make_stress_video(path: Path, *, seed: int, n_shots: int = 20, size: tuple[int, int] = (640, 360),
+                      rate: Fraction = Fraction(25), photos: list[np.ndarray] | None = None,
+                      force: bool = False) -> dict[str, Any]:
+    """Render one stress video and return its ground truth (same layout as shot_boundaries.json)."""
+    w, h = size
+    rng = np.random.default_rng(seed)
+    photos = photos if photos is not None else load_photos()
+    plans, joins = plan_video(rng, photos, n_shots, w, h, rate)
+    cuts: list[int] = []
+    gradual: list[list[Any]] = []
+    traps: list[list[Any]] = []
+    n = 0
+    with MediaWriter(path, width=w, height=h, rate=rate, crf=18, force=force) as out:
+
+        def put(img: np.ndarray) -> None:
+            nonlocal n
+            out.write_video(np.clip(img + 0.5, 0, 255).astype(np.uint8))
+            n += 1
+
+        # each shot is rendered with its own frame counter; a transition consumes frames from the
+        # tail of the outgoing shot and the head of the incoming one (dissolve/wipe overlap them)
+        pos = [0] * len(plans)
+        for k, plan in enumerate(plans):
+            # head of this shot was possibly consumed by the previous dissolve/wipe
+            start_i = pos[k]
+            tail = 0
+            if k < len(joins):
+                kind, par = joins[k]
+                tail = par.get("length", 0) if kind in ("dissolve", "wipe") else 0
+            body_end = plan.frames - tail // 2
+            shot_first = n
+            for i in range(start_i, body_end):
+                if i in plan.flashes:
+                    traps.append([n, n, "flash"])
+                put(render_shot_frame(plan, i, w, h))
+            if plan.motion == "whip":
+                traps.append([shot_first, n - 1, "fast motion"])
+            if k >= len(joins):
+                break
+            kind, par = joins[k]
+            nxt = plans[k + 1]
+            if kind == "cut":
+                cuts.append(n)
+            elif kind in ("dissolve", "wipe"):
+                length = par["length"]
+                g0 = n
+                for j in range(length):
+                    a = (j + 1) / (length + 1)
+                    ia = render_shot_frame(plan, body_end + j, w, h)
+                    ib = render_shot_frame(nxt, j, w, h)
+                    if kind == "dissolve":
+                        img = (1 - a) * ia + a * ib
+                    else:
+                        d = par["direction"]
+                        if d in ("left", "right"):
+                            edge = round(a * w)
+                            img = ia.copy()
+                            if d == "right":
+                                img[:, :edge] = ib[:, :edge]
+                            else:
+                                img[:, w - edge:] = ib[:, w - edge:]
+                        else:
+                            edge = round(a * h)
+                            img = ia.copy()
+                            if d == "down":
+                                img[:edge] = ib[:edge]
+                            else:
+                                img[h - edge:] = ib[h - edge:]
+                    put(img)
+                gradual.append([g0, n - 1, kind])
+                pos[k + 1] = length
+            else:
+                level = 0.0 if kind == "fade_black" else 255.0
+                g0 = n
+                for j in range(par["out"]):
+                    a = (j + 1) / (par["out"] + 1)
+                    put((1 - a) * render_shot_frame(plan, body_end + j, w, h) + a * level)
+                gradual.append([g0, n - 1, f"fade-out to {'black' if level == 0 else 'white'}"])
+                for _ in range(par["hold"]):
+                    put(np.full((h, w, 3), level, np.float32))
+                g0 = n
+                for j in range(par["in"]):
+                    a = (j + 1) / (par["in"] + 1)
+                    put(a * render_shot_frame(nxt, j, w, h) + (1 - a) * level)
+                gradual.append([g0, n - 1, f"fade-in from {'black' if level == 0 else 'white'}"])
+                pos[k + 1] = par["in"]
+    return {"fps": str(rate), "n_frames": n, "resolution": f"{w}x{h}", "hard_cuts": cuts, "gradual": gradual,
+            "traps": traps, "seed": seed}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "stress")
+    ap.add_argument("--videos", type=int, default=3)
+    ap.add_argument("--shots", type=int, default=30)
+    ap.add_argument("--size", default="640x360")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--force", action="store_true")
+    args = ap.parse_args()
+    w, h = (int(v) for v in args.size.split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    photos = load_photos()
+    gt: dict[str, Any] = {"_about": "stress videos made by bench/make_stress.py (see its docstring)", "videos": {}}
+    for v in range(args.videos):
+        p = args.out / f"stress_{v + 1}.mp4"
+        gt["videos"][p.name] = make_stress_video(p, seed=args.seed + v, n_shots=args.shots, size=(w, h),
+                                                 photos=photos, force=args.force)
+        print(p, gt["videos"][p.name]["n_frames"], "frames")
+    (args.out / "ground_truth.json").write_text(json.dumps(gt, indent=1))
+
+
+if __name__ == "__main__":
+    main()
