@@ -157,3 +157,18 @@ def test_disk_full_leaves_no_file(indexed_video: Path, tmp_path: Path) -> None:
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert "OutputError" in proc.stdout
     assert list(out_dir.iterdir()) == []
+
+
+def test_i420_pass_through_reader_and_writer(indexed_video: Path, tmp_path: Path) -> None:
+    """The renderer's fast path (foundation addition): I420 frames in, I420 frames out, no RGB trip."""
+    from reelkit.media import MediaWriter
+
+    frames = list(read_frames(indexed_video, pixel_format="yuv420p", end=3))
+    assert [f.image.shape for f in frames] == [(H * 3 // 2, W)] * 3
+    with MediaWriter(tmp_path / "i420.mp4", width=W, height=H, rate=Fraction(25)) as w:
+        for f in frames:
+            w.write_video(f.image)
+    assert [read_index(f.image) for f in read_frames(tmp_path / "i420.mp4")] == [0, 1, 2]
+    rotated = make_video(tmp_path / "rot.mp4", frames=2, rotation=90)
+    with pytest.raises(UsageError, match="yuv420p"):
+        next(read_frames(rotated, pixel_format="yuv420p"))

@@ -25,8 +25,8 @@ from reelkit.media.probe import MediaInfo, VideoInfo, probe
 
 __all__ = ["Frame", "PixelFormat", "output_size", "read_frames"]
 
-PixelFormat = Literal["rgb24", "gray", "rgb48"]
-_AV_FORMAT = {"rgb24": "rgb24", "gray": "gray", "rgb48": "rgb48le"}
+PixelFormat = Literal["rgb24", "gray", "rgb48", "yuv420p"]
+_AV_FORMAT = {"rgb24": "rgb24", "gray": "gray", "rgb48": "rgb48le", "yuv420p": "yuv420p"}
 #: consecutive undecodable packets tolerated before giving up (corrupt streams must not spin)
 _MAX_BAD_PACKETS = 64
 
@@ -153,8 +153,10 @@ def read_frames(
         path: media file.
         width, height, max_side: output size in display orientation (see :func:`output_size`);
             default is full size.
-        pixel_format: ``rgb24`` (uint8 RGB), ``gray`` (uint8 luma) or ``rgb48`` (uint16 RGB for
-            10/12-bit grading work).
+        pixel_format: ``rgb24`` (uint8 RGB), ``gray`` (uint8 luma), ``rgb48`` (uint16 RGB for
+            10/12-bit grading work), or ``yuv420p``: planar I420 as one ``(H*3/2, W)`` uint8 array (Y,
+            then U, then V; even sizes, unrotated media only) for pass-through to
+            :meth:`reelkit.media.MediaWriter.write_video` without RGB conversions (the renderer's fast path).
         start, end: frame range; ``start > 0`` seeks to the nearest keyframe before it.
         step: yield every ``step``-th frame (others are decoded but not converted).
         info: a probe result to reuse; probed when omitted.
@@ -178,6 +180,8 @@ def read_frames(
     if start < 0 or (end is not None and end < start) or step < 1:
         raise UsageError(f"bad frame range start={start} end={end} step={step}")
     out_w, out_h = output_size(video, width, height, max_side)
+    if pixel_format == "yuv420p" and (video.rotation or out_w % 2 or out_h % 2):
+        raise UsageError("yuv420p frames need unrotated media and an even output size; use rgb24")
     if out_w * out_h > limits.max_pixels:
         raise MediaLimitError(f"requested output {out_w}×{out_h} exceeds the pixel limit")
     rot = video.rotation
@@ -246,6 +250,10 @@ def read_frames(
                     continue
                 if full and pixel_format == "rgb24" and rot == 0:
                     arr = frame.to_ndarray(format="rgb24")
+                elif pixel_format == "yuv420p":
+                    yuv = frame if full and frame.format.name == "yuv420p" else frame.reformat(
+                        width=sw_w, height=sw_h, format="yuv420p", interpolation="AREA")
+                    arr = yuv.to_ndarray()
                 else:
                     arr = _fast_small(frame, sw_w, sw_h, pixel_format) if not full else None
                     if arr is None:

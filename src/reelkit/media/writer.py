@@ -145,13 +145,22 @@ class MediaWriter:
 
     # -- writing ---------------------------------------------------------------------------
     def write_video(self, image: np.ndarray) -> None:
-        """Encode one frame: ``(H, W, 3)`` uint8 RGB (or uint16 RGB for 10-bit codecs)."""
+        """Encode one frame: ``(H, W, 3)`` uint8 RGB (or uint16 RGB for 10-bit codecs).
+
+        A 2-D ``(H*3/2, W)`` uint8 array is taken as planar I420 (``read_frames(pixel_format="yuv420p")``)
+        and goes to a ``yuv420p`` encoder without any colour conversion.
+        """
         if self._vstream is None:
             raise UsageError("this writer has no video stream")
         h, w = self._vstream.height, self._vstream.width
-        if image.shape[:2] != (h, w) or image.ndim != 3 or image.shape[2] != 3:
+        if image.ndim == 2 and image.dtype == np.uint8 and image.shape == (h * 3 // 2, w):
+            if self._pix_fmt != "yuv420p":
+                raise UsageError(f"I420 frames need a yuv420p encoder, this one is {self._pix_fmt}")
+            fmt = "yuv420p"
+        elif image.shape[:2] != (h, w) or image.ndim != 3 or image.shape[2] != 3:
             raise UsageError(f"frame must be ({h}, {w}, 3), got {image.shape}")
-        fmt = "rgb48le" if image.dtype == np.uint16 else "rgb24"
+        else:
+            fmt = "rgb48le" if image.dtype == np.uint16 else "rgb24"
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt)
         frame.pts = self._frame_no
         self._frame_no += 1

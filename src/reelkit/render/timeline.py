@@ -137,6 +137,16 @@ class _AudioAssembler:
         return out
 
 
+def _black(size: tuple[int, int], yuv: bool) -> np.ndarray:
+    """A black frame: RGB ``(h, w, 3)``, or I420 ``(h*3/2, w)`` (Y=16, U=V=128, limited range)."""
+    w, h = size
+    if not yuv:
+        return np.zeros((h, w, 3), np.uint8)
+    img = np.full((h * 3 // 2, w), 128, np.uint8)
+    img[:h] = 16
+    return img
+
+
 def _even(v: int) -> int:
     return max(2, v - v % 2)
 
@@ -144,8 +154,8 @@ def _even(v: int) -> int:
 class _VideoSource:
     """Decodes one file's frames; continues decoding across small forward gaps instead of seeking."""
 
-    def __init__(self, info: MediaInfo, size: tuple[int, int]) -> None:
-        self.info, self.size = info, size
+    def __init__(self, info: MediaInfo, size: tuple[int, int], yuv: bool) -> None:
+        self.info, self.size, self.yuv = info, size, yuv
         self._gen: Iterator[np.ndarray] | None = None
         self._next = 0
         self._last: np.ndarray | None = None
@@ -153,7 +163,8 @@ class _VideoSource:
     def frames(self, start: int, count: int) -> Iterator[np.ndarray]:
         if self._gen is None or start < self._next or start - self._next > _SEEK_THRESHOLD:
             w, h = self.size
-            self._gen = (f.image for f in read_frames(self.info.path, start=start, width=w, height=h, info=self.info))
+            self._gen = (f.image for f in read_frames(self.info.path, start=start, width=w, height=h, info=self.info,
+                                                      pixel_format="yuv420p" if self.yuv else "rgb24"))
             self._next = start
         while self._next < start:  # skip a short gap by decoding through it
             if next(self._gen, None) is None:
@@ -163,7 +174,7 @@ class _VideoSource:
             img = next(self._gen, None) if self._gen is not None else None
             if img is None:  # the file ended early: hold the last picture to keep sync
                 self._gen = None
-                img = self._last if self._last is not None else np.zeros((self.size[1], self.size[0], 3), np.uint8)
+                img = self._last if self._last is not None else _black(self.size, self.yuv)
             self._last = img
             self._next += 1
             yield img
@@ -228,6 +239,7 @@ def render_timeline(
 
     # -- picture --------------------------------------------------------------------------------
     size: tuple[int, int] | None = None
+    yuv = False
     if vtrack is not None:
         first = next((c for c in vtrack.clips if info_of(c).video is not None), None)
         if first is None:
@@ -236,6 +248,11 @@ def render_timeline(
 
         w, h = output_size(info_of(first).require_video())
         size = (_even(w), _even(h))
+        # fast path: no RGB round trip when nothing is drawn and every source already has the output size
+        yuv = not captions and all(
+            info_of(c).video is None or (info_of(c).require_video().rotation == 0
+                                         and output_size(info_of(c).require_video()) == size)
+            for c in vtrack.clips)
 
     # -- sound ------------------------------------------------------------------------------------
     sr: int | None = None
@@ -297,7 +314,7 @@ def render_timeline(
 
         def picture_frames() -> Iterator[np.ndarray]:
             assert size is not None
-            black = np.zeros((size[1], size[0], 3), np.uint8)
+            black = _black(size, yuv)
             pos = 0
             for item in video_items:
                 if item.record_start > pos:
@@ -310,7 +327,7 @@ def render_timeline(
                     assert item.path is not None and item.index_start is not None
                     vs = vsources.get(item.path)
                     if vs is None:
-                        vs = vsources[item.path] = _VideoSource(info_of(item), size)
+                        vs = vsources[item.path] = _VideoSource(info_of(item), size, yuv)
                     yield from vs.frames(item.index_start, item.duration)
                 pos = item.record_start + item.duration
             while True:
