@@ -30,7 +30,9 @@ def _probe_step(sample: Path, out_dir: Path) -> str:
 STEPS: list[tuple[str, DemoStep]] = [("probe", _probe_step)]
 # Each capability appends its step from its own CLI module, e.g.
 #   from reelkit.cli.shots import demo_step as _shots_demo; STEPS.append(("shots", _shots_demo))
-# [issue 3: shots demo step]
+from reelkit.cli.shots import demo_step as _shots_demo  # noqa: E402
+
+STEPS.append(("shots", _shots_demo))
 # [issue 4: transcript demo step]
 # [issue 5: script demo step]
 from reelkit.cli.script_board import demo_step as _board_demo  # noqa: E402

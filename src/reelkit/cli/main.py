@@ -58,7 +58,9 @@ from reelkit.cli import demo as _demo  # noqa: E402
 from reelkit.cli import probe as _probe  # noqa: E402
 
 _probe.register(app)
-# [issue 3: shots] register here
+from reelkit.cli import shots as _shots  # noqa: E402
+
+_shots.register(app)
 # [issue 4: transcribe] register here
 from reelkit.cli import cut as _cut  # noqa: E402
 

@@ -1,0 +1,317 @@
+"""Shot logging: the fields an assistant editor writes on a log sheet, computed from the pixels.
+
+:func:`log_shots` runs the shot detector and a per-frame statistics collector over ONE decode
+(analysis size), then looks at one representative frame per shot at a larger size:
+
+* ``camera`` — movement from global motion between consecutive analysis frames (corners tracked
+  with Lucas-Kanade flow, a similarity transform fitted with RANSAC so the background wins over a
+  moving subject; the jitter around the median motion for handheld shake): one of ``static``,
+  ``pan_left``, ``pan_right``, ``tilt_up``, ``tilt_down``, ``zoom_in``, ``zoom_out``,
+  ``handheld`` (the :data:`reelkit.shots.MOVEMENTS` vocabulary), with the measured speeds.
+* ``shot_size`` — ``ECU`` … ``EWS`` (:data:`reelkit.shots.SIZES`) from the largest face (face height
+  / frame height) or, without a face, the tallest person; ``null`` when nobody is detected.
+  Subjects come from :func:`reelkit.analysis.subjects.detect_subjects` (``opencv`` default).
+* ``exposure`` — mean luma (0-1), shares of crushed (< 16/255) and clipped (> 240/255) pixels,
+  and a verdict ``under`` / ``normal`` / ``over``.
+* ``white_balance`` — grey-world channel means, the cast direction (``neutral``, ``warm``,
+  ``cool``, ``green``, ``magenta``) and its strength.
+* ``sharpness`` — variance of the Laplacian of the representative frame at 640 px (a relative
+  focus measure; higher is sharper) and a verdict ``soft`` / ``ok`` / ``sharp``.
+* ``dominant_colours`` — up to 4 k-means colours (hex) with their share of the frame.
+* ``thumbnail`` — the representative frame (middle of the shot's clean part) as JPEG, when a
+  folder is given.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from reelkit.analysis.shots import Shot, ShotDetection, Transition, analyse
+from reelkit.errors import OutputError, UsageError
+from reelkit.fileio import atomic_output
+from reelkit.media import MediaInfo, probe, read_frames
+from reelkit.progress import ProgressFn
+
+__all__ = ["FrameStats", "classify_movement", "log_shots", "shot_size_from_subjects"]
+
+#: representative frames are analysed at this longest side (pixels)
+LOG_SIDE = 640
+
+
+class FrameStats:
+    """Per-frame global motion and exposure statistics (a consumer for :func:`.shots.analyse`).
+
+    For each frame i (vs frame i-1; zeros for frame 0): ``dx``, ``dy`` — content shift in
+    analysis-frame widths/heights per frame; ``zoom`` — relative scale change per frame (> 0 when the
+    picture grows: zoom in); ``valid`` — False where no motion could be measured; ``luma`` mean 0-1,
+    ``dark``/``bright`` shares, ``rgb`` channel means 0-1.
+    """
+
+    def __init__(self) -> None:
+        self._prev: np.ndarray | None = None
+        self.valid: list[bool] = []
+        self.dx: list[float] = []
+        self.dy: list[float] = []
+        self.zoom: list[float] = []
+        self.luma: list[float] = []
+        self.dark: list[float] = []
+        self.bright: list[float] = []
+        self.rgb: list[np.ndarray] = []
+
+    def push(self, image: np.ndarray, time_s: Fraction | None) -> None:
+        """Add one ``(H, W, 3)`` uint8 RGB analysis frame."""
+        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        h, w = gray.shape
+        self.luma.append(float(gray.mean()) / 255.0)
+        self.dark.append(float((gray < 16).mean()))
+        self.bright.append(float((gray > 240).mean()))
+        self.rgb.append(image.reshape(-1, 3).mean(axis=0) / 255.0)
+        if self._prev is None or self._prev.shape != gray.shape or w < 16 or h < 16:
+            self._append_motion(None)
+            self._prev = gray
+            return
+        self._append_motion(_global_motion(self._prev, gray))
+        self._prev = gray
+
+    def _append_motion(self, m: tuple[float, float, float] | None) -> None:
+        self.valid.append(m is not None)
+        dx, dy, z = m or (0.0, 0.0, 0.0)
+        self.dx.append(dx)
+        self.dy.append(dy)
+        self.zoom.append(z)
+
+
+def _global_motion(prev: np.ndarray, cur: np.ndarray) -> tuple[float, float, float] | None:
+    """Similarity transform prev → cur from tracked corners (LK flow + RANSAC, so the background
+    majority wins over a moving subject). Returns (dx, dy, zoom) — the frame centre's shift in
+    frame widths/heights and the relative scale change — or None when there is too little texture."""
+    h, w = prev.shape
+    pts = cv2.goodFeaturesToTrack(prev, maxCorners=80, qualityLevel=0.01, minDistance=max(3, w // 40))
+    if pts is None or len(pts) < 8:
+        return None
+    nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, cur, pts, None, winSize=(13, 13), maxLevel=2)
+    ok = st.ravel() == 1
+    if ok.sum() < 8:
+        return None
+    m, inl = cv2.estimateAffinePartial2D(pts[ok], nxt[ok], method=cv2.RANSAC, ransacReprojThreshold=0.3)
+    if m is None or inl is None or int(inl.sum()) < 6:
+        return None
+    scale = float(np.hypot(m[0, 0], m[1, 0]))
+    cx, cy = w / 2.0, h / 2.0
+    nx = m[0, 0] * cx + m[0, 1] * cy + m[0, 2]
+    ny = m[1, 0] * cx + m[1, 1] * cy + m[1, 2]
+    return (float(nx - cx) / w, float(ny - cy) / h, scale - 1.0)
+
+
+def classify_movement(dx: np.ndarray, dy: np.ndarray, zoom: np.ndarray, rate: Fraction) -> dict[str, Any]:
+    """Camera movement of one shot from its per-frame global motion.
+
+    Args:
+        dx, dy: content shift per frame in frame widths / heights (content moving left: dx < 0).
+        zoom: relative scale change per frame (> 0: the picture grows).
+        rate: frame rate (speeds are reported per second).
+
+    Returns:
+        ``{"movement", "pan_speed", "tilt_speed", "zoom_speed", "shake"}`` — speeds in frame widths
+        (heights; relative scale) per second, camera-oriented (pan right positive, tilt up positive,
+        zoom in positive); ``shake`` is the jitter (frame widths per frame, RMS around the median).
+    """
+    fps = float(rate)
+    if len(dx) == 0:
+        return {"movement": "static", "pan_speed": 0.0, "tilt_speed": 0.0, "zoom_speed": 0.0, "shake": 0.0}
+    mdx, mdy, mz = float(np.median(dx)), float(np.median(dy)), float(np.median(zoom))
+    pan, tilt, zs = -mdx * fps, mdy * fps, mz * fps  # camera pans right → content moves left
+    shake = float(np.sqrt(((dx - mdx) ** 2 + (dy - mdy) ** 2).mean()))
+    # per-second thresholds: 4 % of the frame per second counts as movement
+    moving = {"pan": abs(pan), "tilt": abs(tilt), "zoom": abs(zs) * 1.5}
+    kind, speed = max(moving.items(), key=lambda kv: kv[1])
+    if speed < 0.04:
+        movement = "handheld" if shake > 0.004 else "static"
+    elif kind == "pan":
+        movement = "pan_right" if pan > 0 else "pan_left"
+    elif kind == "tilt":
+        movement = "tilt_down" if tilt > 0 else "tilt_up"
+    else:
+        movement = "zoom_in" if zs > 0 else "zoom_out"
+    if movement not in ("static", "handheld") and shake > 0.012 and speed < 0.06:
+        movement = "handheld"
+    return {"movement": movement, "pan_speed": round(pan, 4), "tilt_speed": round(tilt, 4),
+            "zoom_speed": round(zs, 4), "shake": round(shake, 5)}
+
+
+def shot_size_from_subjects(subjects: Iterable[Any], height: int) -> str | None:
+    """Shot size (``ECU`` … ``EWS``) from detected faces/people in a frame ``height`` pixels tall.
+
+    Uses the largest face (its height as a share of the frame); without a face, the tallest
+    person. Returns None when there is nobody.
+    """
+    faces = [s for s in subjects if s.kind == "face"]
+    people = [s for s in subjects if s.kind == "person"]
+    if faces:
+        f = max(s.box[3] for s in faces) / height
+        for limit, size in ((0.55, "ECU"), (0.33, "CU"), (0.2, "MCU"), (0.12, "MS"), (0.07, "MWS"), (0.03, "WS")):
+            if f >= limit:
+                return size
+        return "EWS"
+    if people:
+        p = max(s.box[3] for s in people) / height
+        for limit, size in ((0.95, "MS"), (0.7, "MWS"), (0.3, "WS")):
+            if p >= limit:
+                return size
+        return "EWS"
+    return None
+
+
+def _exposure(luma: np.ndarray, dark: np.ndarray, bright: np.ndarray) -> dict[str, Any]:
+    m, d, b = float(luma.mean()), float(dark.mean()), float(bright.mean())
+    verdict = "normal"
+    if m < 0.18 or d > 0.4:
+        verdict = "under"
+    elif m > 0.75 or b > 0.25:
+        verdict = "over"
+    return {"mean_luma": round(m, 4), "crushed": round(d, 4), "clipped": round(b, 4), "verdict": verdict}
+
+
+def _white_balance(rgb: np.ndarray) -> dict[str, Any]:
+    r, g, b = (float(v) for v in rgb.mean(axis=0))
+    mean = (r + g + b) / 3 + 1e-6
+    warm = (r - b) / mean  # > 0: red/yellow, < 0: blue
+    tint = (g - (r + b) / 2) / mean  # > 0: green, < 0: magenta
+    cast = "neutral"
+    if max(abs(warm), abs(tint)) > 0.12:
+        cast = ("warm" if warm > 0 else "cool") if abs(warm) >= abs(tint) else ("green" if tint > 0 else "magenta")
+    return {"rgb_mean": [round(r, 4), round(g, 4), round(b, 4)], "warm_cool": round(warm, 4),
+            "green_magenta": round(tint, 4), "cast": cast, "strength": round(max(abs(warm), abs(tint)), 4)}
+
+
+def _sharpness(rgb: np.ndarray) -> dict[str, Any]:
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    lap = float(cv2.Laplacian(gray, cv2.CV_32F).var())
+    verdict = "soft" if lap < 30 else ("sharp" if lap > 300 else "ok")
+    return {"laplacian_var": round(lap, 2), "verdict": verdict}
+
+
+def _dominant_colours(rgb: np.ndarray, k: int = 4) -> list[dict[str, Any]]:
+    small = cv2.resize(rgb, (64, max(1, round(64 * rgb.shape[0] / rgb.shape[1]))), interpolation=cv2.INTER_AREA)
+    px = small.reshape(-1, 3).astype(np.float32)
+    k = max(1, min(k, len(np.unique(px, axis=0))))
+    crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
+    cv2.setRNGSeed(1)
+    _, labels, centres = cv2.kmeans(px, k, None, crit, 2, cv2.KMEANS_PP_CENTERS)
+    counts = np.bincount(labels.ravel(), minlength=k)
+    order = np.argsort(-counts)
+    out = []
+    for i in order:
+        c = np.clip(np.round(centres[i]), 0, 255).astype(int)
+        out.append({"hex": "#{:02x}{:02x}{:02x}".format(*c), "share": round(float(counts[i]) / len(px), 4)})
+    return out
+
+
+def _clean_span(shot: Shot, transitions: list[Transition]) -> tuple[int, int]:
+    """The part of a shot outside every gradual transition (the whole shot if nothing is left)."""
+    s, e = shot.start, shot.end
+    for tr in transitions:
+        if tr.type == "cut":
+            continue
+        if tr.start <= s <= tr.end:
+            s = tr.end + 1
+        if tr.start <= e <= tr.end:
+            e = tr.start - 1
+    return (s, e) if s <= e else (shot.start, shot.end)
+
+
+def _representative(info: MediaInfo, frame: int) -> np.ndarray | None:
+    for f in read_frames(info.path, max_side=LOG_SIDE, start=frame, end=frame + 1, info=info):
+        return f.image
+    return None
+
+
+def log_shots(path: str | os.PathLike[str], *, info: MediaInfo | None = None, thumbnails: str | os.PathLike[str]
+              | None = None, subjects_backend: str = "opencv", force: bool = False,
+              progress: ProgressFn | None = None, **tuning: float) -> ShotDetection:
+    """Detect shots and fill each shot's log fields (see the module docstring).
+
+    Args:
+        path: a video file.
+        info: a probe result to reuse.
+        thumbnails: folder for one JPEG per shot (``shot_0001.jpg``...); created if missing.
+        subjects_backend: backend for :func:`reelkit.analysis.subjects.detect_subjects`.
+        force: overwrite existing thumbnails.
+        progress: ``(frames_done, total)`` callback for the decode pass.
+        **tuning: shot-detector parameters (see :data:`reelkit.analysis.shots.DEFAULT_TUNING`).
+
+    Returns:
+        The :class:`ShotDetection` with ``Shot.log`` filled.
+
+    Raises:
+        The errors of :func:`reelkit.analysis.shots.detect_shots`; OutputExistsError / OutputError
+        for thumbnails; BackendUnavailable for a missing subject backend.
+    """
+    from reelkit.analysis.subjects import detect_subjects
+
+    info = info or probe(path)
+    thumb_dir = Path(thumbnails) if thumbnails is not None else None
+    if thumb_dir is not None:
+        if thumb_dir.exists() and not thumb_dir.is_dir():
+            raise OutputError(f"thumbnail folder {thumb_dir} is a file")
+        try:
+            thumb_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create thumbnail folder {thumb_dir}: {exc.strerror or exc}") from None
+    stats = FrameStats()
+    det, _sig = analyse(path, info=info, progress=progress, consumers=[stats], **tuning)
+    dx, dy, zoom = np.asarray(stats.dx), np.asarray(stats.dy), np.asarray(stats.zoom)
+    valid = np.asarray(stats.valid, bool)
+    for tr in det.transitions:  # motion across a transition is not camera motion
+        valid[tr.start:tr.end + 2] = False
+    luma, dark, bright = np.asarray(stats.luma), np.asarray(stats.dark), np.asarray(stats.bright)
+    rgb = np.asarray(stats.rgb)
+    shots: list[Shot] = []
+    for shot in det.shots:
+        s, e = _clean_span(shot, det.transitions)
+        rep = (s + e) // 2
+        sel = valid[s + 1:e + 1]
+        motion = classify_movement(dx[s + 1:e + 1][sel], dy[s + 1:e + 1][sel], zoom[s + 1:e + 1][sel], det.rate)
+        log: dict[str, Any] = {
+            "frames": shot.frames,
+            "start_s": round(det.frame_time(shot.start), 6),
+            "end_s": round(det.frame_time(shot.end + 1) if shot.end + 1 < det.frame_count
+                           else det.frame_time(shot.end) + float(1 / det.rate), 6),
+            "camera": motion,
+            "exposure": _exposure(luma[s:e + 1], dark[s:e + 1], bright[s:e + 1]),
+            "white_balance": _white_balance(rgb[s:e + 1]),
+            "representative_frame": rep,
+        }
+        img = _representative(info, rep)
+        if img is not None:
+            subs = detect_subjects(img, kinds=("face", "person"), backend=subjects_backend)
+            log["shot_size"] = shot_size_from_subjects(subs, img.shape[0])
+            log["subjects"] = {"faces": sum(1 for x in subs if x.kind == "face"),
+                               "people": sum(1 for x in subs if x.kind == "person")}
+            log["sharpness"] = _sharpness(img)
+            log["dominant_colours"] = _dominant_colours(img)
+            if thumb_dir is not None:
+                target = thumb_dir / f"shot_{shot.index + 1:04d}.jpg"
+                _write_jpeg(target, img, force=force)
+                log["thumbnail"] = str(target)
+        else:  # the frame could not be decoded at the seek position: say so instead of guessing
+            log.update({"shot_size": None, "subjects": None, "sharpness": None, "dominant_colours": []})
+        shots.append(replace(shot, log=log))
+    return replace(det, shots=shots)
+
+
+def _write_jpeg(path: Path, rgb: np.ndarray, *, force: bool) -> None:
+    from PIL import Image
+
+    if rgb.ndim != 3:
+        raise UsageError("thumbnail must be RGB")
+    with atomic_output(path, force=force) as tmp:
+        Image.fromarray(rgb).save(tmp, format="JPEG", quality=88)
