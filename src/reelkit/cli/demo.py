@@ -34,7 +34,9 @@ from reelkit.cli.shots import demo_step as _shots_demo  # noqa: E402
 
 STEPS.append(("shots", _shots_demo))
 # [issue 4: transcript demo step]
-# [issue 5: script demo step]
+from reelkit.cli.script import demo_step as _script_demo  # noqa: E402
+
+STEPS.append(("script", _script_demo))
 from reelkit.cli.script_board import demo_step as _board_demo  # noqa: E402
 
 STEPS.append(("storyboard", _board_demo))

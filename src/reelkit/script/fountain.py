@@ -378,6 +378,8 @@ def _paragraph(b: _Builder, plines: list[str], pnums: list[int], warnings: list[
 
 
 def _notes_in(notes: dict[int, list[str]], start: int, stop: int) -> list[str]:
+    if not notes:
+        return []
     return [t for k in range(start, stop) for t in notes.get(k, ())]
 
 
@@ -389,21 +391,22 @@ def _block(b: _Builder, plines: list[str], pnums: list[int], notes: dict[int, li
     line = pnums[0]
     b_before = len(b.elements)
 
+    c0 = s[:1]
     # one-line structural elements that may be followed by more lines without a blank
-    if _PAGE_BREAK_RE.match(first):
+    if c0 == "=" and _PAGE_BREAK_RE.match(first):
         b.add("page_break", "", line, inline=False, notes=_notes_in(notes, 0, 1))
         return 1
-    if s.startswith("#"):
+    if c0 == "#":
         level = len(s) - len(s.lstrip("#"))
         b.add("section", s[level:].strip(), line, level=level, notes=_notes_in(notes, 0, 1))
         return 1
-    if s.startswith("=") and not s.startswith("=="):
+    if c0 == "=" and not s.startswith("=="):
         b.add("synopsis", s[1:].strip(), line, notes=_notes_in(notes, 0, 1))
         return 1
 
     # scene heading: INT/EXT/EST/I/E... or forced "." (a following line without a blank is tolerated)
-    forced_heading = s.startswith(".") and len(s) > 1 and s[1] not in ". "
-    if forced_heading or _HEADING_RE.match(s):
+    forced_heading = c0 == "." and len(s) > 1 and s[1] not in ". "
+    if forced_heading or (c0 in "IEie" and _HEADING_RE.match(s)):
         h = s[1:].strip() if forced_heading else s
         number = None
         m = _SCENE_NUMBER_RE.search(h)
@@ -415,14 +418,15 @@ def _block(b: _Builder, plines: list[str], pnums: list[int], notes: dict[int, li
         return 1
 
     # centered: every line "> ... <"
-    if all(ln.strip().startswith(">") and ln.strip().endswith("<") and len(ln.strip()) >= 2 for ln in plines):
+    if c0 == ">" and all(ln.strip().startswith(">") and ln.strip().endswith("<") and len(ln.strip()) >= 2
+                         for ln in plines):
         raw = "\n".join(ln.strip()[1:-1].strip() for ln in plines)
         b.add("centered", raw, line, notes=_notes_in(notes, 0, n))
         b.last_block = None
         return n
 
     # transitions: forced ">" (one line) or an upper-case line ending in "TO:" alone in its paragraph
-    if s.startswith(">") and not s.endswith("<"):
+    if c0 == ">" and not s.endswith("<"):
         b.add("transition", s[1:].strip(), line, forced=True, notes=_notes_in(notes, 0, 1))
         b.last_block = None
         return 1
@@ -432,7 +436,7 @@ def _block(b: _Builder, plines: list[str], pnums: list[int], notes: dict[int, li
         return 1
 
     # lyrics: every line starts with "~"
-    if all(ln.lstrip().startswith("~") for ln in plines):
+    if c0 == "~" and all(ln.lstrip().startswith("~") for ln in plines):
         raw = "\n".join(ln.lstrip()[1:].strip() for ln in plines)
         b.add("lyrics", raw, line, forced=True, notes=_notes_in(notes, 0, n))
         b.last_block = None

@@ -11,7 +11,7 @@ from reelkit.errors import ScriptError
 from reelkit.fileio import check_input_file
 from reelkit.script.model import Screenplay
 
-__all__ = ["MAX_SCRIPT_BYTES", "decode_script_bytes", "load_screenplay", "read_script_text"]
+__all__ = ["MAX_SCRIPT_BYTES", "decode_script_bytes", "load_screenplay", "read_script_text", "sample_script_path"]
 
 #: Largest screenplay file read (bytes); a feature script is ~200 kB. Override: ``REELKIT_MAX_SCRIPT_MB``.
 MAX_SCRIPT_BYTES = 64 * 1024 * 1024
@@ -116,3 +116,8 @@ def load_screenplay(path: str | os.PathLike[str]) -> Screenplay:
     if warnings:
         sp = replace(sp, warnings=tuple(warnings) + sp.warnings)
     return sp
+
+
+def sample_script_path() -> Path:
+    """The bundled sample screenplay (``reelkit/data/sample_script.fountain``, written for the project)."""
+    return Path(__file__).resolve().parents[1] / "data" / "sample_script.fountain"

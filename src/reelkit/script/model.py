@@ -294,11 +294,11 @@ class Screenplay:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``reel script parse --format json`` schema:
-        ``{"title_page": [{"key", "value"}], "elements": [{"type", "text", "line", ...}], "warnings": [...]}``."""
+        ``{"title_page": [{"key", "value"}], "elements": [{"type", "text", "line", ...}]}`` (warnings are
+        printed on stderr by the CLI, not part of the document)."""
         return {
             "title_page": [{"key": k, "value": v} for k, v in self.title_page],
             "elements": [e.to_dict() for e in self.elements],
-            "warnings": list(self.warnings),
         }
 
     @classmethod
