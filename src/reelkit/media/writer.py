@@ -41,6 +41,20 @@ AUDIO_CODECS: dict[str, tuple[str, str]] = {
 _LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1"}
 
 
+def _i420_frame(image: np.ndarray, w: int, h: int) -> av.VideoFrame:
+    """An I420 ``(h*3/2, w)`` array as a VideoFrame; copies planes directly when they are unpadded."""
+    frame = av.VideoFrame(w, h, "yuv420p")
+    p = frame.planes
+    if p[0].line_size != w or p[1].line_size != w // 2:
+        return av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="yuv420p")
+    flat = np.ascontiguousarray(image).reshape(-1)
+    n, q = w * h, (w // 2) * (h // 2)
+    p[0].update(flat[:n])
+    p[1].update(flat[n:n + q])
+    p[2].update(flat[n + q:n + 2 * q])
+    return frame
+
+
 class MediaWriter:
     """Write video frames and/or audio blocks to a new media file, atomically.
 
@@ -161,7 +175,8 @@ class MediaWriter:
             raise UsageError(f"frame must be ({h}, {w}, 3), got {image.shape}")
         else:
             fmt = "rgb48le" if image.dtype == np.uint16 else "rgb24"
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt)
+        frame = _i420_frame(image, w, h) if fmt == "yuv420p" else av.VideoFrame.from_ndarray(
+            np.ascontiguousarray(image), format=fmt)
         frame.pts = self._frame_no
         self._frame_no += 1
         self._mux(self._vstream.encode(frame))
