@@ -171,6 +171,19 @@ def make_stress_video(path: Path, *, seed: int, n_shots: int = 20, size: tuple[i
     rng = np.random.default_rng(seed)
     photos = photos if photos is not None else load_photos()
     plans, joins = plan_video(rng, photos, n_shots, w, h, rate)
+    gt = render_plan(path, plans, joins, size=size, rate=rate, force=force)
+    gt["seed"] = seed
+    return gt
+
+
+def render_plan(path: Path, plans: list[ShotPlan], joins: list[tuple[str, dict[str, Any]]], *,
+                size: tuple[int, int], rate: Fraction, force: bool = False) -> dict[str, Any]:
+    """Render shots joined by transitions (``joins[k]`` joins shot k and k+1) and return the GT.
+
+    Joins: ``("cut", {})``, ``("dissolve", {"length"})``, ``("wipe", {"length", "direction"})``,
+    ``("fade_black"|"fade_white", {"out", "hold", "in"})``.
+    """
+    w, h = size
     cuts: list[int] = []
     gradual: list[list[Any]] = []
     traps: list[list[Any]] = []
@@ -250,7 +263,7 @@ def make_stress_video(path: Path, *, seed: int, n_shots: int = 20, size: tuple[i
                 gradual.append([g0, n - 1, f"fade-in from {'black' if level == 0 else 'white'}"])
                 pos[k + 1] = par["in"]
     return {"fps": str(rate), "n_frames": n, "resolution": f"{w}x{h}", "hard_cuts": cuts, "gradual": gradual,
-            "traps": traps, "seed": seed}
+            "traps": traps}
 
 
 def main() -> None:

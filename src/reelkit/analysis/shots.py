@@ -295,7 +295,9 @@ def _monotone(x: np.ndarray, tol: float = 0.12) -> bool:
     if len(x) < 2:
         return True
     running = np.maximum.accumulate(x)
-    return bool((running - x).max() <= tol and x[-1] - x[0] > 0.3)
+    steps = np.diff(np.concatenate([[0.0], x, [1.0]]))
+    # gradual: no dips, a real rise, and no single jump carrying most of the change (a cut or a flash)
+    return bool((running - x).max() <= tol and x[-1] - x[0] > 0.3 and steps.max() <= 0.45)
 
 
 def decide(sig: Signals, tuning: dict[str, float] | None = None) -> list[Transition]:
