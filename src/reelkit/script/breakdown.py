@@ -214,8 +214,10 @@ def breakdown(sp: Screenplay, *, pagination: Pagination | None = None) -> Breakd
     for f, cs in firsts.items():
         if len(cs) == 1 and f not in known and len(f) > 2:
             known[f] = next(iter(cs))
-    mention_res = {name: re.compile(r"(?<![\w'])" + re.escape(name.title()) + r"(?![\w])")
-                   for name in known if len(name) > 2}
+    # one alternation for every known name in mixed case ("Maya"), longest first
+    by_title = {name.title(): known[name] for name in known if len(name) > 2}
+    mention_re = re.compile(r"(?<![\w'])(" + "|".join(re.escape(t) for t in sorted(by_title, key=len, reverse=True))
+                            + r")(?![\w])") if by_title else None
 
     sheets: list[SceneBreakdown] = []
     lengths = {s.index: s for s in pg.scenes}
@@ -274,9 +276,9 @@ def breakdown(sp: Screenplay, *, pagination: Pagination | None = None) -> Breakd
                         cat = _caps_phrase_category(phrase)
                 add(cat, phrase)
             # known characters mentioned by name in mixed case
-            for name, rx in mention_res.items():
-                if rx.search(t):
-                    present.setdefault(known[name], None)
+            if mention_re is not None:
+                for mm in mention_re.finditer(t):
+                    present.setdefault(by_title[mm.group(1)], None)
             # lower-case nouns of the word lists (two-word phrases first)
             _scan_lowercase(t, covered, add)
         non_speaking = tuple(n for n in present if n not in speaking)
@@ -371,20 +373,25 @@ def _scan_lowercase(text: str, covered: list[tuple[int, int]], add: Any) -> None
 
 
 def _dood(sheets: list[SceneBreakdown]) -> tuple[CastRow, ...]:
-    order: dict[str, None] = {}
+    order: dict[str, int] = {}
+    speak_sets = [set(s.cast_speaking) for s in sheets]
+    present_sets = [set(s.cast) for s in sheets]
     for s in sheets:
         for n in s.cast:
-            order.setdefault(n, None)
+            order.setdefault(n, len(order))
+    scenes_of: dict[str, list[int]] = {n: [] for n in order}
+    for k, ps in enumerate(present_sets):
+        for n in ps:
+            scenes_of[n].append(k)
+    speak = {n: sum(1 for k in scenes_of[n] if n in speak_sets[k]) for n in order}
+    ranked = sorted(order, key=lambda n: (-speak[n], -len(scenes_of[n]), order[n]))
     rows = []
-    counts = {n: sum(1 for s in sheets if n in s.cast) for n in order}
-    speak = {n: sum(1 for s in sheets if n in s.cast_speaking) for n in order}
-    ranked = sorted(order, key=lambda n: (-speak[n], -counts[n], list(order).index(n)))
     for rank, n in enumerate(ranked, 1):
-        marks = tuple("S" if n in s.cast_speaking else ("X" if n in s.cast_non_speaking else "") for s in sheets)
-        present = [s for s in sheets if n in s.cast]
-        rows.append(CastRow(id=rank, name=n, marks=marks, scenes=len(present), speaking_scenes=speak[n],
-                            eighths=sum(s.eighths for s in present), first_scene=present[0].number,
-                            last_scene=present[-1].number))
+        idx = scenes_of[n]
+        marks = tuple("S" if n in speak_sets[k] else ("X" if n in present_sets[k] else "") for k in range(len(sheets)))
+        rows.append(CastRow(id=rank, name=n, marks=marks, scenes=len(idx), speaking_scenes=speak[n],
+                            eighths=sum(sheets[k].eighths for k in idx), first_scene=sheets[idx[0]].number,
+                            last_scene=sheets[idx[-1]].number))
     return tuple(rows)
 
 
