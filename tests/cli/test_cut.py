@@ -165,3 +165,64 @@ def test_disk_full_during_render_leaves_nothing(talk, tmp_path: Path) -> None:
     assert proc.returncode == 4, proc.stderr
     assert "cannot" in proc.stderr and "Traceback" not in proc.stderr
     assert list(out_dir.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def pauses(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tuple[Path, list[tuple[float, float]]]:
+    """Two real utterances (LJSpeech) with long pauses of near-silent room tone between them, 25 fps video."""
+    import numpy as np
+
+    from reelkit.media import MediaWriter, read_audio
+
+    clips = [read_audio(shared_data / "speech" / "lhotse" / n, sample_rate=SR, channels=1).samples[0]
+             for n in ("LJ002-0020.wav", "LJ002-0035.wav")]
+    rng = np.random.default_rng(3)
+    parts, truth, pos = [], [], 0
+    for gap, clip in ((1.5, clips[0]), (2.5, clips[1]), (1.5, None)):
+        parts.append(np.zeros(int(gap * SR), np.float32))
+        pos += int(gap * SR)
+        if clip is not None:
+            env = np.convolve(np.abs(clip), np.ones(480) / 480, mode="same")
+            loud = np.nonzero(env > 0.02 * env.max())[0]
+            truth.append((float(pos + loud[0]) / SR, float(pos + loud[-1]) / SR))
+            parts.append(clip.astype(np.float32))
+            pos += len(clip)
+    audio = np.concatenate(parts) + (rng.standard_normal(pos) * 0.001).astype(np.float32)
+    path = tmp_path_factory.mktemp("pauses") / "pauses.mp4"
+    rate = Fraction(25)
+    n = int(Fraction(pos, SR) * rate)
+    with MediaWriter(path, width=64, height=48, rate=rate, audio_rate=SR, audio_channels=1, preset="ultrafast") as w:
+        img = np.zeros((48, 64, 3), np.uint8)
+        for f in range(n):
+            w.write_video(img)
+            w.write_audio(audio[None, f * SR // 25:(f + 1) * SR // 25])
+    return path, truth
+
+
+def test_silence_cut_keeps_all_speech_and_drops_pauses(reel, pauses, tmp_path: Path) -> None:
+    media, truth = pauses
+    r = reel("cut", str(media), "--silence", "--margin", "0.2", "--export", "fcp7", "-o", str(tmp_path / "s.xml"),
+             "-f", "json")
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    ranges = [tuple(x) for x in s["ranges"]]
+    rate = Fraction(25)
+    for a, b in truth:  # every bit of speech is kept
+        fa, fb = Fraction(repr(a)) * rate, Fraction(repr(b)) * rate
+        assert _kept(ranges, fa, fb) == fb - fa
+    assert len(ranges) == 2  # the 2.5 s pause between the utterances is cut
+    speech = sum(b - a for a, b in truth)
+    assert speech < s["kept_s"] < speech + 3 * (2 * 0.2 + 0.2)  # margins (+ VAD padding), not the pauses
+    back = otio.adapters.read_from_file(str(tmp_path / "s.xml"), "fcp_xml")
+    got = [(round(c.source_range.start_time.value), round(c.source_range.end_time_exclusive().value))
+           for c in back.tracks[0].find_clips()]
+    assert got == ranges
+
+
+def test_silence_only_media_is_a_clear_error(reel, tmp_path: Path) -> None:
+    import numpy as np
+
+    quiet = make_audio(tmp_path / "quiet.wav", rate=16000, signal=np.zeros((1, 32000), np.float32))
+    r = reel("cut", str(quiet), "--silence")
+    assert r.returncode == 3 and "no speech" in r.stderr
+    assert not (tmp_path / "quiet.cut.otio").exists()
