@@ -316,7 +316,7 @@ class OpenCVBackend:
             scale = min(1.0, self._max_side / max(h0, w0))
             small = image if scale == 1.0 else cv2.resize(
                 image, (max(8, round(w0 * scale)), max(8, round(h0 * scale))), interpolation=cv2.INTER_AREA)
-            gray = cv2.equalizeHist(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
+            gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)  # (equalizeHist hurts on flat backgrounds)
             with self._lock:
                 if "face" in kinds:
                     out += [s.scaled(1 / scale) for s in self._faces(gray)]

@@ -126,7 +126,12 @@ def voice_activity(path: str | os.PathLike[str], n_frames: int, rate: Fraction, 
         speech_regions = None
     if speech_regions is not None:
         flags = np.zeros(len(mono) + 1, bool)
-        for s, e in speech_regions(audio):
+        # frame-level activity for correlation, not regions to cut: no bridging of short pauses, no padding
+        try:
+            regions = speech_regions(audio, min_silence_s=0.1, hangover_s=0.0, pad_s=0.0)
+        except TypeError:  # a VAD without these tuning knobs
+            regions = speech_regions(audio)
+        for s, e in regions:
             flags[int(s) * sr // audio.sample_rate:int(e) * sr // audio.sample_rate] = True
         return np.array([flags[a:b].mean() > 0.5 if b > a else False for a, b in itertools.pairwise(edges)])
     rms = np.array([np.sqrt(np.mean(mono[a:b] ** 2)) if b > a else 0.0 for a, b in itertools.pairwise(edges)])
@@ -149,8 +154,16 @@ def _associate(samples: list[tuple[int, list[Subject]]], kind: str) -> list[_Tra
                 if i in used:
                     continue
                 tx, ty, tw, th = t.last()
-                d = np.hypot(cx - (tx + tw / 2), cy - (ty + th / 2)) / max(tw, th, 1.0)
-                if d < 1.0 and d < best_d and 0.5 < s.box[2] / max(tw, 1.0) < 2.0:
+                px, py = tx + tw / 2, ty + th / 2
+                gap = frame - t.samples[-1][0]
+                if len(t.samples) >= 2:  # constant-velocity prediction from the last two samples
+                    f0, (ax, ay, aw, ah), _ = t.samples[-2]
+                    dt = max(1, t.samples[-1][0] - f0)
+                    px += (px - (ax + aw / 2)) / dt * gap
+                    py += (py - (ay + ah / 2)) / dt * gap
+                d = np.hypot(cx - px, cy - py) / max(tw, th, 1.0)
+                # the search radius grows with the time since the track was last seen
+                if d < 1.0 + 0.05 * gap and d < best_d and 0.5 < s.box[2] / max(tw, 1.0) < 2.0:
                     best, best_d = i, d
             if best is None:
                 tracks.append(_Track(kind, [(frame, s.box, s.confidence)]))
@@ -258,7 +271,8 @@ def reframe(
         backend: subject-detection backend name.
         framing: margins and motion bounds (:class:`Framing`).
         analysis_side: long side of the analysis frames in pixels.
-        detect_hz: subject detections per second of video (plus one at each shot start).
+        detect_hz: subject detections per second of video (plus one at the first and last frame of
+            each shot).
         active_speaker: pick the speaking face when several do not fit (needs audio).
         info: a probe result to reuse.
         progress: ``(frames_done, frames_total)`` callback.
@@ -287,6 +301,10 @@ def reframe(
     # -- one decode pass at analysis resolution ---------------------------------------------
     total = video.frames
     shot_starts = {int(s) for s, _ in shots} if shots else {0}
+    # sample both ends of every shot: a subject that moves after the last regular sample is not held still
+    shot_ends = {int(e) for _, e in shots} if shots else set()
+    if not shots and video.frames:
+        shot_ends.add(int(video.frames) - 1)
     every = max(1, round(fps / max(0.1, detect_hz)))
     samples: list[tuple[int, list[Subject]]] = []
     grids: list[np.ndarray] = []
@@ -320,7 +338,7 @@ def reframe(
             recent = 0.7 * recent + g
         grids.append(g.astype(np.float16))
         prev = gray
-        if fr.index % every == 0 or fr.index in shot_starts:
+        if fr.index % every == 0 or fr.index in shot_starts or fr.index in shot_ends:
             subs = detect_subjects(img, kinds=("face",), backend=backend)
             if not subs:  # people and saliency only where no face steers the camera (HOG is slow)
                 subs = detect_subjects(img, kinds=("person",), backend=backend)
@@ -399,10 +417,14 @@ def reframe(
             steer[si] = chosen_kind
             continue
         tracks.sort(key=lambda t: -(t.size * len(t.samples) * t.confidence))
-        boxes = [t.boxes(start, end, reach) for t in tracks]
+        # boxes only between a track's first and last sample: tracks that follow each other in time
+        # (an undetected cut, someone leaving as another enters) must not count as together
+        boxes = [t.boxes(start, end, 0) for t in tracks]
         required = _union(boxes)
+        present = np.sum([np.all(np.isfinite(b), axis=1) for b in boxes], axis=0)
+        together = present >= 2
         mode_override: str | None = None
-        if len(tracks) > 1 and not _fits(required, window):
+        if len(tracks) > 1 and together.mean() >= 0.3 and not _fits(required[together], window):
             picked = None
             if active_speaker and chosen_kind == "face":
                 if voice is None:
