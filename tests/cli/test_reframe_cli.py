@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from fractions import Fraction
 from pathlib import Path
@@ -39,7 +40,7 @@ def test_path_only_json(reel, clip: tuple[Path, np.ndarray]) -> None:
     assert inside.mean() >= 0.95
     shots = d["shots"]
     assert shots[0]["start"] == 0 and shots[-1]["end"] == 39
-    assert all(b["start"] == a["end"] + 1 for a, b in zip(shots, shots[1:], strict=False))
+    assert all(b["start"] == a["end"] + 1 for a, b in itertools.pairwise(shots))
     assert all(s["mode"] in ("steady", "pan", "track") for s in shots)
 
 
