@@ -172,3 +172,16 @@ def test_i420_pass_through_reader_and_writer(indexed_video: Path, tmp_path: Path
     rotated = make_video(tmp_path / "rot.mp4", frames=2, rotation=90)
     with pytest.raises(UsageError, match="yuv420p"):
         next(read_frames(rotated, pixel_format="yuv420p"))
+
+
+def test_six_channel_8khz_source_renders_stereo_in_sync(tmp_path: Path) -> None:
+    src = make_video(tmp_path / "51.mp4", width=64, height=48, rate=Fraction(25), frames=50, audio_rate=8000,
+                     audio_channels=6)
+    tl = ranges_timeline(probe(src), [(0, 10), (30, 50)], name="51")
+    res = render_timeline(tl, tmp_path / "out.mp4")
+    info = probe(res.path)
+    assert (info.audio.sample_rate, info.audio.channels) == (8000, 2)
+    assert res.samples == 30 * 8000 // 25
+    audio = read_audio(res.path)
+    assert res.samples <= audio.samples.shape[1] <= res.samples + 2048
+    assert np.abs(audio.samples[:, 2000:4000]).max() > 0.05  # the tone survived the downmix
