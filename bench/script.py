@@ -51,9 +51,7 @@ def build_feature(target_pages: int = 120) -> str:
         out.append(part)
         if k % 4 == 0:
             pages = paginate(parse_fountain("\n".join(out))).page_count
-    text = "\n".join(out)
-    # trim to the target: drop trailing copies while over by more than a few pages
-    return text
+    return "\n".join(out)
 
 
 def _time(fn, repeat: int) -> tuple[float, float]:

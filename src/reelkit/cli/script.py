@@ -292,7 +292,7 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     from reelkit.script.analyze import analyze
     from reelkit.script.breakdown import breakdown
     from reelkit.script.io import sample_script_path
-    from reelkit.script.paginate import paginate
+    from reelkit.script.paginate import format_eighths, paginate
 
     src = sample_script_path()
     sp = load_screenplay(src)
@@ -303,7 +303,8 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     write_text(out_dir / "script_breakdown.csv", b.to_csv(), force=True)
     props = sorted({p for s in b.scenes for p in s.items.get("props", ())})
     lines = [f"{src.name}: \"{b.title}\", {len(b.scenes)} scenes, {pg.page_count} pages "
-             f"({pg.length_eighths}/8), screen time ≈ {int(pg.screen_time_s // 60)}:{int(pg.screen_time_s % 60):02d}",
+             f"(length {format_eighths(pg.length_eighths)}), screen time ≈ "
+             f"{int(pg.screen_time_s // 60)}:{int(pg.screen_time_s % 60):02d}",
              "cast: " + ", ".join(f"{c.name} ({c.scenes} sc)" for c in b.cast),
              "locations: " + ", ".join(loc.location for loc in b.locations),
              f"props ({len(props)}): " + ", ".join(props[:12]) + (" ..." if len(props) > 12 else ""),

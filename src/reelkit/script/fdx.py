@@ -103,12 +103,11 @@ def parse_fdx(data: bytes, *, name: str = "FDX") -> Screenplay:
         raise ScriptError(f"{name} is not a Final Draft document (root element <{root.tag}>)")
     content = root.find("Content")
     elements: list[Element] = []
-    pending_break = False
     counter = 0
     speaker: str | None = None
 
     def emit(par: Any, dual: str | None = None) -> None:
-        nonlocal pending_break, counter, speaker
+        nonlocal counter, speaker
         counter += 1
         ptype = par.get("Type") or "Action"
         text, markup, spans = _styled_text(par)
@@ -170,7 +169,6 @@ def parse_fdx(data: bytes, *, name: str = "FDX") -> Screenplay:
                 speaker = None
                 continue
             emit(par)
-    del pending_break
     title_page = _read_title_page(root)
     return Screenplay(title_page=tuple(title_page), elements=tuple(elements), source=name)
 

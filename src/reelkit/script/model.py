@@ -72,7 +72,8 @@ class Element:
         type: one of :data:`ELEMENT_TYPES`.
         text: plain text (see the module docstring); for ``character`` the name only
             (``"MOM"``), the extension is in ``extension``; for ``page_break`` ``""``.
-        line: 1-based line of the element's first line in the source (0 when unknown, e.g. FDX).
+        line: 1-based line of the element's first line in the Fountain source (for FDX: the 1-based
+            paragraph number; 0 when unknown).
         markup: the text with Fountain emphasis markers as written, or ``None`` when equal to ``text``.
         emphasis: bold/italic/underline spans over ``text``.
         notes: inline notes ``[[...]]`` removed from this element's text, in order.
