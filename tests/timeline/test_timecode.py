@@ -44,6 +44,11 @@ def test_exports_use_the_source_timecode(tc_movie: Path, tmp_path: Path) -> None
     assert first.split()[-4:-2] == ["01:00:00;05", "01:00:00;12"]
     doc = read_fcpxml(timeline_to_string(tl, "fcpxml"))
     assert [(c["start"], c["duration"]) for c in doc["clips"]] == [(tc0 + 5, 7), (tc0 + 20, 10)]
+    tl.tracks[0][0].metadata["reelkit"]["crop_keyframes"] = [{"frame": 6, "x": 0, "y": 0, "w": 54, "h": 96},
+                                                             {"frame": 11, "x": 100, "y": 0, "w": 54, "h": 96}]
+    tl.metadata["reelkit"]["output_size"] = [54, 96]
+    kf = read_fcpxml(timeline_to_string(tl, "fcpxml"))["clips"][0]["keyframes"]
+    assert [f for f, _ in kf["position"]] == [tc0 + 6, tc0 + 11]  # 0-based keyframe frames + the timecode
     fcp7 = otio.adapters.read_from_string(timeline_to_string(tl, "fcp7"), "fcp_xml")
     clips = list(fcp7.tracks[0].find_clips())
     # the adapter adds the file's timecode to <in>: media time again

@@ -9,8 +9,9 @@ A clip whose audio follows its picture (a ranges timeline: the audio track holds
 the video track) becomes one ``<asset-clip>`` carrying both, which keeps them in sync in the NLE.
 
 Reframing: when a clip has ``metadata["reelkit"]["crop_keyframes"] = [{"frame", "x", "y", "w", "h"}]``
-(source frame, source pixels) and the timeline has ``metadata["reelkit"]["output_size"] = [w, h]``,
-the sequence is ``w×h``, the clip gets ``<adjust-conform type="none"/>`` (source pixels 1:1) and an
+(0-based source frame index, source pixels; written at the media's timecode like the clip times)
+and the timeline has ``metadata["reelkit"]["output_size"] = [w, h]``, the sequence is ``w×h``, the
+clip gets ``<adjust-conform type="none"/>`` (source pixels 1:1) and an
 ``<adjust-transform>`` whose ``scale`` and ``position`` keyframes put the crop window on the frame.
 FCPXML positions are in percent of the sequence frame height, origin at the centre, y up.
 """
@@ -74,7 +75,7 @@ def _transform(clip: ClipSpan, out_size: tuple[int, int], rate: Fraction) -> ET.
         dx = (src_w / 2 - (x + w / 2)) * scale  # pixels, + moves the picture right
         dy = ((y + h / 2) - src_h / 2) * scale  # pixels, + moves the picture up (y up in FCP)
         pos = f"{_fmt(dx / out_h * 100)} {_fmt(dy / out_h * 100)}"
-        values.append((int(k["frame"]), pos, f"{_fmt(scale)} {_fmt(scale)}"))
+        values.append((clip.media_start + int(k["frame"]), pos, f"{_fmt(scale)} {_fmt(scale)}"))
     el = ET.Element("adjust-transform", position=values[0][1], scale=values[0][2])
     if len(values) > 1:
         for name, idx in (("position", 1), ("scale", 2)):
