@@ -576,6 +576,9 @@ def analyse(path: str | os.PathLike[str], *, info: MediaInfo | None = None, prog
     src = check_input_file(path, what="video")
     info = info or probe(src)
     video = info.require_video()
+    if video.rate is None and (video.frames == 1 or info.container.endswith("_pipe") or info.container == "image2"):
+        raise MediaError(f"{src} is a still image, not a video: shot detection needs moving pictures",
+                         hint="a single picture is one shot; pass a video file")
     rate = info.require_rate()
     feats = FrameFeatures()
     extra = list(consumers)
