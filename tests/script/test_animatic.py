@@ -108,9 +108,6 @@ def test_cli_shotlist_board_animatic(tmp_path: Path, reel) -> None:
     r = reel("script", "board", str(script), "--out", str(tmp_path / "b"), "--size", "320x180", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["panels"] >= 4 and (tmp_path / "b" / "s-board.html").is_file()
-    r = reel("script", "board", str(script), "--out", str(tmp_path / "b"), "--format", "storyboarder",
-             "--size", "320x180")
-    assert r.returncode == 0 and (tmp_path / "b" / "s-board.storyboarder").is_file()
     r = reel("script", "animatic", str(script), "-o", str(tmp_path / "a.mp4"), "--timeline", "fcp7",
              "--size", "320x180", "--json")
     assert r.returncode == 0, r.stderr

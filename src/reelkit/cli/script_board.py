@@ -21,7 +21,7 @@ from reelkit.script.shotlist import ShotList, generate_shotlist
 
 ScriptArg = Annotated[Path, typer.Argument(help="Screenplay file: Fountain or Final Draft (.fdx).",
                                            show_default=False)]
-SizeOpt = Annotated[str, typer.Option("--size", help="Panel picture size WIDTHxHEIGHT in pixels.")]
+SizeOpt = Annotated[str, typer.Option("--size", help="Panel picture size WIDTHxHEIGHT in pixels (even numbers).")]
 
 
 class ShotlistFormat(StrEnum):
@@ -149,7 +149,7 @@ def board_cmd(
     fmt: Annotated[BoardFormat, typer.Option("--format", "-f", case_sensitive=False,
                                              help="html contact sheet, pdf, or a Storyboarder project.")
                    ] = BoardFormat.html,
-    size: SizeOpt = "960x540",
+    size: SizeOpt = "640x360",
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     force: ForceOpt = False,
 ) -> None:
@@ -163,7 +163,7 @@ def board_cmd(
 
       reel script board film.fountain --out boards/
 
-      reel script board film.fountain --format pdf --size 640x360
+      reel script board film.fountain --format pdf --size 960x540
 
       reel script board film.fountain --format storyboarder --out sb/
     """
@@ -183,7 +183,7 @@ def animatic_cmd(
         help="Also write the animatic as an editor timeline (.otio or FCP7 .xml beside the MP4).")] = None,
     voice: Annotated[bool, typer.Option("--voice", help="Speak the dialogue with espeak-ng (must be installed).")
                      ] = False,
-    size: SizeOpt = "960x540",
+    size: SizeOpt = "640x360",
     fps: Annotated[int, typer.Option("--fps", help="Frame rate of the animatic.")] = 24,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     force: ForceOpt = False,
@@ -240,7 +240,7 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     from importlib import resources
 
     script = Path(str(resources.files("reelkit") / "data" / "sample_script.fountain"))
-    d = make_board(script, out_dir, BoardFormat.html, size=(480, 270), force=True)
+    d = make_board(script, out_dir, BoardFormat.html, size=(384, 216), force=True)
     return (f"shot list of {script.name}: {d['shots']} setups in {d['scenes']} scenes, {d['panels']} panels "
             f"({d['duration_s']:.0f} s planned, {d['line_crossings']} cuts across the 180° line) → {d['output']}")
 

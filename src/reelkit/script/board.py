@@ -46,6 +46,7 @@ from reelkit.shots import LensSpec, ShotSpec, movement_label
 __all__ = [
     "Panel",
     "compose_panel",
+    "contact_sheet_pages",
     "render_panels",
     "render_shot",
     "render_view",
@@ -107,6 +108,25 @@ def _bbox(cam: PinholeCamera, center: np.ndarray, radius: float) -> tuple[int, i
     return x0, y0, x1, y1
 
 
+def _box_bbox(cam: PinholeCamera, lo: np.ndarray, hi: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Pixel box of an axis-aligned box from its 8 projected corners (the whole frame when a corner is
+    behind or very near the camera), or None when it is entirely behind the camera or off-screen."""
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    pc = cam.to_camera(corners)
+    z = pc[:, 2]
+    if (z <= 0.01).all():
+        return None
+    if (z <= 0.05).any():
+        return 0, 0, cam.width, cam.height
+    u = cam.width / 2.0 + cam.fx * pc[:, 0] / z
+    v = cam.height / 2.0 - cam.fx * pc[:, 1] / z
+    x0, x1 = max(0, int(u.min()) - 1), min(cam.width, int(u.max()) + 2)
+    y0, y1 = max(0, int(v.min()) - 1), min(cam.height, int(v.max()) + 2)
+    if x0 >= x1 or y0 >= y1:
+        return None
+    return x0, y0, x1, y1
+
+
 def _ellipsoid(buf: _Buffers, cam: PinholeCamera, rays: np.ndarray, origin: np.ndarray, center: np.ndarray,
                radii: np.ndarray, axes: np.ndarray, albedo: tuple[float, float, float], ident: int,
                back_albedo: tuple[float, float, float] | None = None, facing: np.ndarray | None = None) -> None:
@@ -145,8 +165,7 @@ def _ellipsoid(buf: _Buffers, cam: PinholeCamera, rays: np.ndarray, origin: np.n
 
 def _box(buf: _Buffers, cam: PinholeCamera, rays: np.ndarray, origin: np.ndarray, lo: np.ndarray, hi: np.ndarray,
          albedo: tuple[float, float, float], ident: int) -> None:
-    center = (lo + hi) / 2.0
-    box = _bbox(cam, center, float(np.linalg.norm(hi - lo)) / 2.0)
+    box = _box_bbox(cam, lo, hi)
     if box is None:
         return
     x0, y0, x1, y1 = box
@@ -597,7 +616,21 @@ def write_contact_sheet_html(panels: list[Panel], path: str | os.PathLike[str], 
 
 def write_contact_sheet_pdf(panels: list[Panel], path: str | os.PathLike[str], *, title: str | None = None,
                             force: bool = False) -> Path:
-    """A multi-page PDF (US Letter landscape, 150 dpi), six panels a page in script order."""
+    """A multi-page PDF (US Letter landscape, 150 dpi), six panels a page in script order
+    (the pages of :func:`contact_sheet_pages`)."""
+    pages = contact_sheet_pages(panels, title=title)
+    with atomic_output(path, force=force) as tmp:
+        pages[0].save(tmp, format="PDF", save_all=True, append_images=pages[1:], resolution=150.0,
+                      title=title or "Storyboard", author="reelkit")
+    return Path(path)
+
+
+def contact_sheet_pages(panels: list[Panel], *, title: str | None = None) -> list[Image.Image]:
+    """Contact-sheet pages as images: US Letter landscape at 150 dpi (1650×1275), 3×2 panels a page.
+
+    Raises:
+        UsageError: no panels.
+    """
     if not panels:
         raise UsageError("nothing to put in the PDF: no panels")
     page_w, page_h, margin = 1650, 1275, 60
@@ -624,10 +657,7 @@ def write_contact_sheet_pdf(panels: list[Panel], path: str | os.PathLike[str], *
                       fill=(60, 60, 60), font=font_s)
             page.paste(im, (cx, cy + 24))
         pages.append(page)
-    with atomic_output(path, force=force) as tmp:
-        pages[0].save(tmp, format="PDF", save_all=True, append_images=pages[1:], resolution=150.0,
-                      title=title or "Storyboard", author="reelkit")
-    return Path(path)
+    return pages
 
 
 def _uid(text: str) -> str:
