@@ -31,6 +31,8 @@ _TITLE_KEY_RE = re.compile(r"^([A-Za-z][A-Za-z0-9 _\-]{0,39}):(.*)$")
 _NOTE_RE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 _EMPH_TOKEN_RE = re.compile(r"\\[*_\\\[\]/]|\*{1,3}|_")
 _LOWER_RE = re.compile(r"[a-z]")
+_SINGLE_WS_LINE_RE = re.compile(r"^[ \t]$", re.MULTILINE)  # one space or tab: a blank line
+_PARAGRAPH_RE = re.compile(r"[^\n]+(?:\n[^\n]+)*")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -219,8 +221,11 @@ class _Builder:
             text, spans = parse_inline(raw)
         else:
             text, spans = raw, ()
-        el = Element(type=type_, text=text, line=line, markup=raw if text != raw else None, emphasis=spans,
-                     notes=tuple(notes), **fields)  # type: ignore[arg-type]
+        if fields:
+            el = Element(type_, text, line, raw if text != raw else None, spans, tuple(notes),
+                         **fields)  # type: ignore[arg-type]
+        else:
+            el = Element(type_, text, line, raw if text != raw else None, spans, tuple(notes))
         self.elements.append(el)
 
 
@@ -241,22 +246,32 @@ def parse_fountain(text: str, *, source: str | None = None) -> Screenplay:
     if "\x00" in text:
         text = text.replace("\x00", "")
         warnings.append("NUL characters removed")
-    lines, numbers = _remove_boneyard(text, warnings)
-
     # paragraphs: runs of non-blank lines, with their source line numbers
     paragraphs: list[tuple[list[str], list[int]]] = []
-    cur: list[str] = []
-    cur_n: list[int] = []
-    for ln, no in zip(lines, numbers, strict=True):
-        if _is_blank(ln):
-            if cur:
-                paragraphs.append((cur, cur_n))
-                cur, cur_n = [], []
-        else:
-            cur.append(ln)
-            cur_n.append(no)
-    if cur:
-        paragraphs.append((cur, cur_n))
+    if "/*" not in text:
+        # fast path: line numbers are contiguous inside a paragraph
+        flat = _SINGLE_WS_LINE_RE.sub("", text)
+        pos = 0
+        line = 1
+        for m in _PARAGRAPH_RE.finditer(flat):
+            line += flat.count("\n", pos, m.start())
+            pos = m.start()
+            plines = m.group().split("\n")
+            paragraphs.append((plines, list(range(line, line + len(plines)))))
+    else:
+        lines, numbers = _remove_boneyard(text, warnings)
+        cur: list[str] = []
+        cur_n: list[int] = []
+        for ln, no in zip(lines, numbers, strict=True):
+            if _is_blank(ln):
+                if cur:
+                    paragraphs.append((cur, cur_n))
+                    cur, cur_n = [], []
+            else:
+                cur.append(ln)
+                cur_n.append(no)
+        if cur:
+            paragraphs.append((cur, cur_n))
 
     b = _Builder()
     title_page: list[tuple[str, str]] = []
@@ -443,7 +458,7 @@ def _block(b: _Builder, plines: list[str], pnums: list[int], notes: dict[int, li
         return n
 
     # dialogue block: a character cue followed by at least one line
-    if n >= 2 and not s.startswith("!"):
+    if n >= 2 and c0 != "!" and (c0 == "@" or not _LOWER_RE.search(s, 0, s.find("(") if "(" in s else len(s))):
         cp = _character_parts(first)
         if cp is not None:
             _dialogue(b, plines, pnums, notes, cp)
