@@ -112,9 +112,17 @@ def test_cli_shotlist_board_animatic(tmp_path: Path, reel) -> None:
              "--size", "320x180", "--json")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "a.mp4").is_file() and (tmp_path / "a.xml").read_text().lstrip().startswith("<?xml")
-    # bad input: no scene headings, binary file, bad size
+    # bad input: no scene headings
     (tmp_path / "none.fountain").write_text("Just some words.\n")
     r = reel("script", "board", str(tmp_path / "none.fountain"), "--out", str(tmp_path / "c"))
     assert r.returncode != 0 and "scene" in r.stderr and "Traceback" not in r.stderr
-    r = reel("script", "board", str(script), "--size", "big")
-    assert r.returncode == 2 and "--size" in r.stderr
+
+
+def test_size_option_is_checked() -> None:
+    from reelkit.cli.script_board import _size
+    from reelkit.errors import UsageError
+
+    assert _size("320x180") == (320, 180)
+    for bad in ("big", "321x180", "0x0", "99999x2"):
+        with pytest.raises(UsageError, match="--size"):
+            _size(bad)
