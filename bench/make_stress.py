@@ -77,7 +77,7 @@ def procedural_scene(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
 class ShotPlan:
     """One shot: a source picture viewed by a moving virtual camera."""
 
-    source: np.ndarray  # float32 RGB
+    source: np.ndarray  # RGB, uint8 or float32 0-255
     frames: int
     motion: str  # static | pan | tilt | zoom_in | zoom_out | handheld | whip (fast-motion trap)
     speed: float
@@ -109,7 +109,7 @@ def render_shot_frame(plan: ShotPlan, i: int, w: int, h: int) -> np.ndarray:
         cy += float(r.normal(0, 3)) * base_zoom
     m = np.array([[zoom, 0, cx - zoom * w / 2], [0, zoom, cy - zoom * h / 2]], np.float32)
     img = cv2.warpAffine(src, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                         borderMode=cv2.BORDER_REFLECT)
+                         borderMode=cv2.BORDER_REFLECT).astype(np.float32)
     img = img * plan.gain[None, None, :]
     if i in plan.flashes:  # a camera flash: most of the picture blown out towards white
         img = img * 0.4 + 200.0
@@ -122,7 +122,7 @@ def plan_video(rng: np.random.Generator, photos: list[np.ndarray], n_shots: int,
     plans: list[ShotPlan] = []
     for _k in range(n_shots):
         if rng.random() < 0.65:
-            src = photos[int(rng.integers(len(photos)))].astype(np.float32)
+            src = photos[int(rng.integers(len(photos)))]
             if rng.random() < 0.5:
                 src = src[:, ::-1].copy()
             # a distinct crop so that two shots of one photo differ
@@ -132,7 +132,7 @@ def plan_video(rng: np.random.Generator, photos: list[np.ndarray], n_shots: int,
             y0 = int(rng.uniform(0, sh * (1 - fy)))
             src = src[y0:y0 + int(sh * fy), x0:x0 + int(sw * fx)].copy()
         else:
-            src = procedural_scene(rng, w, h)
+            src = procedural_scene(rng, min(w, 640), min(h, 360)).astype(np.uint8)
         motion = str(rng.choice(["static", "pan", "tilt", "zoom_in", "zoom_out", "handheld", "whip"],
                                 p=[0.2, 0.2, 0.1, 0.12, 0.12, 0.16, 0.1]))
         speed = {"static": 0.0, "pan": rng.uniform(0.5, 4) * rng.choice([-1, 1]),
@@ -266,6 +266,19 @@ def render_plan(path: Path, plans: list[ShotPlan], joins: list[tuple[str, dict[s
             "traps": traps}
 
 
+def make_long(path: Path, *, seconds: float, seed: int = 1, rate: Fraction = Fraction(25),
+              force: bool = False) -> None:
+    """A long 1080p stress video (same shot/transition mix) for the speed and memory benchmark."""
+    photos = load_photos()
+    rng = np.random.default_rng(seed)
+    n_shots = max(2, int(seconds * float(rate) / 75) + 4)
+    plans, joins = plan_video(rng, photos, n_shots, 1920, 1080, rate)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gt = render_plan(path, plans, joins, size=(1920, 1080), rate=rate, force=force)
+    (path.parent / (path.stem + ".json")).write_text(json.dumps(gt, indent=1))
+    print(path, gt["n_frames"], "frames")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "stress")
@@ -274,7 +287,12 @@ def main() -> None:
     ap.add_argument("--size", default="640x360")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--force", action="store_true")
+    ap.add_argument("--long", type=float, default=0.0,
+                    help="instead: one 1920x1080 H.264 video of at least this many seconds (speed/memory bench)")
     args = ap.parse_args()
+    if args.long:
+        make_long(args.out / "long_1080p.mp4", seconds=args.long, seed=args.seed, force=args.force)
+        return
     w, h = (int(v) for v in args.size.split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
     photos = load_photos()

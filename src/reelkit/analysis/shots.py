@@ -4,8 +4,8 @@ One decode at analysis resolution (``max_side`` ≈ 128, downscaled in the decod
 :func:`reelkit.media.read_frames`) feeds a small streaming feature extractor
 (:class:`FrameFeatures`): per frame it keeps a 512-bin joint colour histogram distance to the
 previous frame, luma mean/std, and a tiny 16×9 RGB thumbnail (432 bytes). Nothing larger than the
-current frame is ever held, so memory grows by well under a kilobyte per frame (a 2-hour film at
-24 fps: ≈ 90 MB) — the decision stage works on these compact signals with a look-ahead window.
+current frame is ever held, so memory grows by ≈ 0.45 kB per frame (a 2-hour film at 24 fps:
+≈ 80 MB) — the decision stage works on these compact signals with a look-ahead window.
 
 Decisions (all on the compact signals, see :func:`decide`):
 
@@ -194,40 +194,56 @@ class Signals:
 class FrameFeatures:
     """Streaming per-frame feature extractor (consumes small RGB frames in decode order).
 
-    Memory: O(1) per frame beyond the compact signals (≈ 460 bytes/frame).
+    Memory: the compact signals only, stored in fixed-size numpy chunks (448 bytes per frame:
+    the 16×9×3 thumbnail plus four float32 values; float64 time).
     """
 
     look_behind = 1
+    _CHUNK = 4096
 
     def __init__(self) -> None:
         self._prev_hist: np.ndarray | None = None
-        self.hist_d: list[float] = []
-        self.luma: list[float] = []
-        self.std: list[float] = []
-        self.tiny: list[np.ndarray] = []
-        self.times: list[float] = []
+        self._n = 0
+        self._scalars: list[np.ndarray] = []  # chunks of (CHUNK, 4) float32: hist_d, luma, std, spare
+        self._times: list[np.ndarray] = []
+        self._tiny: list[np.ndarray] = []
 
     def push(self, image: np.ndarray, time_s: Fraction | None) -> None:
         """Add one ``(H, W, 3)`` uint8 RGB analysis frame."""
+        k = self._n % self._CHUNK
+        if k == 0:
+            self._scalars.append(np.zeros((self._CHUNK, 4), np.float32))
+            self._times.append(np.full(self._CHUNK, np.nan))
+            self._tiny.append(np.zeros((self._CHUNK, TINY[1], TINY[0], 3), np.uint8))
         q = (image >> 5).astype(np.uint16)
         idx = (q[..., 0] << 6) | (q[..., 1] << 3) | q[..., 2]
         hist = np.bincount(idx.ravel(), minlength=512).astype(np.float32)
         hist /= max(1.0, float(hist.sum()))
-        self.hist_d.append(0.0 if self._prev_hist is None else 0.5 * float(np.abs(hist - self._prev_hist).sum()))
+        row = self._scalars[-1][k]
+        row[0] = 0.0 if self._prev_hist is None else 0.5 * float(np.abs(hist - self._prev_hist).sum())
         self._prev_hist = hist
         gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-        m, s = cv2.meanStdDev(gray)
-        self.luma.append(float(m[0, 0]))
-        self.std.append(float(s[0, 0]))
-        self.tiny.append(cv2.resize(image, TINY, interpolation=cv2.INTER_AREA))
-        self.times.append(float(time_s) if time_s is not None else float("nan"))
+        m, sd = cv2.meanStdDev(gray)
+        row[1], row[2] = m[0, 0], sd[0, 0]
+        self._tiny[-1][k] = cv2.resize(image, TINY, interpolation=cv2.INTER_AREA)
+        if time_s is not None:
+            self._times[-1][k] = float(time_s)
+        self._n += 1
+
+    def __len__(self) -> int:
+        return self._n
 
     def signals(self) -> Signals:
         """The collected signals as arrays."""
-        n = len(self.luma)
-        tiny = np.stack(self.tiny) if n else np.zeros((0, TINY[1], TINY[0], 3), np.uint8)
-        return Signals(np.asarray(self.hist_d, np.float32), np.asarray(self.luma, np.float32),
-                       np.asarray(self.std, np.float32), tiny, np.asarray(self.times, np.float64))
+        n = self._n
+        if n == 0:
+            z = np.zeros(0, np.float32)
+            return Signals(z, z, z, np.zeros((0, TINY[1], TINY[0], 3), np.uint8), np.zeros(0))
+        sc = np.concatenate(self._scalars)[:n]
+        tiny = np.concatenate(self._tiny)[:n]
+        times = np.concatenate(self._times)[:n]
+        self._scalars, self._tiny, self._times = [sc], [tiny], [times]  # no second copy kept
+        return Signals(sc[:, 0].copy(), sc[:, 1].copy(), sc[:, 2].copy(), tiny, times)
 
 
 # ------------------------------------------------------------------------------------------
@@ -316,7 +332,9 @@ def decide(sig: Signals, tuning: dict[str, float] | None = None) -> list[Transit
         return []
     tiny = sig.tiny
     pd = np.zeros(n, np.float32)
-    pd[1:] = _tiny_dist(tiny[1:], tiny[:-1])
+    for i in range(1, n, 8192):  # chunked: no float copy of all thumbnails at once
+        j = min(n, i + 8192)
+        pd[i:j] = _tiny_dist(tiny[i:j], tiny[i - 1:j - 1])
     flat = sig.std < p["flat_std"]
     # cut score: colour histogram change and tiny-image change (scaled to similar ranges)
     pdn = np.minimum(1.0, 2.5 * pd)
@@ -429,14 +447,14 @@ def _search(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float],
     if e - s < lo_len or depth > 4:
         return []
     best: tuple[float, Transition] | None = None
-    tiny = sig.tiny.astype(np.float32)
+    tiny = sig.tiny[s - 1:e + 1].astype(np.float32)  # this run only (index i → tiny[i - s + 1])
     strict = {**p, "blend_residual": 0.7 * p["blend_residual"], "wipe_residual": 0.7 * p["wipe_residual"],
               "grad_min_len": max(8, lo_len)}
     lo_len = int(strict["grad_min_len"])
     for length in range(lo_len, min(hi_len, e - s) + 1):
         for a in range(s, e - length + 1):
             b = a + length  # B frame; mixed a..b-1
-            A, B = tiny[a - 1], tiny[b]
+            A, B = tiny[a - s], tiny[b - s + 1]
             change = float(np.abs(B - A).mean() / 255.0)
             if change < p["grad_min_change"]:
                 continue
