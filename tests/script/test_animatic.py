@@ -81,7 +81,16 @@ def test_voice_track(tmp_path: Path, panels: list) -> None:
     anim = write_animatic(panels, tmp_path / "v.mp4", voice=True)
     assert anim.voiced == sum(1 for p in panels if p.beat.kind == "dialogue")
     audio = read_audio(anim.path, channels=1)
-    assert np.abs(audio.samples).max() > 0.05
+    x = audio.samples[0]
+    assert np.abs(x).max() > 0.05
+    # speech sits inside the dialogue panels; the others are silent
+    for p, (s, e) in zip(panels, anim.cuts, strict=True):
+        seg = x[int(s * audio.sample_rate / 24) + 2400: int(e * audio.sample_rate / 24) - 2400]
+        rms = float(np.sqrt(np.mean(seg**2))) if seg.size else 0.0
+        if p.beat.kind == "dialogue":
+            assert rms > 0.01, p.beat.dialogue
+        else:
+            assert rms < 0.005, (p.shot.code, p.beat.kind)
 
 
 def test_voice_without_espeak_is_a_clear_error(tmp_path: Path, reel, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from reelkit.cli._ui import ForceOpt, emit, out_console, progress_bar, to_json
-from reelkit.errors import UsageError
+from reelkit.errors import ScriptError, UsageError
 from reelkit.fileio import write_text
 from reelkit.script import load_screenplay
 from reelkit.script.shotlist import ShotList, generate_shotlist
@@ -48,7 +48,7 @@ def _load(script: Path) -> ShotList:
     _warn(sp.warnings)
     sl = generate_shotlist(sp)
     if not sl.scenes:
-        raise UsageError(f"{script} has no scene headings, so there is nothing to cover",
+        raise ScriptError(f"{script} has no scene headings, so there is nothing to cover",
                          hint="start scenes with INT. or EXT. (or force one with a leading '.')")
     return sl
 
