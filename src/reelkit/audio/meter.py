@@ -44,6 +44,7 @@ __all__ = [
     "measure",
     "measure_file",
     "true_peak",
+    "true_peak_envelope",
 ]
 
 #: BS.1770 loudness offset (dB) so that a 997 Hz 0 dBFS sine in one front channel reads −3.01 LUFS.
@@ -229,6 +230,35 @@ def _interp_peaks(buf: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
                 a += t
             peaks = np.maximum(peaks, np.abs(a).max(axis=1))
     return peaks
+
+
+def true_peak_envelope(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Per-sample linked peak envelope ``(n,)`` float32 of ``(channels, n)`` audio.
+
+    ``env[i]`` is the largest of |sample| and |4× interpolated value| (BS.1770-4 Annex 2 phases)
+    over all channels, within about one sample of ``i`` — what a true-peak limiter must keep below
+    its ceiling. The signal is taken as zero outside the array.
+    """
+    x = np.asarray(samples, dtype=np.float32)
+    ch, n = x.shape
+    env = np.abs(x).max(axis=0)
+    if sample_rate >= 192000 or n == 0:
+        return env
+    pad = _TP_TAPS - 1
+    buf = np.concatenate([np.zeros((ch, pad), np.float32), x, np.zeros((ch, pad), np.float32)], axis=1)
+    total = n + pad  # outputs y[0 .. n+pad-1]; y index j covers input times j-11 .. j
+    acc = np.empty((ch, total), np.float32)
+    tmp = np.empty_like(acc)
+    delay = _TP_TAPS // 2  # centre of the interpolator
+    for p in range(_TP_PHASES.shape[0]):
+        acc.fill(0.0)
+        for k in range(_TP_TAPS):
+            np.multiply(buf[:, pad - k:pad - k + total], _TP32[p, k], out=tmp)
+            acc += tmp
+        a = np.abs(acc).max(axis=0)  # a[j] ≈ value near input time j - delay
+        lo = delay
+        env = np.maximum(env, a[lo:lo + n])
+    return env
 
 
 class TruePeakMeter:

@@ -41,6 +41,9 @@ from reelkit.cli.script_board import demo_step as _board_demo  # noqa: E402
 
 STEPS.append(("storyboard", _board_demo))
 # [issue 6: grade + loudness demo step]
+from reelkit.cli.audio import demo_step as _loudness_demo  # noqa: E402
+
+STEPS.append(("loudness", _loudness_demo))
 from reelkit.cli.reframe import demo_step as _reframe_demo  # noqa: E402
 
 STEPS.append(("reframe", _reframe_demo))

@@ -72,7 +72,9 @@ from reelkit.cli import script_board as _script_board  # noqa: E402
 
 _script_board.register(app)
 # [issue 6: grade] register here
-# [issue 6: audio] register here
+from reelkit.cli import audio as _audio  # noqa: E402
+
+_audio.register(app)
 from reelkit.cli import reframe as _reframe  # noqa: E402
 
 _reframe.register(app)
