@@ -359,15 +359,24 @@ def _extract_notes(plines: list[str], pnums: list[int], warnings: list[str]
     keep_lines: list[str] = []
     keep_nums: list[int] = []
     keep_notes: dict[int, list[str]] = {}
+    pending: list[str] = []  # notes of note-only lines before the first kept line
     for i, (ln, no) in enumerate(zip(new_lines, new_nums, strict=True)):
         if not ln.strip() and len(ln) < 2:
             if i in by_line:
                 standalone.extend((t, no) for t in by_line[i])
+                if keep_lines:  # a note on its own line inside an element belongs to the line above
+                    keep_notes.setdefault(len(keep_lines) - 1, []).extend(by_line[i])
+                else:
+                    pending.extend(by_line[i])
             continue  # a line that held only a note
-        if i in by_line:
-            keep_notes[len(keep_lines)] = by_line[i]
+        notes_here = [*pending, *by_line.get(i, ())]
+        pending = []
+        if notes_here:
+            keep_notes.setdefault(len(keep_lines), []).extend(notes_here)
         keep_lines.append(ln)
         keep_nums.append(no)
+    if keep_lines:
+        standalone = []  # attached to the paragraph's elements instead
     return keep_lines, keep_nums, keep_notes, standalone
 
 
