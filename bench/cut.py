@@ -59,26 +59,37 @@ def build_input(path: Path, minutes: float, width: int, height: int) -> list[tup
         v = voices[k % len(voices)]
         k += 1
         v = v * (0.25 / max(1e-6, float(np.sqrt(np.mean(v ** 2)))) * 0.3)  # comparable levels
-        # the speech region is where the clip is audible (trim the clip's own leading/trailing silence)
-        env = np.convolve(np.abs(v), np.ones(480) / 480, mode="same")
-        loud = np.nonzero(env > 0.01)[0]
-        if len(loud):
-            truth.append(((pos + loud[0]) / SR, (pos + loud[-1]) / SR))
+        # oracle speech activity from the CLEAN clip (before room tone is added): 10 ms frames within
+        # 40 dB of the clip's loudest frame, pauses shorter than 0.3 s bridged (they are not cuttable)
+        hop = SR // 100
+        nfr = len(v) // hop
+        energy = (v[:nfr * hop].reshape(nfr, hop) ** 2).mean(axis=1)
+        active = energy > energy.max() * 1e-4
+        idx = np.nonzero(active)[0]
+        if len(idx):
+            a0 = prev = int(idx[0])
+            for i in map(int, idx[1:]):
+                if i - prev > 30:
+                    truth.append(((pos + a0 * hop) / SR, (pos + (prev + 1) * hop) / SR))
+                    a0 = i
+                prev = i
+            truth.append(((pos + a0 * hop) / SR, (pos + (prev + 1) * hop) / SR))
         pieces.append(v.astype(np.float32))
         pos += len(v)
     audio = np.concatenate(pieces)[:target]
     audio = audio + (rng.standard_normal(audio.shape[0]) * 0.002).astype(np.float32)  # room tone (-54 dBFS)
     truth = [(a, min(b, target / SR)) for a, b in truth if a < target / SR]
     n_frames = int(Fraction(target, SR) * RATE)
-    base = np.zeros((height, width, 3), np.uint8)
-    base[..., 0] = np.linspace(0, 255, width, dtype=np.uint8)[None, :]
-    base[..., 2] = np.linspace(0, 255, height, dtype=np.uint8)[:, None]
+    # I420 frames (Y plane, then U, then V): a gradient with a moving white box
+    base = np.full((height * 3 // 2, width), 128, np.uint8)
+    base[:height] = np.linspace(16, 235, width, dtype=np.uint8)[None, :]
+    base[height:height + height // 4] = 90
     with MediaWriter(path, width=width, height=height, rate=RATE, audio_rate=SR, audio_channels=2, crf=23,
                      preset="ultrafast", force=True) as w:
         for f in range(n_frames):
             img = base.copy()
             x = (f * 8) % (width - 64)
-            img[height // 2 - 32:height // 2 + 32, x:x + 64] = 255
+            img[height // 2 - 32:height // 2 + 32, x:x + 64] = 235
             w.write_video(img)
             a0 = int(Fraction(f) / RATE * SR)
             a1 = int(Fraction(f + 1) / RATE * SR)
@@ -172,20 +183,27 @@ with av.open({src!r}) as i, av.open({out!r}, "w") as o:
     vo.width, vo.height, vo.pix_fmt = vi.width, vi.height, "yuv420p"
     vo.options = {{"crf": "18", "preset": "veryfast"}}
     vo.thread_type = "AUTO"
+    vo.time_base = Fraction(1001, 30000)
     ao = o.add_stream("aac", rate=ai.rate)
     ao.layout = ai.layout.name
     done = 0
+    samples = 0
     limit_t = n / (30000 / 1001)
     for pkt in i.demux(vi, ai):
+        if done >= n and pkt.pts is not None and float(pkt.pts * pkt.time_base) > limit_t + 1:
+            break
         for fr in pkt.decode():
             if pkt.stream.type == "video":
                 if done >= n:
                     continue
-                fr.pts = None
+                fr.pts = done
+                fr.time_base = vo.time_base
                 o.mux(vo.encode(fr))
                 done += 1
             elif fr.time is not None and fr.time < limit_t:
-                fr.pts = None
+                fr.pts = samples
+                fr.time_base = Fraction(1, fr.sample_rate)
+                samples += fr.samples
                 o.mux(ao.encode(fr))
     o.mux(vo.encode(None))
     o.mux(ao.encode(None))
@@ -209,13 +227,19 @@ def main() -> None:
     ap.add_argument("--margin", type=float, default=0.15)
     ap.add_argument("--out", type=Path, default=Path("/tmp/reel-bench-cut"))
     ap.add_argument("--skip-render", action="store_true")
+    ap.add_argument("--reuse", action="store_true", help="reuse an input built by an earlier run")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     src = args.out / f"talk_{args.minutes:g}min_{args.height}p.mp4"
+    truth_file = src.with_suffix(".truth.json")
     t = time.perf_counter()
-    truth = build_input(src, args.minutes, args.width, args.height)
-    print(f"input: {src} ({args.minutes:g} min, {args.width}x{args.height} @ 29.97, {len(truth)} speech clips, "
-          f"{sum(b - a for a, b in truth):.1f} s of speech; built in {time.perf_counter() - t:.0f} s)")
+    if args.reuse and src.exists() and truth_file.exists():
+        truth = [tuple(x) for x in json.loads(truth_file.read_text())]
+    else:
+        truth = build_input(src, args.minutes, args.width, args.height)
+        truth_file.write_text(json.dumps(truth))
+    print(f"input: {src} ({args.minutes:g} min, {args.width}x{args.height} @ 29.97, {len(truth)} speech runs, "
+          f"{sum(b - a for a, b in truth):.1f} s of speech; ready in {time.perf_counter() - t:.0f} s)")
     rows: list[tuple[str, float, float, float]] = []
 
     # -- reel cut --silence: CLI (process start included) and library --------------------------------
