@@ -172,7 +172,8 @@ def parse_cmd(
 def _breakdown_text(b: Any) -> str:
     from reelkit.script.breakdown import CATEGORIES
 
-    out = [f"{b.title or 'untitled'}: {len(b.scenes)} scenes, {b.page_count} pages, {len(b.cast)} cast, "
+    title = (b.title or "untitled").replace("\n", " / ")
+    out = [f"{title}: {len(b.scenes)} scenes, {b.page_count} pages, {len(b.cast)} cast, "
            f"{len(b.locations)} locations"]
     for s in b.scenes:
         out.append(f"\nScene {s.number}  {s.heading}  [{s.int_ext or '?'} / {s.day_night or '?'}, {s.pages} pp, "
@@ -185,10 +186,11 @@ def _breakdown_text(b: Any) -> str:
             if s.items.get(c):
                 out.append(f"  {c + ':':<21}{', '.join(s.items[c])}")
     out.append("\nCast by scene (S speaks, X present):")
-    w = max((len(c.name) for c in b.cast), default=4)
+    w = min(24, max((len(c.name) for c in b.cast), default=4))
     out.append("  " + " " * (w + 4) + " ".join(f"{s.number:>3}" for s in b.scenes))
     for c in b.cast:
-        out.append(f"  {c.id:>2}. {c.name:<{w}}" + " ".join(f"{m or '.':>3}" for m in c.marks))
+        name = c.name if len(c.name) <= w else c.name[:w - 1] + "…"
+        out.append(f"  {c.id:>2}. {name:<{w}}" + " ".join(f"{m or '.':>3}" for m in c.marks))
     out.append("\nLocations:")
     for loc in b.locations:
         out.append(f"  {loc.location}  ({'/'.join(loc.int_ext)}, {'/'.join(loc.day_night)})  scenes "
@@ -236,7 +238,8 @@ def breakdown_cmd(
 
 def _analyze_text(an: Any) -> str:
     m, s = divmod(int(an.screen_time_s), 60)
-    out = [f"{an.title or 'untitled'}: {an.page_count} pages, {len(an.scenes)} scenes, screen time ≈ {m}:{s:02d}, "
+    title = (an.title or "untitled").replace("\n", " / ")
+    out = [f"{title}: {an.page_count} pages, {len(an.scenes)} scenes, screen time ≈ {m}:{s:02d}, "
            f"reading time ≈ {an.reading_time_min} min, dialogue {round(100 * an.dialogue_ratio)}% of words",
            f"structure ({an.act_source}):"]
     for a in an.acts:
