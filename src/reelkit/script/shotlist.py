@@ -20,6 +20,8 @@ editor would cut them (:class:`Beat` s, one storyboard panel each). The idioms:
 * **Inserts** for important props: words written in CAPITALS in action lines (the screenwriting
   convention for what matters) that the breakdown (:mod:`reelkit.script.breakdown`) files as props
   get a close insert on a table beside the characters.
+* **Long speeches** are cut between the speaker's single and close-up every group of sentences
+  (about :data:`SPEECH_CHUNK_WORDS` words).
 * **Durations** come from the text: dialogue at 150 words a minute plus a breath, action at about
   a page a minute; every duration is a whole number of frames at 24 fps.
 
@@ -340,6 +342,38 @@ def _scene_blocks(scene: Scene) -> list[_Block]:
     return merged
 
 
+#: a speech longer than this (words) is cut into sentence groups of about this size
+SPEECH_CHUNK_WORDS = 30
+
+
+def _speech_chunks(text: str) -> list[str]:
+    """Split a long speech into groups of whole sentences of about :data:`SPEECH_CHUNK_WORDS` words."""
+    if len(text.split()) <= SPEECH_CHUNK_WORDS * 3 // 2:
+        return [text]
+    sentences: list[str] = []
+    for sent in (x for x in re.split(r"(?<=[.!?…])\s+", text) if x.strip()):
+        words = sent.split()
+        if len(words) > SPEECH_CHUNK_WORDS * 3 // 2:  # a run-on sentence: cut it between words
+            n = -(-len(words) // SPEECH_CHUNK_WORDS)
+            size = -(-len(words) // n)
+            sentences.extend(" ".join(words[i:i + size]) for i in range(0, len(words), size))
+        else:
+            sentences.append(sent)
+    chunks: list[str] = []
+    cur: list[str] = []
+    for sent in sentences:
+        cur.append(sent)
+        if sum(len(x.split()) for x in cur) >= SPEECH_CHUNK_WORDS:
+            chunks.append(" ".join(cur))
+            cur = []
+    if cur:
+        if chunks and sum(len(x.split()) for x in cur) < SPEECH_CHUNK_WORDS // 3:
+            chunks[-1] = f"{chunks[-1]} {' '.join(cur)}"
+        else:
+            chunks.append(" ".join(cur))
+    return chunks
+
+
 def _frames(seconds: float) -> Fraction:
     return Fraction(max(1, round(seconds * PLAN_FPS)), PLAN_FPS)
 
@@ -609,9 +643,17 @@ def _cover_scene(scene: Scene, all_names: set[str], seen_locations: set[str],
             if len(figs) > 1 and cam.position[1] > -0.3:  # keep to the camera side of the line
                 cam = _cam_toward(head, (toward[0] * 0.3, -1.0), max(d, head[1] + 0.5), 1.56)
             single_of[f.name] = close_of[f.name] = setups.add(
-                f"single:{f.name}", kind="single", size="MCU", angle="eye_level",
-                movement="dolly_in" if f.name in long_speech else "static", subjects=(f.name,),
-                lens=LensSpec(50.0, single_n, f.name), camera=cam, description=f"Single: {f.name}")
+                f"single:{f.name}", kind="single", size="MCU", angle="eye_level", movement="static",
+                subjects=(f.name,), lens=LensSpec(50.0, single_n, f.name), camera=cam, description=f"Single: {f.name}")
+            if f.name in long_speech:  # somewhere to cut to inside a long speech: a closer size, pushing in
+                d_cu = distance_for_height(0.42, 85.0, _SENSOR_H)
+                cam = _cam_toward(head, (toward[0] * 1.15 + 0.1, toward[1]), d_cu, 1.55)
+                if len(figs) > 1 and cam.position[1] > -0.3:
+                    cam = _cam_toward(head, (toward[0] * 0.3, -1.0), max(d_cu, head[1] + 0.5), 1.55)
+                close_of[f.name] = setups.add(
+                    f"cu:{f.name}", kind="single", size="CU", angle="eye_level", movement="dolly_in",
+                    subjects=(f.name,), lens=LensSpec(85.0, close_n, f.name), camera=cam,
+                    description=f"Close single: {f.name} (slow push in)")
 
     # inserts
     insert_of: dict[str, str] = {}
@@ -649,8 +691,15 @@ def _cover_scene(scene: Scene, all_names: set[str], seen_locations: set[str],
         else:
             shot = single_of[b.speaker]
         who = tuple(n for n in (b.speaker, b.dual_with) if n)
-        secs = max(secs, _dialogue_seconds(b.partner_words))
-        beats.append((shot, "dialogue", _frames(secs), lines, text, "", who))
+        chunks = _speech_chunks(b.text) if not b.dual_with else [b.text]
+        if len(chunks) == 1:
+            secs = max(secs, _dialogue_seconds(b.partner_words))
+            beats.append((shot, "dialogue", _frames(secs), lines, text, "", who))
+        else:  # a long speech: cut between the single and the close-up every sentence group
+            alt = close_of.get(b.speaker or "", shot) if shot != master else single_of.get(b.speaker or "", shot)
+            for ci, chunk in enumerate(chunks):
+                beats.append((shot if ci % 2 == 0 else alt, "dialogue", _frames(_dialogue_seconds(len(chunk.split()))),
+                              lines, f"{b.speaker}: {chunk}", "", who))
         used_master = used_master or shot == master
         k_dialogue += 1
         if b.words >= REACTION_WORDS and b.speaker and not b.voice_over:
