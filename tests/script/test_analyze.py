@@ -20,6 +20,16 @@ def test_sample_analysis() -> None:
     assert d["scene_count"] == 8 and d["page_count"] == an.page_count
     assert d["structure"]["source"] == "sections"
     assert [a["start_scene"] for a in d["structure"]["acts"]] == ["1", "6"]
+    # by page position: act II starts with the first scene at or after 25 % of the length, act III at 75 %
+    by_page = d["structure"]["acts_by_page_position"]
+    assert [a["act"] for a in by_page] == [1, 2, 3]
+    cum, starts = 0, {}
+    for r in d["scenes"]:
+        for frac, act in ((0.25, 2), (0.75, 3)):
+            if act not in starts and cum / d["length_eighths"] >= frac:
+                starts[act] = r["number"]
+        cum += r["eighths"]
+    assert [by_page[1]["start_scene"], by_page[2]["start_scene"]] == [starts[2], starts[3]]
     shares = {c["name"]: c["share"] for c in d["characters"]}
     assert set(shares) == {"LEO", "MAYA", "ARTHUR", "COLLECTOR"}
     assert abs(sum(shares.values()) - 1) < 1e-3

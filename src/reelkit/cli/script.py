@@ -244,6 +244,9 @@ def _analyze_text(an: Any) -> str:
            f"structure ({an.act_source}):"]
     for a in an.acts:
         out.append(f"  act {a['act']}: {a['title']} — from scene {a['start_scene']} (page {a['start_page']})")
+    if an.act_source != "page position" and an.acts_by_page:
+        out.append("  by page position (25 % / 75 %): acts start at scenes "
+                   + ", ".join(a["start_scene"] for a in an.acts_by_page))
     st = an.scene_stats
     if "mean_eighths" in st:
         out.append(f"scene length: mean {st['mean_eighths']}/8, median {st['median_eighths']}/8, longest scene "

@@ -50,6 +50,7 @@ class Analysis:
     words: dict[str, int]
     acts: tuple[dict[str, Any], ...]
     act_source: str
+    acts_by_page: tuple[dict[str, Any], ...]
     scenes: tuple[dict[str, Any], ...]
     scene_stats: dict[str, Any]
     pacing: tuple[dict[str, Any], ...]
@@ -61,7 +62,8 @@ class Analysis:
             "length": format_eighths(self.length_eighths), "screen_time_s": self.screen_time_s,
             "reading_time_min": self.reading_time_min, "scene_count": len(self.scenes),
             "words": self.words, "dialogue_ratio": self.dialogue_ratio,
-            "structure": {"source": self.act_source, "acts": list(self.acts)},
+            "structure": {"source": self.act_source, "acts": list(self.acts),
+                          "acts_by_page_position": list(self.acts_by_page)},
             "scene_stats": self.scene_stats, "pacing": list(self.pacing), "characters": list(self.characters),
             "scenes": list(self.scenes),
         }
@@ -159,6 +161,7 @@ def analyze(sp: Screenplay, *, pagination: Pagination | None = None) -> Analysis
 
     # acts
     acts, source = _acts(sp, scene_rows, pg)
+    by_page = _acts_by_page(scene_rows, pg) if scene_rows else []
     for r in scene_rows:
         r["act"] = next((a["act"] for a in reversed(acts) if r["index"] >= a["start_scene_index"]), 1)
 
@@ -186,7 +189,8 @@ def analyze(sp: Screenplay, *, pagination: Pagination | None = None) -> Analysis
     return Analysis(
         title=sp.title, page_count=pg.page_count, length_eighths=pg.length_eighths,
         screen_time_s=round(pg.screen_time_s, 1), reading_time_min=round(all_words / READING_WPM, 1),
-        words={**total_words, "total": all_words}, acts=tuple(acts), act_source=source, scenes=tuple(scene_rows),
+        words={**total_words, "total": all_words}, acts=tuple(acts), act_source=source,
+        acts_by_page=tuple(by_page), scenes=tuple(scene_rows),
         scene_stats=stats, pacing=tuple(pacing), characters=char_rows)
 
 
@@ -209,6 +213,11 @@ def _acts(sp: Screenplay, rows: list[dict[str, Any]], pg: Pagination) -> tuple[l
         if len(acts) >= 2:
             acts[0]["start_scene_index"] = 0
             return acts, "sections"
+    return _acts_by_page(rows, pg), "page position"
+
+
+def _acts_by_page(rows: list[dict[str, Any]], pg: Pagination) -> list[dict[str, Any]]:
+    """Three acts split at 25 % and 75 % of the script's length (the first scene starting at or after)."""
     acts = [{"act": 1, "title": "Act I (setup)", "start_scene": rows[0]["number"], "start_scene_index": 0,
              "start_page": rows[0]["start_page"]}]
     total = pg.length_eighths or 1
@@ -221,7 +230,7 @@ def _acts(sp: Screenplay, rows: list[dict[str, Any]], pg: Pagination) -> tuple[l
             acts.append({"act": len(acts) + 1, "title": title, "start_scene": r["number"],
                          "start_scene_index": r["index"], "start_page": r["start_page"]})
         cum += r["eighths"]
-    return acts, "page position"
+    return acts
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -313,6 +322,9 @@ def analysis_html(an: Analysis) -> str:
     for a in an.acts:
         out.append(f"<tr><td>{a['act']}</td><td>{e(a['title'])}</td><td>{e(a['start_scene'])}</td>"
                    f"<td>{a['start_page']}</td></tr>")
+    if an.act_source != "page position" and an.acts_by_page:
+        out.append("<tr><td colspan='4'>By page position (25 % / 75 %): acts start at scenes "
+                   + e(", ".join(a["start_scene"] for a in an.acts_by_page)) + "</td></tr>")
     out.append(f"</table>{img['scene_lengths']}<h2>Emotional arc</h2>{img['emotional_arc']}")
     out.append(f"<h2>Dialogue share</h2>{img['dialogue_share']}<table><tr><th>Character</th><th>Words</th>"
                "<th>Speeches</th><th>Scenes</th><th>Share</th></tr>")
