@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
 
-from reelkit.errors import UnsupportedMediaError
+from reelkit.errors import DecodeError, UnsupportedMediaError
 from reelkit.fileio import check_input_file
 from reelkit.media.limits import ALLOWED_DEMUXERS, Limits
 
-__all__ = ["open_input"]
+__all__ = ["decode_packets", "open_input"]
+
+#: consecutive undecodable packets tolerated before giving up (corrupt streams must not spin)
+MAX_BAD_PACKETS = 64
 
 
 def open_input(path: str | os.PathLike[str], limits: Limits) -> av.container.InputContainer:
@@ -43,3 +47,26 @@ def open_input(path: str | os.PathLike[str], limits: Limits) -> av.container.Inp
         if "Invalid argument" in reason:
             reason = "unknown, truncated or disallowed container (playlists and concat lists are refused)"
         raise UnsupportedMediaError(f"cannot open {p}: {reason}") from None
+
+
+def decode_packets(container: av.container.InputContainer, stream: av.stream.Stream, path: Path,
+                   kind: str) -> Iterator[list[av.frame.Frame]]:
+    """Demux ``stream`` and yield the frames each packet decodes to (often none, sometimes several).
+
+    A few corrupt packets are skipped (broadcast captures have them); more than
+    :data:`MAX_BAD_PACKETS` in a row, or any other decoder failure, raises :class:`DecodeError`
+    so a damaged file ends the job instead of spinning.
+    """
+    bad = 0
+    for packet in container.demux(stream):
+        try:
+            frames = packet.decode()
+        except av.error.InvalidDataError:
+            bad += 1
+            if bad > MAX_BAD_PACKETS:
+                raise DecodeError(f"{path}: too many corrupt {kind} packets in a row") from None
+            continue
+        except av.error.FFmpegError as exc:
+            raise DecodeError(f"{path}: {kind} decode failed: {exc}") from None
+        bad = 0
+        yield frames

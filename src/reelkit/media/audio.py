@@ -13,13 +13,12 @@ import av
 import numpy as np
 
 from reelkit.errors import DecodeError, MediaLimitError, UsageError
-from reelkit.media._open import open_input
+from reelkit.media._open import decode_packets, open_input
 from reelkit.media.limits import Limits, default_limits
 from reelkit.media.probe import MediaInfo, probe
 
 __all__ = ["AudioData", "iter_audio", "read_audio"]
 
-_MAX_BAD_PACKETS = 64
 
 
 @dataclass(frozen=True)
@@ -109,18 +108,7 @@ def iter_audio(
 
     with open_input(info.path, limits) as container:
         stream = next(s for s in container.streams.audio if s.index == audio.index)
-        bad = 0
-        for packet in container.demux(stream):
-            try:
-                decoded = packet.decode()
-                bad = 0
-            except av.error.InvalidDataError:
-                bad += 1
-                if bad > _MAX_BAD_PACKETS:
-                    raise DecodeError(f"{info.path}: too many corrupt audio packets in a row") from None
-                continue
-            except av.error.FFmpegError as exc:
-                raise DecodeError(f"{info.path}: audio decode failed: {exc}") from None
+        for decoded in decode_packets(container, stream, info.path, "audio"):
             for frame in decoded:
                 frame.pts = None  # let the resampler run on sample counts, not container timestamps
                 push(resampler.resample(frame))

@@ -19,7 +19,7 @@ import av
 import numpy as np
 
 from reelkit.errors import DecodeError, MediaLimitError, UsageError
-from reelkit.media._open import open_input
+from reelkit.media._open import decode_packets, open_input
 from reelkit.media.limits import Limits, default_limits
 from reelkit.media.probe import MediaInfo, VideoInfo, probe
 
@@ -27,8 +27,6 @@ __all__ = ["Frame", "PixelFormat", "output_size", "read_frames"]
 
 PixelFormat = Literal["rgb24", "gray", "rgb48", "yuv420p"]
 _AV_FORMAT = {"rgb24": "rgb24", "gray": "gray", "rgb48": "rgb48le", "yuv420p": "yuv420p"}
-#: consecutive undecodable packets tolerated before giving up (corrupt streams must not spin)
-_MAX_BAD_PACKETS = 64
 
 
 @dataclass(frozen=True)
@@ -223,18 +221,7 @@ def read_frames(
                 return i if i < len(pts_table) and pts_table[i] == pts else None
             return None
 
-        bad = 0
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-                bad = 0
-            except av.error.InvalidDataError:
-                bad += 1
-                if bad > _MAX_BAD_PACKETS:
-                    raise DecodeError(f"{info.path}: too many corrupt video packets in a row") from None
-                continue
-            except av.error.FFmpegError as exc:
-                raise DecodeError(f"{info.path}: video decode failed: {exc}") from None
+        for frames in decode_packets(container, stream, info.path, "video"):
             for frame in frames:
                 if index is None:
                     index = index_of(frame.pts)
