@@ -28,7 +28,8 @@ from PIL import Image, ImageDraw
 from reelkit.errors import BackendUnavailable, UsageError
 from reelkit.media import MediaWriter, probe, read_audio
 from reelkit.progress import ProgressFn
-from reelkit.script.board import Panel, _font
+from reelkit.render.captions import caption_font
+from reelkit.script.board import Panel
 from reelkit.time import seconds_to_frame
 
 __all__ = ["AUDIO_RATE", "Animatic", "animatic_timeline", "espeak_available", "write_animatic"]
@@ -77,7 +78,7 @@ def _frame_image(panel: Panel, width: int, height: int) -> np.ndarray:
     if text:
         draw = ImageDraw.Draw(im, "RGBA")
         fs = max(10, height // 22)
-        font = _font(fs)
+        font = caption_font(fs, bold=False)
         avg = max(1.0, draw.textlength("abcdefghijklmnopqrstuvwxyz", font=font) / 26.0)
         lines = textwrap.wrap(" ".join(text.split()), max(10, int(width * 0.9 / avg)))
         if len(lines) > 2:

@@ -29,7 +29,6 @@ import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -40,8 +39,9 @@ from reelkit.camera.lens import PinholeCamera, circle_of_confusion_mm
 from reelkit.errors import UsageError
 from reelkit.fileio import atomic_output, check_output_path, write_bytes, write_text
 from reelkit.progress import ProgressFn
+from reelkit.render.captions import caption_font
 from reelkit.script.shotlist import Beat, Blocking, SceneCoverage, ShotList
-from reelkit.shots import LensSpec, ShotSpec, movement_label
+from reelkit.shots import CameraPlacement, LensSpec, ShotSpec, movement_label
 
 __all__ = [
     "Panel",
@@ -63,17 +63,9 @@ _HAIR = (0.25, 0.22, 0.22)
 _INK = np.array([0.16, 0.16, 0.19])
 
 
-# -- fonts --------------------------------------------------------------------------------------
-@lru_cache(maxsize=16)
-def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """DejaVu Sans from matplotlib's bundled fonts (a pip dependency), Pillow's default otherwise."""
-    try:
-        import matplotlib
-
-        name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-        return ImageFont.truetype(os.path.join(matplotlib.get_data_path(), "fonts", "ttf", name), size)
-    except (OSError, ImportError):  # pragma: no cover - matplotlib always ships DejaVu
-        return ImageFont.load_default()
+def _regular(size: int) -> ImageFont.FreeTypeFont:
+    """DejaVu Sans (regular) at ``size`` pixels, the captions' font (:func:`reelkit.render.captions.caption_font`)."""
+    return caption_font(size, bold=False)
 
 
 # -- the 3-D scene ------------------------------------------------------------------------------
@@ -369,8 +361,6 @@ def render_view(blocking: Blocking, shot: ShotSpec, *, width: int = 960, height:
         raise UsageError(f"panel size must be 8…4096 pixels a side, got {width}×{height}")
     placement = shot.camera
     if placement is None:
-        from reelkit.shots import CameraPlacement
-
         placement = CameraPlacement((0.0, -8.0, 1.6), (0.0, 0.0, 1.2))
     cam = PinholeCamera(placement.position, placement.target, shot.lens.focal_mm, width, height,
                         roll_deg=placement.roll_deg)
@@ -410,17 +400,15 @@ def _labels(im: Image.Image, blocking: Blocking, shot: ShotSpec) -> None:
     cam = PinholeCamera(placement.position, placement.target, shot.lens.focal_mm, w, h,
                         roll_deg=placement.roll_deg)
     draw = ImageDraw.Draw(im)
-    font = _font(max(9, h // 30))
-    tags: list[tuple[str, np.ndarray, float]] = []
-    for f in blocking.figures:
-        tags.append((f.name, np.array([f.x, f.y, f.height + 0.12]), 0.0))
+    font = _regular(max(9, h // 30))
+    tags: list[tuple[str, np.ndarray]] = [(f.name, np.array([f.x, f.y, f.height + 0.12])) for f in blocking.figures]
     labelled = [p for p in blocking.props if p.label]
     for k, p in enumerate(labelled):
         if shot.kind == "insert" and shot.subjects and shot.subjects[0] == p.name:
-            tags.append((p.name, np.array([p.x, p.y - p.size[1] / 2, p.z - 0.03]), 0.0))
+            tags.append((p.name, np.array([p.x, p.y - p.size[1] / 2, p.z - 0.03])))
         elif shot.kind != "insert":
-            tags.append((p.name, np.array([p.x, p.y, p.z + p.size[2] + 0.05 + 0.09 * (k % 2)]), 0.0))
-    for name, pt, _ in tags:
+            tags.append((p.name, np.array([p.x, p.y, p.z + p.size[2] + 0.05 + 0.09 * (k % 2)])))
+    for name, pt in tags:
         uv, z = cam.project(pt[None])
         if not np.isfinite(uv[0]).all() or z[0] <= 0.3:
             continue
@@ -470,7 +458,7 @@ def _movement_marks(im: Image.Image, movement: str) -> None:
         pts = [(w * 0.82 + i * w * 0.02, h * 0.1 + (i % 2) * h * 0.04) for i in range(6)]
         draw.line(pts, fill=(200, 40, 40), width=lw)
     if movement not in ("static",):
-        font = _font(max(9, h // 26), bold=True)
+        font = caption_font(max(9, h // 26), bold=True)
         label = movement_label(movement).upper()
         tw = draw.textlength(label, font=font)
         draw.text((w - tw - 6, h - getattr(font, "size", 10) - 8), label, fill=(200, 40, 40), font=font)
@@ -482,7 +470,7 @@ def render_shot(coverage: SceneCoverage, shot: ShotSpec, *, width: int = 960, he
     _labels(im, coverage.blocking, shot)
     _movement_marks(im, shot.movement)
     draw = ImageDraw.Draw(im)
-    font = _font(max(10, height // 16), bold=True)
+    font = caption_font(max(10, height // 16), bold=True)
     tw = draw.textlength(shot.code, font=font)
     fs = getattr(font, "size", 12)
     draw.rectangle([0, 0, tw + 12, fs + 10], fill=(255, 255, 250), outline=(40, 40, 48))
@@ -506,7 +494,7 @@ def compose_panel(picture: Image.Image, beat: Beat, shot: ShotSpec, *, caption_l
     """Add the caption band under a panel picture: header line, then dialogue/action wrapped to fit."""
     w, h = picture.size
     fs = max(9, h // 18)
-    font_b, font = _font(fs, bold=True), _font(fs)
+    font_b, font = caption_font(fs, bold=True), _regular(fs)
     band = int((caption_lines + 1) * fs * 1.35 + fs)
     out = Image.new("RGB", (w, h + band), (252, 251, 246))
     out.paste(picture, (0, 0))
@@ -637,8 +625,8 @@ def contact_sheet_pages(panels: list[Panel], *, title: str | None = None) -> lis
     cols, rows = 3, 2
     cell_w = (page_w - 2 * margin - (cols - 1) * 30) // cols
     pages: list[Image.Image] = []
-    font_t = _font(26, bold=True)
-    font_s = _font(18)
+    font_t = caption_font(26, bold=True)
+    font_s = _regular(18)
     per = cols * rows
     total_pages = (len(panels) + per - 1) // per
     for pi in range(total_pages):
