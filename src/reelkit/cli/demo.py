@@ -33,7 +33,9 @@ STEPS: list[tuple[str, DemoStep]] = [("probe", _probe_step)]
 from reelkit.cli.shots import demo_step as _shots_demo  # noqa: E402
 
 STEPS.append(("shots", _shots_demo))
-# [issue 4: transcript demo step]
+from reelkit.cli.transcribe import demo_step as _transcript_demo  # noqa: E402
+
+STEPS.append(("transcript", _transcript_demo))
 from reelkit.cli.script import demo_step as _script_demo  # noqa: E402
 
 STEPS.append(("script", _script_demo))

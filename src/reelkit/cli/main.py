@@ -61,7 +61,9 @@ _probe.register(app)
 from reelkit.cli import shots as _shots  # noqa: E402
 
 _shots.register(app)
-# [issue 4: transcribe] register here
+from reelkit.cli import transcribe as _transcribe  # noqa: E402
+
+_transcribe.register(app)
 from reelkit.cli import cut as _cut  # noqa: E402
 
 _cut.register(app)

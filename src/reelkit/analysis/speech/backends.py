@@ -1,0 +1,93 @@
+"""ASR backends behind one interface, registered by name.
+
+A backend turns 16 kHz mono float32 audio into words with sample times (at 16 kHz), and optionally
+its own segments. Backends are created by :func:`get_backend` from a registered factory; a backend
+whose package or model is missing raises :class:`~reelkit.errors.BackendUnavailable` naming what to
+install or where to put the weights.
+
+Built in:
+
+* ``pocketsphinx`` (default): CMU PocketSphinx 5 with the en-US model bundled in its wheel.
+* ``faster-whisper``: CTranslate2 Whisper from a local model directory (``model=PATH``), from the
+  optional extra ``pip install 'reelkit[whisper]'``; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from reelkit.analysis.speech.model import Segment, Word
+from reelkit.errors import UsageError
+from reelkit.progress import ProgressFn
+
+__all__ = ["ASR_RATE", "AsrBackend", "AsrResult", "available_backends", "get_backend", "register_backend"]
+
+#: every backend works on 16 kHz mono audio; word times count samples at this rate
+ASR_RATE = 16000
+
+
+@dataclass(frozen=True)
+class AsrResult:
+    """What a backend returns: words (16 kHz samples), its own segments if it makes them, language."""
+
+    words: list[Word]
+    segments: list[Segment] | None = None
+    language: str = "en"
+
+
+class AsrBackend(Protocol):
+    """A speech recogniser.
+
+    ``transcribe(audio, regions=...)`` gets the whole clip as ``(n,)`` float32 at 16 kHz, level
+    normalised, and the speech regions ``[(start, end), ...]`` (samples) found by the VAD; it may
+    decode only those regions. Word times are absolute samples at 16 kHz.
+    """
+
+    name: str
+
+    def transcribe(self, audio: np.ndarray, *, regions: Sequence[tuple[int, int]],
+                   progress: ProgressFn | None = None) -> AsrResult: ...
+
+
+BackendFactory = Callable[[Path | None], AsrBackend]
+_REGISTRY: dict[str, BackendFactory] = {}
+
+
+def register_backend(name: str, factory: BackendFactory) -> None:
+    """Register ``factory(model_path_or_None) -> AsrBackend`` under ``name`` (replaces an existing one)."""
+    _REGISTRY[name] = factory
+
+
+def available_backends() -> list[str]:
+    """Names of the registered backends (registered ≠ installed: creating one may still fail)."""
+    _load_builtins()
+    return sorted(_REGISTRY)
+
+
+def get_backend(name: str = "pocketsphinx", *, model: Path | None = None) -> AsrBackend:
+    """Create the backend ``name`` (with a local ``model`` directory where it needs one).
+
+    Raises:
+        UsageError: unknown backend name.
+        BackendUnavailable: its package or model is missing (the message says what to install).
+    """
+    _load_builtins()
+    try:
+        factory = _REGISTRY[name]
+    except KeyError:
+        raise UsageError(f"unknown speech backend {name!r}; choose one of: {', '.join(sorted(_REGISTRY))}") from None
+    return factory(model)
+
+
+def _load_builtins() -> None:
+    if "pocketsphinx" in _REGISTRY and "faster-whisper" in _REGISTRY:
+        return
+    from reelkit.analysis.speech import pocketsphinx_backend, whisper_backend
+
+    _REGISTRY.setdefault("pocketsphinx", pocketsphinx_backend.create)
+    _REGISTRY.setdefault("faster-whisper", whisper_backend.create)

@@ -1,0 +1,130 @@
+"""``reel transcribe MEDIA``: words with timings (ASR or forced alignment) as JSON, editable text, SRT or VTT."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reelkit.cli._ui import ForceOpt, out_console, progress_bar, to_json
+from reelkit.errors import InputFormatError, OutputExistsError, UsageError
+from reelkit.fileio import check_input_file, check_output_path, write_text
+
+
+class TranscriptFormat(StrEnum):
+    """What ``reel transcribe`` writes."""
+
+    json = "json"
+    txt = "txt"
+    srt = "srt"
+    vtt = "vtt"
+
+
+def _captions(t: object, fmt: TranscriptFormat) -> str:
+    from reelkit.edit.captions import build_cues, words_in_seconds
+    from reelkit.timeline.subtitles import cues_to_srt, cues_to_vtt
+
+    cues = build_cues(words_in_seconds(t.words, t.sample_rate))  # type: ignore[attr-defined]
+    return cues_to_srt(cues) if fmt == TranscriptFormat.srt else cues_to_vtt(cues)
+
+
+def render_transcript(t: object, fmt: TranscriptFormat) -> str:
+    """The text of transcript ``t`` in ``fmt`` (JSON ends with a newline)."""
+    from reelkit.analysis.speech import transcript_to_text
+
+    if fmt == TranscriptFormat.json:
+        return to_json(t.to_dict()) + "\n"  # type: ignore[attr-defined]
+    if fmt == TranscriptFormat.txt:
+        return transcript_to_text(t)  # type: ignore[arg-type]
+    return _captions(t, fmt)
+
+
+def transcribe_cmd(
+    media: Annotated[Path, typer.Argument(help="Audio or video file to transcribe.", show_default=False)],
+    fmt: Annotated[TranscriptFormat, typer.Option("--format", "-f", case_sensitive=False,
+                                                  help="json (words + segments), txt (editable text), srt, vtt."
+                                                  )] = TranscriptFormat.txt,
+    align_text: Annotated[Path | None, typer.Option(
+        "--align", metavar="TEXTFILE",
+        help="Force-align this known text (script, corrected transcript) instead of recognising speech.")] = None,
+    backend: Annotated[str, typer.Option("--backend", "-b",
+                                         help="ASR backend: pocketsphinx (bundled) or faster-whisper.")
+                       ] = "pocketsphinx",
+    model: Annotated[Path | None, typer.Option("--model", metavar="PATH",
+                                               help="Local model folder (faster-whisper).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+                      ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Transcribe speech with word timings, or align a known text to it.
+
+    Prints to stdout unless --output is given. With --format txt and --output, the word timings are
+    also written as JSON beside the text (talk.txt + talk.json), which is what `reel cut --transcript`
+    reads after you delete words from the text.
+
+    Examples:
+
+      reel transcribe talk.mp4                         # editable text on stdout
+
+      reel transcribe talk.mp4 -f txt -o talk.txt      # talk.txt + talk.json for `reel cut --transcript`
+
+      reel transcribe talk.mp4 -f json > talk.json
+
+      reel transcribe talk.mp4 -f srt -o talk.srt
+
+      reel transcribe talk.mp4 --align script.txt -f json     # word timings of a known text
+
+      reel transcribe talk.mp4 --backend faster-whisper --model ~/models/faster-whisper-small
+    """
+    from reelkit.analysis.speech import align, transcribe
+
+    sidecar = output.with_suffix(".json") if output is not None and fmt == TranscriptFormat.txt else None
+    if sidecar is not None and sidecar == output:
+        sidecar = None
+    for target in (output, sidecar):  # refuse before any work
+        if target is not None:
+            check_output_path(target, force=force)
+    if align_text is not None:
+        if backend != "pocketsphinx" or model is not None:
+            raise UsageError("--align uses the bundled PocketSphinx aligner; drop --backend/--model")
+        check_input_file(align_text, what="text file")
+        try:
+            text = align_text.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputFormatError(f"{align_text} is not UTF-8 text") from None
+        with progress_bar("aligning", unit="samples") as prog:
+            t = align(media, text, progress=prog)
+    else:
+        with progress_bar("transcribing", unit="samples") as prog:
+            t = transcribe(media, backend=backend, model=model, progress=prog)
+    data = render_transcript(t, fmt)
+    if output is None:
+        out_console.file.write(data)
+        out_console.file.flush()
+        return
+    if sidecar is not None:
+        if sidecar.exists() and not force:
+            raise OutputExistsError(f"{sidecar} already exists", hint="use --force to overwrite it")
+        write_text(sidecar, render_transcript(t, TranscriptFormat.json), force=force)
+    write_text(output, data, force=force)
+
+
+def demo_step(sample: Path, out_dir: Path) -> str:
+    """``reel demo`` step: transcribe the sample's speech, write transcript.json/.txt, report the text."""
+    from reelkit.analysis.speech import transcribe, transcript_to_text
+
+    t = transcribe(sample)
+    write_text(out_dir / "transcript.json", render_transcript(t, TranscriptFormat.json), force=True)
+    write_text(out_dir / "transcript.txt", transcript_to_text(t), force=True)
+    fillers = sum(w.filler for w in t.words)
+    lines = transcript_to_text(t, header=False).rstrip("\n")
+    return (f"{len(t.words)} words in {len(t.segments)} lines ({fillers} fillers), pocketsphinx:\n{lines}\n"
+            f"(said: \"And so, my fellow Americans, ask not what your country can do for you, ask what you can "
+            f"do for your country.\")\nwrote transcript.json and transcript.txt")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``transcribe`` to the root app."""
+    app.command("transcribe")(transcribe_cmd)

