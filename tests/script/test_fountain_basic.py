@@ -45,3 +45,22 @@ def test_roundtrip_through_fountain_writer() -> None:
     assert [(e.type, e.text, e.scene_number, e.extension, e.dual, e.level, e.character, e.notes, e.markup)
             for e in again.elements] == strip
     assert again.title_page == sp.title_page
+
+
+def test_transition_directly_followed_by_a_heading() -> None:
+    sp = parse_fountain("CUT TO:\nINT. HOUSE - DAY\n\nHi.\n\nCUT TO:\nsomething else\n")
+    assert [(e.type, e.text) for e in sp.elements] == [
+        ("transition", "CUT TO:"), ("scene_heading", "INT. HOUSE - DAY"), ("action", "Hi."),
+        ("action", "CUT TO:\nsomething else")]
+
+
+def test_heading_details() -> None:
+    from reelkit.script import parse_heading
+
+    assert parse_heading("INT./EXT. CAR (MOVING) - DAY") == ("INT/EXT", "CAR (MOVING)", "DAY")
+    assert parse_heading("I/E HOUSE - KITCHEN -- NIGHT") == ("INT/EXT", "HOUSE - KITCHEN", "NIGHT")
+    assert parse_heading("EST. CITY SKYLINE - DUSK") == ("EXT", "CITY SKYLINE", "DUSK")
+    assert parse_heading("SNIPER SCOPE POV") == (None, "SNIPER SCOPE POV", None)
+    assert parse_heading("int. lab - moments later") == ("INT", "lab", "MOMENTS LATER")
+    sp = parse_fountain("int. lab - night\n\nINTERIOR DESIGN is hard.\n")
+    assert [e.type for e in sp.elements] == ["scene_heading", "action"]

@@ -454,7 +454,9 @@ def _block(b: _Builder, plines: list[str], pnums: list[int], notes: dict[int, li
         b.add("transition", s[1:].strip(), line, forced=True, notes=_notes_in(notes, 0, 1))
         b.last_block = None
         return 1
-    if n == 1 and first.rstrip() == first and s.endswith("TO:") and s == s.upper() and not s.startswith("!"):
+    # a transition needs an empty line after it; tolerate a scene heading straight after it
+    if (n == 1 or (_HEADING_RE.match(plines[1].strip()) or plines[1].strip().startswith(".")))  \
+            and first.rstrip() == first and s.endswith("TO:") and s == s.upper() and c0 != "!":
         b.add("transition", s, line, notes=_notes_in(notes, 0, 1))
         b.last_block = None
         return 1
