@@ -168,3 +168,16 @@ def test_group_scene_keeps_everyone_on_the_far_side() -> None:
     assert any(b.kind == "reaction" for b in sc.beats)
     assert line_crossings(sl) == []
     assert sc.blocking.night and sc.blocking.interior
+
+
+def test_select_scenes(shotlist: ShotList) -> None:
+    from reelkit.errors import UsageError
+    from reelkit.script.shotlist import select_scenes
+
+    numbers = [sc.number for sc in shotlist.scenes]
+    sub = select_scenes(shotlist, f"{numbers[0]},{numbers[-1]}")
+    assert [sc.number for sc in sub.scenes] == [numbers[0], numbers[-1]]
+    assert [sc.number for sc in select_scenes(shotlist, "1-3").scenes] == [n for n in numbers if n in ("1", "2", "3")]
+    for bad in ("999", "3-1", "a b"):
+        with pytest.raises(UsageError):
+            select_scenes(shotlist, bad)

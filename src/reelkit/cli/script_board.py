@@ -17,10 +17,12 @@ from reelkit.cli._ui import ForceOpt, emit, out_console, progress_bar, to_json
 from reelkit.errors import ScriptError, UsageError
 from reelkit.fileio import write_text
 from reelkit.script import load_screenplay
-from reelkit.script.shotlist import ShotList, generate_shotlist
+from reelkit.script.shotlist import ShotList, generate_shotlist, select_scenes
 
 ScriptArg = Annotated[Path, typer.Argument(help="Screenplay file: Fountain or Final Draft (.fdx).",
                                            show_default=False)]
+ScenesOpt = Annotated[str | None, typer.Option("--scenes",
+                                                help="Only these scenes, e.g. 1,3,5-8 (numbers as printed).")]
 SizeOpt = Annotated[str, typer.Option("--size", help="Panel picture size WIDTHxHEIGHT in pixels (even numbers).")]
 
 
@@ -41,7 +43,7 @@ class TimelineFormat(StrEnum):
     fcp7 = "fcp7"
 
 
-def _load(script: Path) -> ShotList:
+def _load(script: Path, scenes: str | None = None) -> ShotList:
     from reelkit.cli.script import _warn
 
     sp = load_screenplay(script)
@@ -50,7 +52,7 @@ def _load(script: Path) -> ShotList:
     if not sl.scenes:
         raise ScriptError(f"{script} has no scene headings, so there is nothing to cover",
                          hint="start scenes with INT. or EXT. (or force one with a leading '.')")
-    return sl
+    return select_scenes(sl, scenes) if scenes else sl
 
 
 def _size(size: str) -> tuple[int, int]:
@@ -83,6 +85,7 @@ def shotlist_cmd(
                    ] = ShotlistFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
                       ] = None,
+    scenes: ScenesOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Plan coverage from film-grammar idioms: establishing shots, masters, OTS/close singles that respect
@@ -96,7 +99,7 @@ def shotlist_cmd(
 
       reel script shotlist film.fountain --format json | jq '.scenes[0].shots'
     """
-    sl = _load(script)
+    sl = _load(script, scenes)
     if output is not None:
         if fmt == ShotlistFormat.text:
             fmt = ShotlistFormat.json if output.suffix.lower() == ".json" else ShotlistFormat.csv
@@ -118,7 +121,8 @@ def _board_out(script: Path, out: Path, fmt: BoardFormat) -> Path:
     return out / f"{script.stem}-board{suffix}"
 
 
-def make_board(script: Path, out: Path, fmt: BoardFormat, *, size: tuple[int, int], force: bool) -> dict[str, Any]:
+def make_board(script: Path, out: Path, fmt: BoardFormat, *, size: tuple[int, int], force: bool,
+               scenes: str | None = None) -> dict[str, Any]:
     """Render and write a board; return a summary dict (used by the CLI and the demo)."""
     from reelkit.script.board import (
         render_panels,
@@ -127,7 +131,7 @@ def make_board(script: Path, out: Path, fmt: BoardFormat, *, size: tuple[int, in
         write_storyboarder,
     )
 
-    sl = _load(script)
+    sl = _load(script, scenes)
     target = _board_out(script, out, fmt)
     with progress_bar("rendering panels", unit="panels") as prog:
         panels = render_panels(sl, width=size[0], height=size[1], progress=prog)
@@ -150,6 +154,7 @@ def board_cmd(
                                              help="html contact sheet, pdf, or a Storyboarder project.")
                    ] = BoardFormat.html,
     size: SizeOpt = "640x360",
+    scenes: ScenesOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     force: ForceOpt = False,
 ) -> None:
@@ -166,8 +171,10 @@ def board_cmd(
       reel script board film.fountain --format pdf --size 960x540
 
       reel script board film.fountain --format storyboarder --out sb/
+
+      reel script board film.fountain --scenes 1-3,7      # just these scenes
     """
-    d = make_board(script, out, fmt, size=_size(size), force=force)
+    d = make_board(script, out, fmt, size=_size(size), force=force, scenes=scenes)
     if as_json:
         typer.echo(to_json(d))
     else:
@@ -185,6 +192,7 @@ def animatic_cmd(
                      ] = False,
     size: SizeOpt = "640x360",
     fps: Annotated[int, typer.Option("--fps", help="Frame rate of the animatic.")] = 24,
+    scenes: ScenesOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     force: ForceOpt = False,
 ) -> None:
@@ -217,7 +225,7 @@ def animatic_cmd(
     if timeline is not None:
         tl_path = out.with_suffix(".otio" if timeline == TimelineFormat.otio else ".xml")
         check_output_path(tl_path, force=force)
-    sl = _load(script)
+    sl = _load(script, scenes)
     w, h = _size(size)
     with progress_bar("rendering panels", unit="panels") as prog:
         panels = render_panels(sl, width=w, height=h, progress=prog)

@@ -57,6 +57,7 @@ __all__ = [
     "crosses_line",
     "generate_shotlist",
     "line_crossings",
+    "select_scenes",
 ]
 
 #: a speech this long (words) is followed by a reaction shot of the listener
@@ -248,6 +249,44 @@ class ShotList:
                             movement_label(s.movement), s.lens.label(), ", ".join(s.subjects),
                             _fmt_duration(s.duration), lines, s.notes])
         return buf.getvalue()
+
+
+def select_scenes(shotlist: ShotList, spec: str) -> ShotList:
+    """Keep the scenes named in ``spec``: scene numbers as printed (``"3"``, ``"12A"``) and ranges of
+    plain numbers (``"1,3,5-8"``), in script order.
+
+    Raises:
+        UsageError: a malformed spec, or one that matches no scene.
+    """
+    from reelkit.errors import UsageError
+
+    wanted: set[str] = set()
+    ranges: list[tuple[int, int]] = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        m = re.fullmatch(r"(\d+)\s*-\s*(\d+)", part)
+        if m:
+            lo, hi = int(m.group(1)), int(m.group(2))
+            if lo > hi:
+                raise UsageError(f"scene range {part!r} goes backwards")
+            ranges.append((lo, hi))
+        elif re.fullmatch(r"[\w.\-]+", part):
+            wanted.add(part.upper())
+        else:
+            raise UsageError(f"bad scene {part!r}; use numbers and ranges such as 1,3,5-8")
+
+    def keep(sc: SceneCoverage) -> bool:
+        if sc.number.upper() in wanted:
+            return True
+        return sc.number.isdigit() and any(lo <= int(sc.number) <= hi for lo, hi in ranges)
+
+    scenes = tuple(sc for sc in shotlist.scenes if keep(sc))
+    if not scenes:
+        more = "..." if len(shotlist.scenes) > 12 else ""
+        raise UsageError(f"no scene matches {spec!r} (the script has scenes "
+                         f"{', '.join(sc.number for sc in shotlist.scenes[:12])}{more})")
+    return ShotList(shotlist.title, scenes)
 
 
 def _fmt_duration(d: Fraction) -> str:
