@@ -88,6 +88,10 @@ class ScriptError(InputFormatError):
     """A screenplay cannot be read or parsed."""
 
 
+class LutError(InputFormatError):
+    """A LUT file (.cube) is malformed: missing header, wrong table size, NaN or non-numeric values."""
+
+
 class BackendUnavailable(ReelError):
     """An optional backend, extra or local model is missing; the message names what to install."""
 

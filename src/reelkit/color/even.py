@@ -1,0 +1,175 @@
+"""Shot-to-shot consistency: match every shot of a sequence to a hero shot, one grade per shot.
+
+Each shot's colour statistics come from frames spread over the shot (frames inside gradual
+transitions are skipped when the shot has others); a grade is fitted from those pooled samples to
+the hero shot's, baked into one 3-D LUT and applied identically to every frame of the shot, so
+nothing flickers inside a shot (unlike per-frame colour transfer).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reelkit.color.grade import Grade, IdentityGrade
+from reelkit.color.imageio import load_samples
+from reelkit.color.lut import Lut
+from reelkit.color.spaces import delta_e_2000, rgb_to_lab
+from reelkit.color.transfer import match, pixel_sample
+from reelkit.errors import InputFormatError, UsageError
+from reelkit.fileio import check_input_file
+from reelkit.progress import ProgressFn
+
+__all__ = ["ShotGrade", "ShotSpan", "fit_shot_grades", "load_shots_json", "mean_colour_difference", "shots_for"]
+
+
+@dataclass(frozen=True)
+class ShotSpan:
+    """A shot's inclusive frame span and the gradual-transition frames inside it (to skip when sampling)."""
+
+    index: int
+    start: int
+    end: int
+    skip: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class ShotGrade:
+    """One shot's grade.
+
+    Attributes:
+        shot: the span.
+        grade: the fitted grade (identity for the hero).
+        lut: the grade baked into a 3-D LUT; ``lut_error`` its largest deviation (0..1 units).
+        method: the transfer method used.
+        before, after: CIEDE2000 between the shot's and the hero's mean colours, before/after grading.
+        notes: remarks from the fit.
+    """
+
+    shot: ShotSpan
+    grade: Grade
+    lut: Lut
+    lut_error: float
+    method: str
+    before: float
+    after: float
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"index": self.shot.index, "start": self.shot.start, "end": self.shot.end, "method": self.method,
+                "lut_size": self.lut.size, "lut_max_error": round(self.lut_error, 5),
+                "mean_delta_e_to_hero_before": round(self.before, 3),
+                "mean_delta_e_to_hero_after": round(self.after, 3), "notes": list(self.notes)}
+
+
+def mean_colour_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """CIEDE2000 between the mean CIELAB colours of two ``(n, 3)`` display-RGB samples."""
+    return float(delta_e_2000(rgb_to_lab(a).mean(0), rgb_to_lab(b).mean(0)))
+
+
+def load_shots_json(path: str | os.PathLike[str]) -> list[ShotSpan]:
+    """Read the shots of a ``reel shots --format json`` file (issue-3 schema).
+
+    Raises:
+        InputFormatError: not JSON, or no valid ``shots`` list of ``{"index", "start", "end"}``.
+    """
+    p = check_input_file(path, what="shots file")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+        shots = data["shots"]
+        spans = [ShotSpan(int(s.get("index", i)), int(s["start"]), int(s["end"])) for i, s in enumerate(shots)]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputFormatError(f"{p} is not a shots JSON file from `reel shots --format json` ({exc})") from None
+    if not spans or any(s.end < s.start or s.start < 0 for s in spans):
+        raise InputFormatError(f"{p}: the shots list is empty or has a shot whose end precedes its start")
+    gradual = [(int(t["start"]), int(t["end"])) for t in data.get("transitions", [])
+               if isinstance(t, dict) and t.get("type") != "cut" and "start" in t and "end" in t]
+    return [ShotSpan(s.index, s.start, s.end, tuple(g for g in gradual if g[1] >= s.start and g[0] <= s.end))
+            for s in spans]
+
+
+def shots_for(video: str | os.PathLike[str], *, progress: ProgressFn | None = None) -> list[ShotSpan]:
+    """Detect the shots of ``video`` with :func:`reelkit.analysis.shots.detect_shots`."""
+    from reelkit.analysis.shots import detect_shots
+
+    det = detect_shots(video, progress=progress)
+    gradual = [(t.start, t.end) for t in det.transitions if t.type != "cut"]
+    return [ShotSpan(s.index, s.start, s.end, tuple(g for g in gradual if g[1] >= s.start and g[0] <= s.end))
+            for s in det.shots]
+
+
+def _sample_ranges(shot: ShotSpan) -> list[tuple[int, int]]:
+    """Frame ranges [a, b) of the shot outside its gradual transitions (the whole shot if none remain)."""
+    free = []
+    cur = shot.start
+    for s, e in sorted(shot.skip):
+        if s > cur:
+            free.append((cur, min(s, shot.end + 1)))
+        cur = max(cur, e + 1)
+    if cur <= shot.end:
+        free.append((cur, shot.end + 1))
+    free = [(a, b) for a, b in free if b > a]
+    return free or [(shot.start, shot.end + 1)]
+
+
+def _shot_pixels(video: str | os.PathLike[str], shot: ShotSpan, frames: int, max_side: int) -> np.ndarray:
+    ranges = _sample_ranges(shot)
+    total = sum(b - a for a, b in ranges)
+    imgs: list[np.ndarray] = []
+    for a, b in ranges:
+        n = max(1, round(frames * (b - a) / total))
+        got, _ = load_samples(video, frames=n, max_side=max_side, start=a, end=b)
+        imgs.extend(got)
+    return pixel_sample(imgs)
+
+
+def fit_shot_grades(video: str | os.PathLike[str], shots: Sequence[ShotSpan], hero: int, *, method: str = "pdf",
+                    frames_per_shot: int = 8, max_side: int = 256, lut_sizes: tuple[int, ...] = (33, 65),
+                    progress: ProgressFn | None = None) -> list[ShotGrade]:
+    """Fit one grade per shot that matches it to shot ``hero`` (an index into ``shots``).
+
+    Raises:
+        UsageError: ``hero`` out of range or no shots. Media errors from decoding.
+    """
+    if not shots:
+        raise UsageError("no shots to grade")
+    if not 0 <= hero < len(shots):
+        raise UsageError(f"--hero {hero} is out of range: the video has {len(shots)} shots (0..{len(shots) - 1})")
+    hero_px = _shot_pixels(video, shots[hero], frames_per_shot, max_side)
+    out: list[ShotGrade] = []
+    for i, shot in enumerate(shots):
+        if i == hero:
+            g: Grade = IdentityGrade()
+            lut, err = g.to_lut(sizes=lut_sizes[:1])
+            d = 0.0
+            out.append(ShotGrade(shot, g, lut, err, "hero", d, d, ("hero shot: unchanged",)))
+        else:
+            px = _shot_pixels(video, shot, frames_per_shot, max_side)
+            res = match(px, hero_px, method=method)
+            lut, err = res.grade.to_lut(sizes=lut_sizes)
+            before = mean_colour_difference(px, hero_px)
+            after = mean_colour_difference(np.clip(lut.apply(px), 0, 1), hero_px)
+            out.append(ShotGrade(shot, res.grade, lut, err, res.method, before, after, res.notes))
+        if progress:
+            progress(i + 1, len(shots))
+    return out
+
+
+def write_shot_luts(grades: Sequence[ShotGrade], folder: str | os.PathLike[str], *, stem: str,
+                    force: bool = False) -> list[Path]:
+    """Write each shot's LUT as ``<folder>/<stem>_shot<NN>.cube``; returns the paths."""
+    from reelkit.color.lut import write_cube
+
+    paths = []
+    for g in grades:
+        p = Path(folder) / f"{stem}_shot{g.shot.index:02d}.cube"
+        write_cube(g.lut, p, force=force)
+        paths.append(p)
+    return paths
