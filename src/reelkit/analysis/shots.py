@@ -373,6 +373,11 @@ def decide(sig: Signals, tuning: dict[str, float] | None = None) -> list[Transit
         conf = float(np.clip(0.5 + 0.5 * (1 - 1 / margin), 0.5, 1.0))
         cuts.append(Transition("cut", t, t, conf))
     grads = _gradual(sig, pd, flat, [c.start for c in cuts], p)
+    # fades anchored on a flat hold, found from the luma/contrast ramp (robust to camera motion)
+    for f in _flat_fades(sig, p):
+        if not any(g.start <= f.end + 2 and f.start <= g.end + 2 for g in grads):
+            grads.append(f)
+    grads.sort(key=lambda tr: tr.start)
     return _merge(sorted(cuts + grads, key=lambda tr: tr.start))
 
 
@@ -384,7 +389,8 @@ def _merge(trs: list[Transition], gap: int = 2) -> list[Transition]:
         if out:
             last = out[-1]
             near = tr.start - last.end <= gap
-            both_fades = last.type == tr.type == "fade"  # out and back in through a short hold: two
+            # out and back in through a short hold: two fades (unless they overlap: one found twice)
+            both_fades = last.type == tr.type == "fade" and tr.start > last.end
             weak_cut = (last.type == "cut" and last.confidence < 0.7 and tr.type != "wipe") or (
                 tr.type == "cut" and tr.confidence < 0.7 and last.type != "wipe")
             joinable = (last.type != "cut" and tr.type != "cut") or weak_cut
@@ -468,6 +474,51 @@ def _search(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float],
         return []
     tr = best[1]
     return [*_search(sig, s, tr.start - 1, flat, p, depth + 1), tr, *_search(sig, tr.end + 2, e, flat, p, depth + 1)]
+
+
+def _flat_fades(sig: Signals, p: dict[str, float]) -> list[Transition]:
+    """Fades in/out of a flat (black, white or uniform) hold, from the contrast ramp alone.
+
+    With the hold's level L, the "picture energy" ``c = std + |mean - L|`` of a fade grows (fade-in)
+    or shrinks (fade-out) every frame; a picture's own motion leaves it roughly constant. A ramp of
+    at least ``grad_min_len`` frames that ends on a non-flat frame is a fade (a pure luma ramp of a
+    blank field never ends on a picture, so it is not one).
+    """
+    n = len(sig)
+    std, luma = sig.std.astype(np.float64), sig.luma.astype(np.float64)
+    hold = std < min(3.0, p["flat_std"])
+    out: list[Transition] = []
+    min_len = int(p["grad_min_len"])
+
+    def energy(i: int, level: float) -> float:
+        return float(std[i] + abs(luma[i] - level))
+
+    def rising(a: float, b: float) -> bool:  # b clearly above a
+        return b - a > max(0.15, 0.006 * b)
+
+    for i in range(n):
+        if not hold[i]:
+            continue
+        level = float(luma[i])
+        # fade-in: i is the last hold frame before the ramp
+        if i + 1 < n and rising(energy(i, level), energy(i + 1, level)):
+            j = i + 1
+            while j + 1 < n and rising(energy(j, level), energy(j + 1, level)) and j - i <= p["grad_max_len"]:
+                j += 1
+            b = j  # first full frame
+            if b - 1 - i >= min_len and std[b] >= max(p["flat_std"], 10.0):
+                conf = float(np.clip(std[b] / 40.0, 0.5, 0.95))
+                out.append(Transition("fade", i + 1, b - 1, conf))
+        # fade-out: i is the first hold frame after the ramp
+        if i - 1 >= 0 and rising(energy(i, level), energy(i - 1, level)):
+            j = i - 1
+            while j - 1 >= 0 and rising(energy(j, level), energy(j - 1, level)) and i - j <= p["grad_max_len"]:
+                j -= 1
+            a = j  # last full frame
+            if i - 1 - a >= min_len and std[a] >= max(p["flat_std"], 10.0):
+                conf = float(np.clip(std[a] / 40.0, 0.5, 0.95))
+                out.append(Transition("fade", a + 1, i - 1, conf))
+    return out
 
 
 def _rolling_quantile(x: np.ndarray, half: int, q: float) -> np.ndarray:
