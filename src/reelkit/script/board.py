@@ -187,56 +187,61 @@ def _box(buf: _Buffers, cam: PinholeCamera, rays: np.ndarray, origin: np.ndarray
 def _background(buf: _Buffers, cam: PinholeCamera, rays: np.ndarray, origin: np.ndarray, blocking: Blocking,
                 seed: int) -> None:
     night = blocking.night
-    dz = rays[..., 2] / np.linalg.norm(rays, axis=-1)
+    rz = rays[..., 2]
     if blocking.interior:
         top, bottom = (np.array([0.3, 0.3, 0.34]), np.array([0.36, 0.36, 0.4])) if night else (
             np.array([0.78, 0.77, 0.75]), np.array([0.86, 0.85, 0.82]))
     else:
         top, bottom = (np.array([0.12, 0.14, 0.24]), np.array([0.3, 0.3, 0.38])) if night else (
             np.array([0.62, 0.74, 0.86]), np.array([0.93, 0.93, 0.9]))
-    k = np.clip(dz * 2.5, 0.0, 1.0)[..., None]
-    buf.color[:] = bottom * (1 - k) + top * k
-    # ground plane z = 0 with a 1 m grid
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = -origin[2] / rays[..., 2]
-    ground = (rays[..., 2] < 0) & (t > 0)
-    gx = origin[0] + rays[..., 0] * t
-    gy = origin[1] + rays[..., 1] * t
+    # sky / ceiling gradient by elevation: one value per pixel, blended in place
+    k = np.clip(rz / np.sqrt(np.einsum("...i,...i", rays, rays)) * 2.5, 0.0, 1.0)
+    buf.color[:] = bottom
+    buf.color += k[..., None] * (top - bottom)
+    # ground plane z = 0 with a 1 m grid (computed on the ground pixels only)
+    gi = np.nonzero(rz < 0)
+    r = rays[gi]
+    t = -origin[2] / r[:, 2]
+    gx = origin[0] + r[:, 0] * t
+    gy = origin[1] + r[:, 1] * t
     floor = np.array([0.5, 0.48, 0.46]) if night else (
         np.array([0.8, 0.77, 0.72]) if blocking.interior else np.array([0.72, 0.74, 0.66]))
-    foot = np.where(ground, t / cam.fx, 1.0) * 1.2  # world size of one pixel on the ground
+    foot = t / cam.fx * 1.2  # world size of one pixel on the ground
     line = np.minimum(np.abs(gx - np.round(gx)), np.abs(gy - np.round(gy)))
     grid = np.clip(1.0 - line / np.maximum(foot, 1e-6), 0.0, 1.0) * np.clip(1.0 - foot * 12.0, 0.0, 1.0)
-    gcol = floor[None, None, :] * (1.0 - 0.22 * grid[..., None])
-    fog = np.clip(t / (30.0 if blocking.interior else 90.0), 0.0, 1.0)[..., None]
-    gcol = gcol * (1 - fog) + bottom * fog
-    buf.color[ground] = gcol[ground]
-    buf.depth[ground] = t[ground]
-    buf.ident[ground] = 1
+    fog = np.clip(t / (30.0 if blocking.interior else 90.0), 0.0, 1.0)[:, None]
+    gcol = floor * (1.0 - 0.22 * grid[:, None])
+    buf.color[gi] = gcol * (1 - fog) + bottom * fog
+    buf.depth[gi] = t
+    buf.ident[gi] = 1
     rng = np.random.default_rng(seed)
     if blocking.interior:
         rx, ry, rh = 5.0, 3.6, 3.0
         wall = np.array([0.55, 0.55, 0.6]) if night else np.array([0.9, 0.88, 0.84])
         for axis, pos, lim, ident in ((0, -rx, (-7.0, ry), 2), (0, rx, (-7.0, ry), 3), (1, ry, (-rx, rx), 4)):
+            ra = rays[..., axis]
             with np.errstate(divide="ignore", invalid="ignore"):
-                tw = (pos - origin[axis]) / rays[..., axis]
-            px = origin + rays * tw[..., None]
-            other = px[..., 1 - axis]
-            hit = (tw > 0) & (tw < buf.depth) & (px[..., 2] >= 0) & (px[..., 2] <= rh) & (other >= lim[0]) & (
-                other <= lim[1])
-            col = np.broadcast_to(wall * (0.86 if axis == 0 else 1.0), px.shape).copy()
+                tw = (pos - origin[axis]) / ra
+            cand = np.nonzero((tw > 0) & (tw < buf.depth))
+            tw_c = tw[cand]
+            z = origin[2] + rays[..., 2][cand] * tw_c
+            other = origin[1 - axis] + rays[..., 1 - axis][cand] * tw_c
+            ok = (z >= 0) & (z <= rh) & (other >= lim[0]) & (other <= lim[1])
+            hit = (cand[0][ok], cand[1][ok])
+            z, other, tw_c = z[ok], other[ok], tw_c[ok]
+            col = np.tile(wall * (0.86 if axis == 0 else 1.0), (z.size, 1))
             # a window on the back wall, a door on the left one, a skirting board everywhere
             if ident == 4:
                 wx = rng.uniform(-2.5, 1.0)
-                win = (other > wx) & (other < wx + 1.5) & (px[..., 2] > 1.0) & (px[..., 2] < 2.3)
+                win = (other > wx) & (other < wx + 1.5) & (z > 1.0) & (z < 2.3)
                 col[win] = np.array([0.35, 0.4, 0.55]) if night else np.array([0.7, 0.8, 0.9])
             if ident == 2:
                 dy = rng.uniform(-1.5, 1.5)
-                door = (other > dy) & (other < dy + 0.9) & (px[..., 2] < 2.1)
+                door = (other > dy) & (other < dy + 0.9) & (z < 2.1)
                 col[door] = wall * 0.62
-            col[px[..., 2] < 0.12] *= 0.7
-            buf.color[hit] = col[hit]
-            buf.depth[hit] = tw[hit]
+            col[z < 0.12] *= 0.7
+            buf.color[hit] = col
+            buf.depth[hit] = tw_c
             buf.ident[hit] = ident
     else:
         # a skyline of buildings and some trees beyond the action
