@@ -122,3 +122,9 @@ def test_html_pdf_and_storyboarder(tmp_path: Path, panels: list) -> None:
         assert img.size == (W, H)
         assert (sb.parent / b["layers"]["reference"]["url"]).is_file()
     assert any(b["dialogue"].startswith("ANNA:") for b in doc["boards"])
+    # a second export into the same folder refuses (nothing is overwritten) unless forced
+    before = sorted(p.name for p in sb.parent.iterdir())
+    with pytest.raises(OutputExistsError):
+        write_storyboarder(panels, sb)
+    assert sorted(p.name for p in sb.parent.iterdir()) == before
+    write_storyboarder(panels, sb, force=True)
