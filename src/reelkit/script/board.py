@@ -646,8 +646,12 @@ def contact_sheet_pages(panels: list[Panel], *, title: str | None = None) -> lis
             im = im.resize((cell_w, int(im.height * scale)), Image.Resampling.LANCZOS)
             cx = margin + (k % cols) * (cell_w + 30)
             cy = 90 + (k // cols) * ((page_h - 120) // rows)
-            draw.text((cx, cy - 2), f"#{p.number}  Sc. {p.scene.number} — {p.scene.heading}"[:70],
-                      fill=(60, 60, 60), font=font_s)
+            head = f"#{p.number}  Sc. {p.scene.number} — {p.scene.heading}"
+            if draw.textlength(head, font=font_s) > cell_w:
+                while len(head) > 8 and draw.textlength(head + "…", font=font_s) > cell_w:
+                    head = head[:-1]
+                head = head.rstrip() + "…"
+            draw.text((cx, cy - 2), head, fill=(60, 60, 60), font=font_s)
             page.paste(im, (cx, cy + 24))
         pages.append(page)
     return pages
