@@ -121,7 +121,8 @@ def _box_bbox(cam: PinholeCamera, lo: np.ndarray, hi: np.ndarray) -> tuple[int, 
 
 def _ellipsoid(buf: _Buffers, cam: PinholeCamera, rays: np.ndarray, origin: np.ndarray, center: np.ndarray,
                radii: np.ndarray, axes: np.ndarray, albedo: tuple[float, float, float], ident: int,
-               back_albedo: tuple[float, float, float] | None = None, facing: np.ndarray | None = None) -> None:
+               back_albedo: tuple[float, float, float] | None = None, facing: np.ndarray | None = None,
+               toon: bool = True) -> None:
     box = _bbox(cam, center, float(radii.max()))
     if box is None:
         return
@@ -148,7 +149,7 @@ def _ellipsoid(buf: _Buffers, cam: PinholeCamera, rays: np.ndarray, origin: np.n
     if back_albedo is not None and facing is not None:
         back = (n @ facing < -0.15) | (n[..., 2] > 0.75)
         alb[back] = back_albedo
-    col = _shade(n, alb)
+    col = _shade(n, alb, toon)
     sub_d, sub_c, sub_i = buf.depth[y0:y1, x0:x1], buf.color[y0:y1, x0:x1], buf.ident[y0:y1, x0:x1]
     sub_d[hit] = t[hit]
     sub_c[hit] = col[hit]
@@ -287,9 +288,9 @@ def _figures(buf: _Buffers, cam: PinholeCamera, rays: np.ndarray, origin: np.nda
         head = np.array(f.head)
         hc = head + up * 0.01
         _ellipsoid(buf, cam, rays, origin, hc, np.array([0.1, 0.095, 0.12]), axes, _SKIN, ident + 8,
-                   back_albedo=_HAIR, facing=fwd)
+                   back_albedo=_HAIR, facing=fwd, toon=False)
         _ellipsoid(buf, cam, rays, origin, hc + fwd * 0.098 - up * 0.02, np.array([0.03, 0.022, 0.035]), axes,
-                   _SKIN, ident + 9)
+                   _SKIN, ident + 9, toon=False)
 
 
 def _props(buf: _Buffers, cam: PinholeCamera, rays: np.ndarray, origin: np.ndarray, blocking: Blocking) -> None:
