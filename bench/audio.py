@@ -13,8 +13,8 @@ and scored with SI-SDR against the clean speech (improvement = output − mix). 
 20·log10(α), α the projection of the output on the clean speech: < 0 dB means the speech came out
 quieter than it went in.
 
-Metering: integrated loudness by reelkit and pyloudnorm (BS.1770-4, both gated) on every mix and
-on EBU tone sequences at 44.1 / 48 kHz.
+Metering: integrated loudness and loudness range by reelkit and pyloudnorm on every mix (16 kHz
+and resampled to 48 kHz) and on EBU tone sequences at 44.1 / 48 kHz.
 
 Speed: seconds of audio per second of processing (× real time) for the cleanup chain (with the
 loudness stage on) and for metering, on the concatenated mixes; noisereduce timed in the same run.
@@ -50,6 +50,18 @@ SPEECH = [
 ]
 NOISE = "audio/noise_cc0/noise_freesound_573577.wav"
 SNRS = (0, 5, 10)
+
+
+class Timer:
+    """Wall-clock and process CPU time of a block (the machine is shared: CPU time is the steadier one)."""
+
+    def __enter__(self) -> Timer:
+        self.w0, self.c0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.w0
+        self.cpu = time.process_time() - self.c0
 
 
 def si_sdr(est: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
@@ -100,18 +112,18 @@ def main() -> int:
     mixes = make_mixes(args.quick)
     total_s = sum(m["mix"].size for m in mixes) / SR
     rows = []
-    t_rk = t_nr = t_nrs = 0.0
+    t_rk = t_nr = t_nrs = c_rk = c_nr = c_nrs = 0.0
     for m in mixes:
         x = m["mix"]
-        t0 = time.perf_counter()
-        ours = clean_speech(x, SR, target=None).samples[0]
-        t_rk += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        peer = nr.reduce_noise(y=x, sr=SR)
-        t_nr += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        peer_s = nr.reduce_noise(y=x, sr=SR, stationary=True)
-        t_nrs += time.perf_counter() - t0
+        with Timer() as tm:
+            ours = clean_speech(x, SR, target=None).samples[0]
+        t_rk, c_rk = t_rk + tm.wall, c_rk + tm.cpu
+        with Timer() as tm:
+            peer = nr.reduce_noise(y=x, sr=SR)
+        t_nr, c_nr = t_nr + tm.wall, c_nr + tm.cpu
+        with Timer() as tm:
+            peer_s = nr.reduce_noise(y=x, sr=SR, stationary=True)
+        t_nrs, c_nrs = t_nrs + tm.wall, c_nrs + tm.cpu
         base, _ = si_sdr(x, m["clean"])
         o, o_lv = si_sdr(ours, m["clean"])
         p, p_lv = si_sdr(peer, m["clean"])
@@ -138,67 +150,81 @@ def main() -> int:
 
     # speed (full chain incl. loudness) on all mixes concatenated
     cat = np.concatenate([m["mix"] for m in mixes])
-    t0 = time.perf_counter()
-    clean_speech(cat, SR, target="podcast")
-    t_full = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    measure(cat, SR)
-    t_meter = time.perf_counter() - t0
+    with Timer() as full16:
+        clean_speech(cat, SR, target="podcast")
+    with Timer() as meter16:
+        measure(cat, SR)
     stereo48 = np.repeat(read_audio(DATA / SPEECH[0], sample_rate=48000, channels=1).samples, 2, 0)
     stereo48 = np.tile(stereo48, (1, 6))
-    t0 = time.perf_counter()
-    clean_speech(stereo48, 48000, target="podcast")
-    t_full48 = time.perf_counter() - t0
     dur48 = stereo48.shape[1] / 48000
-    t0 = time.perf_counter()
-    measure(stereo48, 48000)
-    t_meter48 = time.perf_counter() - t0
-    print("\n# speed (× real time, higher is better; machine shared, timings noisy)\n")
-    print("| job | audio | time | × real time |")
-    print("|---|---|---|---|")
-    print(f"| reelkit clean (per-clip calls, no loudness stage), 16 kHz mono | {total_s:.1f} s | {t_rk:.2f} s "
-          f"| {total_s / t_rk:.0f}× |")
-    print(f"| noisereduce non-stationary, 16 kHz mono | {total_s:.1f} s | {t_nr:.2f} s | {total_s / t_nr:.0f}× |")
-    print(f"| noisereduce stationary, 16 kHz mono | {total_s:.1f} s | {t_nrs:.2f} s | {total_s / t_nrs:.0f}× |")
-    print(f"| reelkit clean full chain (podcast), 16 kHz mono, one call | {total_s:.1f} s | {t_full:.2f} s "
-          f"| {total_s / t_full:.0f}× |")
-    print(f"| reelkit clean full chain (podcast), 48 kHz stereo | {dur48:.1f} s | {t_full48:.2f} s "
-          f"| {dur48 / t_full48:.0f}× |")
-    print(f"| reelkit meter (I, LRA, M/S, true peak), 16 kHz mono | {total_s:.1f} s | {t_meter:.3f} s "
-          f"| {total_s / t_meter:.0f}× |")
-    print(f"| reelkit meter, 48 kHz stereo | {dur48:.1f} s | {t_meter48:.3f} s | {dur48 / t_meter48:.0f}× |")
-    t0 = time.perf_counter()
-    pyln.Meter(48000).integrated_loudness(stereo48.T.astype(np.float64))
-    t_pyln = time.perf_counter() - t0
-    print(f"| pyloudnorm integrated only, 48 kHz stereo | {dur48:.1f} s | {t_pyln:.3f} s | {dur48 / t_pyln:.0f}× |")
+    with Timer() as full48:
+        clean_speech(stereo48, 48000, target="podcast")
+    with Timer() as meter48:
+        measure(stereo48, 48000)
+    with Timer() as pyln48:
+        pyln.Meter(48000).integrated_loudness(stereo48.T.astype(np.float64))
+    print("\n# speed (× real time = audio seconds per processing second; machine shared by several engineers,")
+    print("# wall-clock timings are noisy, CPU time (process_time) is steadier)\n")
+    print("| job | audio | wall | × real time (wall) | CPU | × real time (CPU) |")
+    print("|---|---|---|---|---|---|")
+
+    def row(job: str, dur: float, wall: float, cpu: float) -> None:
+        print(f"| {job} | {dur:.1f} s | {wall:.2f} s | {dur / wall:.0f}× | {cpu:.2f} s | {dur / cpu:.0f}× |")
+
+    row("reelkit clean, per-clip calls, no loudness stage, 16 kHz mono", total_s, t_rk, c_rk)
+    row("noisereduce non-stationary, 16 kHz mono", total_s, t_nr, c_nr)
+    row("noisereduce stationary, 16 kHz mono", total_s, t_nrs, c_nrs)
+    row("reelkit clean full chain (podcast target), one call, 16 kHz mono", total_s, full16.wall, full16.cpu)
+    row("reelkit clean full chain (podcast target), 48 kHz stereo", dur48, full48.wall, full48.cpu)
+    row("reelkit meter (I, LRA, M/S max, true peak), 16 kHz mono", total_s, meter16.wall, meter16.cpu)
+    row("reelkit meter (I, LRA, M/S max, true peak), 48 kHz stereo", dur48, meter48.wall, meter48.cpu)
+    row("pyloudnorm integrated loudness only, 48 kHz stereo", dur48, pyln48.wall, pyln48.cpu)
 
     # metering agreement
-    print("\n# integrated loudness: reelkit vs pyloudnorm\n")
-    diffs = []
-    for m in mixes:
-        ours = measure(m["mix"], SR).integrated_lufs
-        theirs = pyln.Meter(SR).integrated_loudness(m["mix"].astype(np.float64))
-        diffs.append(abs(ours - theirs))
-    tone_rows = []
+    print("\n# metering: reelkit vs pyloudnorm (same signals)\n")
+    print("pyloudnorm's default 'K-weighting' filter approximates BS.1770 (shelf 1500 Hz/4 dB, high-pass 38 Hz);")
+    print("its 'DeMan' filter class is the exact BS.1770 analogue prototype that reelkit also uses.\n")
+    print("| signals | rate | max abs(I diff) vs pyloudnorm K-weighting | vs pyloudnorm DeMan | "
+          "max abs(LRA diff) vs pyloudnorm |")
+    print("|---|---|---|---|---|")
+
+    def compare(signals: list[np.ndarray], fs: int) -> tuple[float, float, float]:
+        dk = dd = dl = 0.0
+        for x in signals:
+            xx = x if x.ndim == 1 else x.T
+            r = measure(x, fs)
+            k = pyln.Meter(fs).integrated_loudness(xx.astype(np.float64))
+            d = pyln.Meter(fs, filter_class="DeMan").integrated_loudness(xx.astype(np.float64))
+            lra = pyln.Meter(fs, filter_class="DeMan").loudness_range(xx.astype(np.float64))
+            dk, dd = max(dk, abs(r.integrated_lufs - k)), max(dd, abs(r.integrated_lufs - d))
+            if r.lra_lu is not None and math.isfinite(lra):
+                dl = max(dl, abs(r.lra_lu - lra))
+        return dk, dd, dl
+
+    from scipy.signal import resample_poly
+
+    mix16 = [m["mix"] for m in mixes]
+    mix48 = [resample_poly(m["mix"], 3, 1).astype(np.float32) for m in mixes]
+    worst = 0.0
+    for label, sig, fs in (("speech + noise + hum mixes", mix16, SR), ("same mixes resampled", mix48, 48000)):
+        dk, dd, dl = compare(sig, fs)
+        print(f"| {label} ({len(sig)}) | {fs} Hz | {dk:.3f} LU | {dd:.3f} LU | {dl:.2f} LU |")
+        worst = max(worst, dd if fs == SR else max(dk, dd))
     for fs in (44100, 48000):
+        tones = []
         for segs in ([(-23, 20)], [(-36, 10), (-23, 60), (-36, 10)], [(-26, 20), (-20, 20.1), (-26, 20)],
-                     [(-20, 20), (-30, 20)]):
+                     [(-20, 20), (-30, 20)], [(-50, 20), (-35, 20), (-20, 20), (-35, 20), (-50, 20)]):
             parts, n0 = [], 0
             for lev, dur in segs:
                 n = round(dur * fs)
                 parts.append(10 ** (lev / 20) * np.sin(2 * np.pi * 1000 * np.arange(n0, n0 + n) / fs))
                 n0 += n
-            x = np.repeat(np.concatenate(parts)[None], 2, 0)
-            ours = measure(x, fs).integrated_lufs
-            theirs = pyln.Meter(fs).integrated_loudness(x.T)
-            tone_rows.append((fs, segs, ours, theirs))
-            diffs.append(abs(ours - theirs))
-    print(f"{len(mixes)} speech mixes (16 kHz): max |reelkit − pyloudnorm| = "
-          f"{max(diffs[:len(mixes)]):.3f} LU, mean {np.mean(diffs[:len(mixes)]):.3f} LU")
-    for fs, segs, o, t in tone_rows:
-        print(f"  {fs} Hz stereo tones {segs}: reelkit {o:.3f}, pyloudnorm {t:.3f} LUFS")
-    print(f"max difference over all {len(diffs)} signals: {max(diffs):.3f} LU "
-          f"({'within' if max(diffs) <= 0.1 else 'NOT within'} 0.1 LU)")
+            tones.append(np.repeat(np.concatenate(parts)[None], 2, 0))
+        dk, dd, dl = compare(tones, fs)
+        print(f"| EBU 3341/3342 tone sequences ({len(tones)}) | {fs} Hz | {dk:.3f} LU | {dd:.3f} LU | {dl:.2f} LU |")
+        worst = max(worst, dk, dd)
+    print(f"\nintegrated loudness within 0.1 LU of pyloudnorm (DeMan at every rate, K-weighting at 44.1/48 kHz): "
+          f"{'yes' if worst <= 0.1 else 'NO'} (worst {worst:.3f} LU)")
     return 0
 
 

@@ -10,7 +10,7 @@ Stages:
 2. **Hum removal**: the long-term spectrum (0.25 Hz resolution) is searched for a 50 or 60 Hz
    mains fundamental (±1 Hz, 0.01 Hz steps) whose harmonics stand out from their neighbourhood; if
    found, each prominent harmonic gets a narrow notch (3 Hz wide, zero-phase).
-3. **Noise reduction** in the STFT domain (≈32 ms Hann frames, 75 % overlap):
+3. **Noise reduction** in the STFT domain (≈32 ms Hann frames, 50 % overlap):
    - the noise power spectrum is *tracked* per bin with minimum statistics (Martin 2001: the
      minimum of the ≈60 ms-smoothed periodogram over a sliding ≈0.8 s window, bias-compensated);
      where the smoothed power is not well above that minimum (no speech), the estimate follows the
@@ -40,11 +40,11 @@ from typing import Any
 
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import butter, iirnotch, istft, sosfiltfilt, stft, tf2sos, welch
+from scipy.signal import butter, iirnotch, istft, resample_poly, sosfiltfilt, stft, tf2sos, welch
 from scipy.special import exp1
 
 from reelkit.audio.meter import LoudnessResult, measure
-from reelkit.audio.normalize import NormalizeResult, get_target, normalize_blocks, refine_gain
+from reelkit.audio.normalize import NormalizeResult, get_target, normalize_array
 from reelkit.errors import UsageError
 from reelkit.progress import ProgressFn
 
@@ -86,16 +86,20 @@ def detect_hum(mono: np.ndarray, sample_rate: int, *, min_prominence_db: float =
     """
     if mono.size < sample_rate:  # under a second: no reliable long-term spectrum
         return HumInfo(None)
-    nper = int(2 ** math.ceil(math.log2(sample_rate * 4)))  # ≤ 0.25 Hz bins
+    if sample_rate > 16000:  # hum harmonics that matter lie below 4 kHz: analyse at 8-16 kHz
+        q = sample_rate // 8000
+        mono = resample_poly(mono, 1, q)
+    fs = sample_rate / q if sample_rate > 16000 else float(sample_rate)
+    nper = int(2 ** math.ceil(math.log2(fs * 4)))  # ≤ 0.25 Hz bins
     nper = min(nper, int(2 ** math.floor(math.log2(mono.size))))
-    freqs, p = welch(mono, sample_rate, nperseg=nper, noverlap=nper // 2)
+    freqs, p = welch(mono, fs, nperseg=nper, noverlap=nper // 2)
     pdb = 10 * np.log10(p + 1e-20)
     best: tuple[float, float] = (0.0, -np.inf)
     for base in (50.0, 60.0):
         cands = np.arange(base - 1.0, base + 1.0001, 0.01)
         h = np.arange(1, 7)
         f = cands[:, None] * h[None, :]
-        ok = f < sample_rate / 2 - 25
+        ok = f < fs / 2 - 25
         score = _prominence(freqs, pdb, f.ravel()).reshape(f.shape)
         score = np.where(ok, score, np.nan)
         # mean of the 3 most prominent of the first 6 harmonics (a pure 50/60 Hz tone counts too)
@@ -108,7 +112,7 @@ def detect_hum(mono: np.ndarray, sample_rate: int, *, min_prominence_db: float =
     if prom < min_prominence_db:
         return HumInfo(None, (), max(prom, 0.0))
     hs = f0 * np.arange(1, max_harmonics + 1)
-    hs = hs[hs < min(4000.0, sample_rate / 2 - 25)]
+    hs = hs[hs < min(4000.0, fs / 2 - 25)]
     keep = hs[_prominence(freqs, pdb, hs) >= 6.0]
     # refine every kept harmonic to its own spectral peak (parabolic interpolation on the dB spectrum)
     df = freqs[1] - freqs[0]
@@ -153,7 +157,7 @@ class NoiseStats:
 
 def _frame_params(sample_rate: int) -> tuple[int, int]:
     nfft = int(2 ** round(math.log2(0.032 * sample_rate)))
-    return nfft, nfft // 4
+    return nfft, nfft // 2
 
 
 def _noise_psd(power: np.ndarray, hop_s: float) -> np.ndarray:
@@ -397,13 +401,8 @@ def clean_speech(samples: np.ndarray, sample_rate: int, *, target: str | None = 
     norm: NormalizeResult | None = None
     if t is not None:
         mid = measure(y, sample_rate, layout=layout, dialogue=t.dialogue_gated)
-        processed = y
-        gain, basis = refine_gain(lambda: [processed], sample_rate, y.shape[0], mid, t, layout=layout)
-        it, meter, lim = normalize_blocks([y], sample_rate, y.shape[0], gain, t.ceiling_dbtp, layout=layout,
-                                          dialogue=t.dialogue_gated)
-        y = np.concatenate(list(it), axis=1)
-        after = meter.result()
-        norm = NormalizeResult(t, gain, basis, lim.max_reduction_db, mid, after)
+        y, gain, basis, lim_db, after = normalize_array(y, sample_rate, mid, t, layout=layout)
+        norm = NormalizeResult(t, gain, basis, lim_db, mid, after)
     else:
         after = measure(y, sample_rate, layout=layout)
     report(6, steps)

@@ -43,6 +43,7 @@ __all__ = [
     "limit",
     "normalization_gain",
     "normalize",
+    "normalize_array",
     "normalize_blocks",
     "refine_gain",
 ]
@@ -103,22 +104,35 @@ class TruePeakLimiter:
         self.channels = channels
         self.ceiling = 10 ** ((ceiling_dbtp - margin_db) / 20)
         self._radius = max(2, int(sample_rate * lookahead_ms / 1000))
-        self._ctx = 2 * self._radius + 32
+        self._block = max(1, sample_rate // 3000)
+        self._ctx = 3 * self._radius + 6 * self._block + 32
+        self._start = 0  # absolute sample index of _buf[:, 0] (keeps the block grid fixed)
         self._buf = np.zeros((channels, 0), np.float32)
         self._left = 0  # samples at the start of _buf already emitted (left context)
         self.max_reduction_db = 0.0
 
     def _gain(self, buf: np.ndarray) -> np.ndarray:
-        env = true_peak_envelope(buf, self.sample_rate)
+        env = true_peak_envelope(buf, self.sample_rate, threshold=self.ceiling)
         need = np.minimum(1.0, self.ceiling / np.maximum(env, 1e-12)).astype(np.float32)
         if need.min() >= 1.0:
             return need
-        r = self._radius + 2
-        g = minimum_filter1d(need, size=2 * r + 1, mode="nearest")
-        half = self._radius // 2 * 2 + 1
+        # work on block minima (≈ 0.33 ms blocks): g_block ≤ the need of every sample within the
+        # spreading radius, and a linear interpolation between block values never exceeds them
+        b = self._block
+        lead = self._start % b  # align blocks to absolute multiples of b
+        n = need.size
+        nb = -(-(n + lead) // b)
+        padded = np.ones(nb * b, np.float32)
+        padded[lead:lead + n] = need
+        blk = padded.reshape(nb, b).min(axis=1)
+        r = self._radius // b + 2
+        half = max(1, self._radius // b // 2 * 2 + 1)
+        g = minimum_filter1d(blk, size=2 * r + 1, mode="nearest")
         g = uniform_filter1d(g, size=half, mode="nearest")
         g = uniform_filter1d(g, size=half, mode="nearest")
-        return np.minimum(g, need)
+        centres = np.arange(nb) * b + (b - 1) / 2 - lead
+        full = np.interp(np.arange(n), centres, g).astype(np.float32)
+        return np.minimum(full, need)
 
     def _emit(self, buf: np.ndarray, start: int, stop: int) -> np.ndarray:
         g = self._gain(buf)
@@ -136,6 +150,7 @@ class TruePeakLimiter:
             return np.zeros((self.channels, 0), np.float32)
         out = self._emit(self._buf, self._left, stop)
         keep_from = max(0, stop - self._ctx)
+        self._start += keep_from
         self._buf = self._buf[:, keep_from:]
         self._left = stop - keep_from
         return out
@@ -147,6 +162,7 @@ class TruePeakLimiter:
         out = self._emit(np.concatenate([self._buf, pad], axis=1), self._left, m)
         self._buf = np.zeros((self.channels, 0), np.float32)
         self._left = 0
+        self._start += m
         return out
 
 
@@ -259,6 +275,28 @@ def refine_gain(make_blocks: Callable[[], Iterable[np.ndarray]], sample_rate: in
     return gain, basis
 
 
+def normalize_array(x: np.ndarray, sample_rate: int, before: LoudnessResult, target: DeliveryTarget, *,
+                    layout: str | None = None, max_passes: int = 3,
+                    ) -> tuple[np.ndarray, float, str, float, LoudnessResult]:
+    """Gain + limiter on in-memory ``(channels, n)`` float32 audio whose reading is ``before``.
+
+    Each pass's output is kept when it meets the target (within 0.05 LU) — the passes double as the
+    dry runs of :func:`refine_gain`. Returns (audio, gain dB, basis, limiter dB, after-reading).
+    """
+    gain, basis = normalization_gain(before, target)
+    out = x
+    for _ in range(max_passes):
+        it, meter, lim = normalize_blocks([x], sample_rate, x.shape[0], gain, target.ceiling_dbtp, layout=layout,
+                                          dialogue=target.dialogue_gated)
+        out = np.concatenate(list(it), axis=1)
+        after = meter.result()
+        short = target.loudness_lufs - _reading(after, basis)
+        if lim.max_reduction_db == 0.0 or not math.isfinite(short) or abs(short) <= 0.05:
+            break
+        gain += short
+    return out, gain, basis, lim.max_reduction_db, after
+
+
 def normalize(samples: np.ndarray, sample_rate: int, target: str | DeliveryTarget = "ebu-r128", *,
               layout: str | None = None) -> NormalizeResult:
     """Normalise in-memory ``(channels, n)`` float audio to ``target``; returns readings and samples.
@@ -269,8 +307,5 @@ def normalize(samples: np.ndarray, sample_rate: int, target: str | DeliveryTarge
     t = get_target(target)
     x = np.asarray(samples[None, :] if samples.ndim == 1 else samples, np.float32)
     before = measure(x, sample_rate, layout=layout, dialogue=t.dialogue_gated)
-    gain, basis = refine_gain(lambda: [x], sample_rate, x.shape[0], before, t, layout=layout)
-    it, meter, lim = normalize_blocks([x], sample_rate, x.shape[0], gain, t.ceiling_dbtp, layout=layout,
-                                      dialogue=t.dialogue_gated)
-    out = np.concatenate(list(it), axis=1)
-    return NormalizeResult(t, gain, basis, lim.max_reduction_db, before, meter.result(), out)
+    out, gain, basis, lim_db, after = normalize_array(x, sample_rate, before, t, layout=layout)
+    return NormalizeResult(t, gain, basis, lim_db, before, after, out)
