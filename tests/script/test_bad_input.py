@@ -105,3 +105,21 @@ def test_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REELKIT_MAX_SCRIPT_MB", "1")
     with pytest.raises(ScriptError, match="over the 1 MB limit"):
         load_screenplay(p)
+
+
+@pytest.mark.parametrize("chunk", ["[[ ", "/* ", "**a x_ ", "BOB\n", "Hello there. ", "ABCDEFGHIJ" * 3 + " "],
+                         ids=["open-notes", "open-boneyards", "emphasis", "cues", "one-huge-speech", "caps"])
+def test_pathological_text_stays_linear(chunk: str) -> None:
+    # 300 kB of one repeated token: every stage must finish (a quadratic step would not), nothing is lost
+    from reelkit.script.breakdown import breakdown
+    from reelkit.script.paginate import paginate
+
+    body = chunk * (300_000 // len(chunk))
+    text = "INT. A - DAY\n\n" + ("BOB\n" + body if chunk.startswith("Hello") else body)
+    sp = parse_fountain(text)
+    pg = paginate(sp)
+    b = breakdown(sp, pagination=pg)
+    assert pg.page_count > 50 and all(len(p.lines) <= 55 for p in pg.pages)
+    kept = "".join(e.raw for e in sp.elements if e.type != "scene_heading").replace("\n", "")
+    assert len(kept) >= len(body.replace("\n", "").strip()) - len(chunk)
+    assert len(b.scenes) == 1

@@ -14,6 +14,7 @@ replacement for reading the script.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import html
 import io
@@ -32,7 +33,7 @@ CATEGORIES: tuple[str, ...] = ("extras", "props", "wardrobe", "vehicles", "anima
 
 # Capitalised phrase: words of 2+ upper-case letters (apostrophes, hyphens, dots and digits allowed inside).
 _CAPS_RE = re.compile(r"(?<![\w'])([A-Z][A-Z0-9'’\-.]*[A-Z0-9](?:\s+[A-Z][A-Z0-9'’\-.]*[A-Z0-9])*)(?![\w'])")
-_AGE_RE = re.compile(r"^\s*\((?:[^)]{0,20}\d\d?s?[^)]{0,20}|[a-z ]*(?:teens|twenties|thirties|forties|fifties|"
+_AGE_RE = re.compile(r"\s*\((?:[^)]{0,20}\d\d?s?[^)]{0,20}|[a-z ]*(?:teens|twenties|thirties|forties|fifties|"
                      r"sixties|seventies|eighties|nineties)[a-z ]*)\)")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 # words that are too often not nouns (or not the item) to count when written in lower case
@@ -204,7 +205,7 @@ def breakdown(sp: Screenplay, *, pagination: Pagination | None = None) -> Breakd
         for t in _scene_texts(sc):
             for m in _CAPS_RE.finditer(t):
                 phrase = _norm_name(m.group(1))
-                if _AGE_RE.match(t[m.end():]):
+                if _AGE_RE.match(t, m.end()):
                     alias[phrase] = _canonical(phrase, speaking_all)
     known = {a: c for a, c in alias.items()}
     # first word of a multi-word cast name, e.g. "MAYA" for "MAYA ORTIZ" (only when unambiguous)
@@ -263,7 +264,7 @@ def breakdown(sp: Screenplay, *, pagination: Pagination | None = None) -> Breakd
                 if phrase in known:
                     present.setdefault(known[phrase], None)
                     continue
-                if _AGE_RE.match(t[m.end():]):
+                if _AGE_RE.match(t, m.end()):
                     present.setdefault(_canonical(phrase, speaking_all), None)
                     continue
                 cat = lookup(phrase)
@@ -337,8 +338,15 @@ def _caps_phrase_category(phrase: str) -> str:
 
 
 def _scan_lowercase(text: str, covered: list[tuple[int, int]], add: Any) -> None:
+    """Add the word-list nouns of ``text`` outside the ``covered`` (capitalised) spans. Linear in the text."""
     words = [(m.start(), m.group()) for m in _WORD_RE.finditer(text)]
-    cov = [any(a <= s < b for a, b in covered) for s, _ in words] if covered else [False] * len(words)
+    starts = [a for a, _ in covered]  # finditer order: sorted, non-overlapping
+
+    def is_covered(pos: int) -> bool:
+        i = bisect.bisect_right(starts, pos) - 1
+        return i >= 0 and pos < covered[i][1]
+
+    cov = [is_covered(s) for s, _ in words] if covered else [False] * len(words)
     skip = set()
     for k in range(len(words) - 1):
         s0, w0 = words[k]
@@ -352,15 +360,18 @@ def _scan_lowercase(text: str, covered: list[tuple[int, int]], add: Any) -> None
         if cat is not None:
             add(cat, phrase)
             skip.update((k, k + 1))
+    prev_end = 0
     for k, (s, w) in enumerate(words):
+        gap = text[prev_end:s]
+        prev_end = s + len(w)
         if k in skip or cov[k]:
             continue
         if not w.islower():
             # a capitalised word counts only at the start of a sentence ("Rain hammers the street.")
             if not w[1:].islower():
                 continue
-            before = text[:s].rstrip()
-            if before and before[-1] not in ".!?:":
+            g = gap.strip()
+            if k > 0 and not (g and g[-1] in ".!?:"):
                 continue
             w = w.lower()
         if w in _AMBIGUOUS:

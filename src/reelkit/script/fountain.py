@@ -28,7 +28,34 @@ _HEADING_RE = re.compile(r"^(INT|EXT|EST|INT\.?/EXT|INT\./EXT\.|EXT\.?/INT|I/E)[
 _SCENE_NUMBER_RE = re.compile(r"\s*#([A-Za-z0-9][A-Za-z0-9.\-]*)#\s*$")
 _PAGE_BREAK_RE = re.compile(r"^\s*={3,}\s*$")
 _TITLE_KEY_RE = re.compile(r"^([A-Za-z][A-Za-z0-9 _\-]{0,39}):(.*)$")
-_NOTE_RE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+
+
+def _notes(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, inner_text)`` of each ``[[...]]`` (first ``]]`` after ``[[``), in one linear pass."""
+    out = []
+    pos = 0
+    while True:
+        a = text.find("[[", pos)
+        if a < 0:
+            return out
+        b = text.find("]]", a + 2)
+        if b < 0:
+            return out
+        out.append((a, b + 2, text[a + 2:b]))
+        pos = b + 2
+
+
+def _remove_notes(text: str) -> str:
+    if "[[" not in text:
+        return text
+    parts = []
+    pos = 0
+    for a, b, _ in _notes(text):
+        parts.append(text[pos:a])
+        pos = b
+    parts.append(text[pos:])
+    return "".join(parts)
+
 _EMPH_TOKEN_RE = re.compile(r"\\[*_\\\[\]/]|\*{1,3}|_")
 _LOWER_RE = re.compile(r"[a-z]")
 _SINGLE_WS_LINE_RE = re.compile(r"^[ \t]$", re.MULTILINE)  # one space or tab: a blank line
@@ -61,7 +88,7 @@ def parse_inline(raw: str) -> tuple[str, tuple[Emphasis, ...]]:
         can_open = not after.isspace()
         closed = False
         if can_close:
-            for k in range(len(stack) - 1, -1, -1):
+            for k in range(len(stack) - 1, max(-1, len(stack) - 65), -1):  # bounded: emphasis does not nest deeper
                 if tokens[stack[k]][2] == tok:
                     matched[stack[k]] = ti
                     del stack[k]
@@ -100,7 +127,7 @@ def parse_inline(raw: str) -> tuple[str, tuple[Emphasis, ...]]:
 
 def strip_markup(raw: str) -> str:
     """Plain text of ``raw``: notes and emphasis markup removed."""
-    return parse_inline(_NOTE_RE.sub("", raw))[0]
+    return parse_inline(_remove_notes(raw))[0]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -280,9 +307,10 @@ def parse_fountain(text: str, *, source: str | None = None) -> Screenplay:
     while pi < len(paragraphs):
         plines, pnums = paragraphs[pi]
         joined = "\n".join(plines)
-        if joined.lstrip().startswith("[[") and not _NOTE_RE.sub("", joined).strip() and _NOTE_RE.search(joined):
-            for m in _NOTE_RE.finditer(joined):
-                b.add("note", m.group(1).strip(), pnums[joined.count("\n", 0, m.start())], inline=False)
+        found = _notes(joined) if joined.lstrip().startswith("[[") else []
+        if found and not _remove_notes(joined).strip():
+            for a, _b, inner in found:
+                b.add("note", inner.strip(), pnums[joined.count("\n", 0, a)], inline=False)
             pi += 1
             continue
         tp = _title_page(plines)
@@ -342,10 +370,10 @@ def _extract_notes(plines: list[str], pnums: list[int], warnings: list[str]
             k = seg.find("\n", k + 1)
         out.append(seg)
 
-    for m in _NOTE_RE.finditer(joined):
-        keep(pos, m.start())
-        by_line.setdefault(len(new_starts) - 1, []).append(m.group(1).strip())
-        pos = m.end()
+    for a, e, inner in _notes(joined):
+        keep(pos, a)
+        by_line.setdefault(len(new_starts) - 1, []).append(inner.strip())
+        pos = e
     keep(pos, len(joined))
     if "[[" in joined[pos:]:
         k = bisect.bisect_right(line_starts, pos + joined[pos:].index("[[")) - 1

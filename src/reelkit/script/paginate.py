@@ -24,6 +24,7 @@ sheets count it. Screen time is estimated at one page per minute.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -317,6 +318,56 @@ def _dialogue_lines(els: tuple, start: int, stop: int, lay: PageLayout, sc: int 
     return lines
 
 
+def _place_split(blk: _Block, room: Any, put: Any, new_page: Any, pages: list[list[Line]], lay: PageLayout
+                 ) -> None:
+    """Place an action or dialogue block across pages, splitting only at its breakable points.
+
+    A page ends after ``lines[:li]`` for ``li`` in ``blk.breakable`` (absolute, sorted), preferring the
+    last one after a sentence; a speech gets ``(MORE)`` below and ``NAME (CONT'D)`` on the next page.
+    At least two lines stay on each side (cue + two lines for the first part of a speech).
+    """
+    lines = blk.lines
+    br = blk.breakable
+    dialogue = blk.kind == "dialogue" and blk.cue is not None
+    pos = 0
+    cont: list[Line] = []
+    while True:
+        avail = room()
+        if len(cont) + len(lines) - pos <= avail:
+            put([*cont, *lines[pos:]], blk.scene)
+            return
+        minfirst = pos + (3 if dialogue and pos == 0 else 2)
+        maxli = pos + avail - len(cont) - (1 if dialogue else 0)
+        hi = bisect.bisect_right(br, maxli)
+        pick = None
+        fallback = None
+        for k in range(hi - 1, max(-1, hi - 1 - 2 * lay.lines_per_page), -1):
+            li = br[k]
+            if li < minfirst:
+                break
+            if fallback is None:
+                fallback = li
+            if _SENTENCE_END.search(lines[li - 1].text):
+                pick = li
+                break
+        pick = pick or fallback
+        if pick is None:
+            if pages[-1]:
+                new_page()  # retry on a fresh page
+                continue
+            pick = max(pos + 1, maxli)  # taller than a page even from the top: cut at the page size
+        chunk = [*cont, *lines[pos:pick]]
+        if dialogue:
+            cue = blk.cue
+            assert cue is not None
+            chunk.append(Line("(MORE)", "more", None, lay.character_indent, blk.scene))
+            name = cue.text if "(CONT'D)" in cue.text.upper() else f"{cue.text} (CONT'D)"
+            cont = [Line(name, "contd", cue.element, cue.indent, blk.scene)]
+        put(chunk, blk.scene)
+        new_page()
+        pos = pick
+
+
 def paginate(sp: Screenplay, *, layout: PageLayout | str = LETTER, seconds_per_page: float = 60.0) -> Pagination:
     """Lay ``sp`` out on pages (see the module docstring for the rules) and measure every scene.
 
@@ -376,38 +427,16 @@ def paginate(sp: Screenplay, *, layout: PageLayout | str = LETTER, seconds_per_p
             put(lines, blk.scene)
             bi += 1
             continue
-        # does not fit: split if allowed, else move to a new page
-        avail = room()
-        split = None
-        if blk.kind == "action":
-            cands = [li for li in blk.breakable if li <= avail]
-            good = [li for li in cands if _SENTENCE_END.search(lines[li - 1].text)]
-            split = (good or cands or [None])[-1]
-        elif blk.kind == "dialogue":
-            cands = [li for li in blk.breakable if li + 1 <= avail]  # + (MORE)
-            good = [li for li in cands if _SENTENCE_END.search(lines[li - 1].text)]
-            split = (good or cands or [None])[-1]
-        if split is None or not pages[-1]:
+        # does not fit: split where allowed (linear in the block, however many pages it spans)
+        if blk.kind not in ("action", "dialogue"):
             if pages[-1]:
                 new_page()
-                continue  # retry on the fresh page
-            # an element taller than a page on an empty page: cut it at the page size
-            split = lpp - (1 if blk.kind == "dialogue" else 0)
-            if split >= len(lines):
-                put(lines, blk.scene)
-                bi += 1
                 continue
-        first, rest = lines[:split], lines[split:]
-        if blk.kind == "dialogue" and blk.cue is not None:
-            cue = blk.cue
-            first = [*first, Line("(MORE)", "more", None, lay.character_indent, blk.scene)]
-            name = cue.text if "(CONT'D)" in cue.text.upper() else f"{cue.text} (CONT'D)"
-            rest = [Line(name, "contd", cue.element, cue.indent, blk.scene), *rest]
-        put(first, blk.scene)
-        new_page()
-        new_breakable = [li - split + (1 if blk.kind == "dialogue" else 0) for li in blk.breakable
-                         if li - split + (1 if blk.kind == "dialogue" else 0) >= (3 if blk.kind == "dialogue" else 2)]
-        blocks[bi] = _Block(rest, blk.scene, blk.kind, cue=blk.cue, breakable=new_breakable)
+            put(lines, blk.scene)  # an unsplittable element taller than a page: let it overflow its own page
+            bi += 1
+            continue
+        _place_split(blk, room, put, new_page, pages, lay)
+        bi += 1
     if not pages[-1] and len(pages) > 1:
         pages.pop()
 
