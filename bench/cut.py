@@ -40,8 +40,13 @@ RATE = Fraction(30000, 1001)
 SR = 48000
 
 
-def build_input(path: Path, minutes: float, width: int, height: int) -> list[tuple[float, float]]:
-    """Write the test file; return the true speech intervals (seconds)."""
+def build_input(path: Path, minutes: float, width: int, height: int, noise_db: float | None = None
+                ) -> list[tuple[float, float]]:
+    """Write the test file; return the true speech intervals (seconds).
+
+    ``noise_db``: instead of a faint -54 dBFS hiss, loop the real CC0 noise recording from
+    ../shared/data/audio/noise_cc0 under everything at this RMS level (dBFS).
+    """
     from reelkit.media import MediaWriter, read_audio
 
     clips = sorted(SPEECH.rglob("*.flac")) + sorted(SPEECH.rglob("*.wav"))
@@ -77,7 +82,14 @@ def build_input(path: Path, minutes: float, width: int, height: int) -> list[tup
         pieces.append(v.astype(np.float32))
         pos += len(v)
     audio = np.concatenate(pieces)[:target]
-    audio = audio + (rng.standard_normal(audio.shape[0]) * 0.002).astype(np.float32)  # room tone (-54 dBFS)
+    if noise_db is None:
+        audio = audio + (rng.standard_normal(audio.shape[0]) * 0.002).astype(np.float32)  # room tone (-54 dBFS)
+    else:
+        noise = read_audio(SPEECH.parent / "audio" / "noise_cc0" / "noise_freesound_573577.wav", sample_rate=SR,
+                           channels=1).samples[0]
+        noise = np.tile(noise, audio.shape[0] // len(noise) + 1)[:audio.shape[0]]
+        noise = noise / max(1e-9, float(np.sqrt(np.mean(noise ** 2)))) * 10 ** (noise_db / 20)
+        audio = audio + noise.astype(np.float32)
     truth = [(a, min(b, target / SR)) for a, b in truth if a < target / SR]
     n_frames = int(Fraction(target, SR) * RATE)
     # I420 frames (Y plane, then U, then V): a gradient with a moving white box
@@ -197,7 +209,7 @@ with av.open({src!r}) as i, av.open({out!r}, "w") as o:
                 if done >= n:
                     continue
                 fr.pts = done
-                fr.time_base = vo.time_base
+                fr.time_base = Fraction(1001, 30000)
                 o.mux(vo.encode(fr))
                 done += 1
             elif fr.time is not None and fr.time < limit_t:
@@ -228,15 +240,17 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("/tmp/reel-bench-cut"))
     ap.add_argument("--skip-render", action="store_true")
     ap.add_argument("--reuse", action="store_true", help="reuse an input built by an earlier run")
+    ap.add_argument("--noise-db", type=float, default=None, help="real background noise at this RMS dBFS")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    src = args.out / f"talk_{args.minutes:g}min_{args.height}p.mp4"
+    noise = "" if args.noise_db is None else f"_noise{args.noise_db:g}dB"
+    src = args.out / f"talk_{args.minutes:g}min_{args.height}p{noise}.mp4"
     truth_file = src.with_suffix(".truth.json")
     t = time.perf_counter()
     if args.reuse and src.exists() and truth_file.exists():
         truth = [tuple(x) for x in json.loads(truth_file.read_text())]
     else:
-        truth = build_input(src, args.minutes, args.width, args.height)
+        truth = build_input(src, args.minutes, args.width, args.height, args.noise_db)
         truth_file.write_text(json.dumps(truth))
     print(f"input: {src} ({args.minutes:g} min, {args.width}x{args.height} @ 29.97, {len(truth)} speech runs, "
           f"{sum(b - a for a, b in truth):.1f} s of speech; ready in {time.perf_counter() - t:.0f} s)")
@@ -279,8 +293,9 @@ def main() -> None:
         else:
             ae_note = (p.stderr or p.stdout).strip().splitlines()[-1][:160] if (p.stderr or p.stdout) else "failed"
     speech_total = sum(b - a for a, b in truth)
+    bg = "-54 dBFS hiss" if args.noise_db is None else f"real noise at {args.noise_db:g} dBFS"
     print(f"\nsilence cut of {args.minutes:g} min ({summary['source_s']:.1f} s, true speech {speech_total:.1f} s, "
-          f"margin {args.margin} s); auto-editor: {ae_note}")
+          f"margin {args.margin} s, background {bg}); auto-editor: {ae_note}")
     print(f"{'method':44s} {'seconds':>8s} {'kept s':>8s} {'speech kept':>12s}")
     for name, sec, kept, cov in rows:
         print(f"{name:44s} {sec:8.2f} {kept:8.1f} {cov * 100:11.2f}%")
