@@ -209,9 +209,7 @@ def cut_cmd(
 
     Text-based editing: transcribe once, delete words in the text, cut:
 
-      reel transcribe talk.mp4 -f json > talk.json
-
-      reel transcribe talk.mp4 -f txt > talk.txt      # edit: delete words or lines
+      reel transcribe talk.mp4 -f txt -o talk.txt     # also writes talk.json; edit talk.txt
 
       reel cut talk.mp4 --transcript talk.txt --export fcpxml     # reads talk.json beside talk.txt
 
