@@ -203,13 +203,23 @@ def main() -> int:
 
     from scipy.signal import resample_poly
 
+    def whole_blocks(x: np.ndarray, fs: int) -> np.ndarray:
+        """Trim to 0.4 s + k·0.1 s: pyloudnorm then has no partial final gating block (it counts one
+        that runs past the end, divided by the full block length; BS.1770 gates complete blocks only)."""
+        hop = fs // 10
+        k = max(0, (x.shape[-1] - 4 * hop) // hop)
+        return x[..., : 4 * hop + k * hop]
+
     mix16 = [m["mix"] for m in mixes]
     mix48 = [resample_poly(m["mix"], 3, 1).astype(np.float32) for m in mixes]
     worst = 0.0
-    for label, sig, fs in (("speech + noise + hum mixes", mix16, SR), ("same mixes resampled", mix48, 48000)):
+    for label, sig, fs in (("speech + noise + hum mixes, as is", mix16, SR),
+                           ("same, trimmed to whole 100 ms hops", [whole_blocks(x, SR) for x in mix16], SR),
+                           ("same, resampled, trimmed", [whole_blocks(x, 48000) for x in mix48], 48000)):
         dk, dd, dl = compare(sig, fs)
         print(f"| {label} ({len(sig)}) | {fs} Hz | {dk:.3f} LU | {dd:.3f} LU | {dl:.2f} LU |")
-        worst = max(worst, dd if fs == SR else max(dk, dd))
+        if "trimmed" in label:
+            worst = max(worst, dd if fs == SR else max(dk, dd))
     for fs in (44100, 48000):
         tones = []
         for segs in ([(-23, 20)], [(-36, 10), (-23, 60), (-36, 10)], [(-26, 20), (-20, 20.1), (-26, 20)],
@@ -223,7 +233,8 @@ def main() -> int:
         dk, dd, dl = compare(tones, fs)
         print(f"| EBU 3341/3342 tone sequences ({len(tones)}) | {fs} Hz | {dk:.3f} LU | {dd:.3f} LU | {dl:.2f} LU |")
         worst = max(worst, dk, dd)
-    print(f"\nintegrated loudness within 0.1 LU of pyloudnorm (DeMan at every rate, K-weighting at 44.1/48 kHz): "
+    print(f"\nintegrated loudness within 0.1 LU of pyloudnorm on complete gating blocks (DeMan at every rate, "
+          f"K-weighting at 44.1/48 kHz): "
           f"{'yes' if worst <= 0.1 else 'NO'} (worst {worst:.3f} LU)")
     return 0
 
