@@ -42,6 +42,9 @@ STEPS.append(("script", _script_demo))
 from reelkit.cli.script_board import demo_step as _board_demo  # noqa: E402
 
 STEPS.append(("storyboard", _board_demo))
+from reelkit.cli.grade import demo_step as _grade_demo  # noqa: E402
+
+STEPS.append(("grade", _grade_demo))
 # [issue 6: grade + loudness demo step]
 from reelkit.cli.audio import demo_step as _loudness_demo  # noqa: E402
 

@@ -73,7 +73,9 @@ _script.register(app)
 from reelkit.cli import script_board as _script_board  # noqa: E402
 
 _script_board.register(app)
-# [issue 6: grade] register here
+from reelkit.cli import grade as _grade  # noqa: E402
+
+_grade.register(app)
 from reelkit.cli import audio as _audio  # noqa: E402
 
 _audio.register(app)

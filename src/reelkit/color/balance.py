@@ -51,9 +51,10 @@ def auto_balance(pixels: np.ndarray, *, method: BalanceMethod | str = "combined"
     """Fit white balance (and exposure) from ``(n, 3)`` display-RGB samples in [0, 1].
 
     Args:
-        method: ``grey-world`` (the average is neutral), ``white-patch`` (the brightest unclipped
-            1 % is neutral), ``combined`` (geometric mean of both: robust on scenes dominated by one
-            colour) or ``none`` (exposure only).
+        method: ``grey-world`` (the average is neutral), ``white-patch`` (the brightest 1 % of the
+            unclipped, roughly neutral pixels is white), ``combined`` (geometric mean of both, taken
+            over near-neutral pixels: robust on scenes dominated by one colour) or ``none``
+            (exposure only).
         exposure: also set exposure so the log-average luminance sits at ``target_grey`` (linear),
             within ±``max_stops`` and without clipping more than ``max_clip`` of the pixels.
         max_gain: bound on any white-balance channel gain.
@@ -77,10 +78,18 @@ def auto_balance(pixels: np.ndarray, *, method: BalanceMethod | str = "combined"
     wb = np.ones(3)
     if usable_px is not None and method != "none":
         gw = usable_px.mean(axis=0)
-        bright = usable_px[(usable_px @ _LUMA) >= np.quantile(usable_px @ _LUMA, 0.99)]
+        # white patch: the brightest 1 % of the near-neutral pixels (a lit face or a red wall is not white)
+        sat = (usable_px.max(axis=1) - usable_px.min(axis=1)) / np.maximum(usable_px.max(axis=1), 1e-9)
+        cand = usable_px[sat < 0.35] if int((sat < 0.35).sum()) >= 20 else usable_px
+        bright = cand[(cand @ _LUMA) >= np.quantile(cand @ _LUMA, 0.99)]
         wp = bright.mean(axis=0)
-        est = {"grey-world": gw, "white-patch": wp, "combined": np.sqrt(np.maximum(gw, 1e-9) * np.maximum(wp, 1e-9))}[
-            method]
+        # combined: grey-world and white-patch over the near-neutral pixels only ("grey pixels"), so a
+        # scene dominated by one colour (a red wall, a lawn) is not neutralised; plain grey-world when
+        # fewer than 5 % of the pixels are near neutral
+        neutral = usable_px[sat < 0.35]
+        gn = neutral.mean(axis=0) if len(neutral) >= 0.05 * len(usable_px) else gw
+        est = {"grey-world": gw, "white-patch": wp,
+               "combined": np.sqrt(np.maximum(gn, 1e-9) * np.maximum(wp, 1e-9))}[method]
         est = np.maximum(est, 1e-6)
         wb = est[1] / est
         if np.any(wb > max_gain) or np.any(wb < 1 / max_gain):

@@ -121,14 +121,14 @@ class CurvesGrade(Grade):
 
 @dataclass(frozen=True)
 class LatticeGrade(Grade):
-    """A fitted 3-D lattice (trilinear), e.g. the regularised N-d distribution transfer."""
+    """A fitted 3-D lattice (tetrahedral), e.g. the regularised N-d distribution transfer."""
 
     lut: Lut
     info: dict[str, Any] = field(default_factory=dict)
     kind = "lattice"
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        return apply_lut(self.lut, rgb, interpolation="trilinear")
+        return apply_lut(self.lut, rgb, interpolation="tetrahedral")
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "lattice_size": self.lut.size, **self.info}

@@ -1,0 +1,378 @@
+"""``reel grade``: colour match to a reference, automatic balance, shot-to-shot consistency, LUT export."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, out_console, progress_bar
+from reelkit.color.balance import auto_balance
+from reelkit.color.even import ShotSpan, fit_shot_grades, load_shots_json, shots_for, write_shot_luts
+from reelkit.color.grade import Grade, apply_grade_image
+from reelkit.color.imageio import is_image, load_image, load_samples, preview_image, save_image
+from reelkit.color.lut import Lut, write_cube
+from reelkit.color.render import GradedRange, render_graded
+from reelkit.color.transfer import match, pixel_sample
+from reelkit.errors import UsageError
+from reelkit.fileio import check_output_path
+from reelkit.media import probe, read_frames
+
+grade_app = typer.Typer(
+    name="grade",
+    help=("Colour: match a shot to a reference, auto-balance, even out a sequence shot by shot, and export "
+          "the grade as a .cube LUT for Resolve / Premiere / FFmpeg.\n\n"
+          "Examples:\n\n"
+          "  reel grade match camB.mp4 --ref camA.png --lut camB_to_A.cube --preview check.png\n\n"
+          "  reel grade auto clip.mp4 --render clip_balanced.mp4\n\n"
+          "  reel grade even scene.mp4 --hero 2 --render scene_even.mp4 --preview even.png"),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+
+class MatchMethod(StrEnum):
+    """Transfer methods (see reelkit.color.transfer)."""
+
+    pdf = "pdf"
+    composite = "composite"
+    mkl = "mkl"
+    hist = "hist"
+
+
+class BalanceOpt(StrEnum):
+    """White-balance estimators."""
+
+    combined = "combined"
+    grey_world = "grey-world"
+    white_patch = "white-patch"
+    none = "none"
+
+
+class Flavour(StrEnum):
+    """.cube flavours."""
+
+    resolve = "resolve"
+    iridas = "iridas"
+
+
+LutOpt = Annotated[Path | None, typer.Option("--lut", help="Write the grade as a 3-D LUT (.cube).")]
+RenderOpt = Annotated[Path | None, typer.Option(
+    "--render", help="Write the graded media (video → .mp4/.mov/.mkv, still → .png/.jpg/.tif).")]
+PreviewOpt = Annotated[Path | None, typer.Option("--preview", help="Write a before/after preview image (.png).")]
+LutSizeOpt = Annotated[int, typer.Option(
+    "--lut-size", help="3-D LUT edge: 0 = smallest of 33/65 that reproduces the grade within 1/255.")]
+FlavourOpt = Annotated[Flavour, typer.Option("--lut-flavour", help="Header style of the .cube file.")]
+FramesOpt = Annotated[int, typer.Option("--frames", min=1, max=200,
+                                        help="Video frames sampled for colour statistics.")]
+
+
+def _check_outputs(force: bool, *paths: Path | None) -> None:
+    """Refuse early (before any work) outputs that exist or cannot be written."""
+    seen: set[str] = set()
+    for p in paths:
+        if p is not None:
+            key = os.path.abspath(p)
+            if key in seen:
+                raise UsageError(f"{p} is given for two outputs")
+            seen.add(key)
+            check_output_path(p, force=force)
+
+
+def _bake(grade: Grade, size: int) -> tuple[Lut, float]:
+    if size and not 2 <= size <= 256:
+        raise UsageError(f"--lut-size must be 2..256 (or 0 for automatic), got {size}")
+    return grade.to_lut(sizes=(size,) if size else (33, 65))
+
+
+def _middle_still(path: Path) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """(float RGB, alpha, bit depth) of a still, or the middle frame of a video (full size)."""
+    if is_image(path):
+        st = load_image(path)
+        return st.rgb, st.alpha, st.bit_depth
+    info = probe(path)
+    v = info.require_video()
+    mid = (v.frames or 1) // 2
+    fmt = "rgb48" if (v.bit_depth or 8) > 8 else "rgb24"
+    for f in read_frames(path, start=mid, end=mid + 1, pixel_format=fmt, info=info, max_side=1280):
+        return f.image.astype(np.float64) / (65535.0 if fmt == "rgb48" else 255.0), None, v.bit_depth or 8
+    for f in read_frames(path, end=1, pixel_format=fmt, info=info, max_side=1280):
+        return f.image.astype(np.float64) / (65535.0 if fmt == "rgb48" else 255.0), None, v.bit_depth or 8
+    raise UsageError(f"no frame could be decoded from {path}")
+
+
+def _write_preview(path: Path, panels: list[tuple[str, np.ndarray]], force: bool) -> None:
+    img = preview_image(panels)
+    save_image(path, img.astype(np.float64) / 255.0, force=force)
+
+
+def _apply_outputs(src: Path, grade: Grade, *, lut_path: Path | None, render: Path | None, preview: Path | None,
+                   lut_size: int, flavour: Flavour, force: bool, ref_still: np.ndarray | None,
+                   title: str) -> dict[str, Any]:
+    """Bake the LUT and write whatever outputs were asked for; returns the JSON fragment."""
+    lut, err = _bake(grade, lut_size)
+    lut = Lut(cube=lut.cube, title=title, comments=(f"made by reelkit: max error {err * 255:.3f}/255 vs the grade",))
+    out: dict[str, Any] = {"lut": {"path": str(lut_path) if lut_path else None, "size": lut.size,
+                                   "max_error_8bit": round(err * 255, 3)}, "render": None, "preview": None}
+    if lut_path is not None:
+        write_cube(lut, lut_path, flavour=flavour.value, force=force)
+    if render is not None:
+        if is_image(src):
+            st = load_image(src)
+            graded = apply_grade_image(grade, st.rgb)
+            save_image(render, graded, alpha=st.alpha, bit_depth=st.bit_depth, force=force)
+        else:
+            if is_image(render):
+                raise UsageError(f"{src} is a video: give --render a video name (.mp4, .mov, .mkv)")
+            info = probe(src)
+            n = info.require_video().frames or 10**9
+            with progress_bar("grading") as prog:
+                render_graded(src, render, [GradedRange(0, n, lut)], force=force, progress=prog)
+        out["render"] = str(render)
+    if preview is not None:
+        before, _, _ = _middle_still(src)
+        panels = [("before", before), ("after", apply_grade_image(grade, before))]
+        if ref_still is not None:
+            panels.append(("reference", ref_still))
+        _write_preview(preview, panels, force)
+        out["preview"] = str(preview)
+    return out
+
+
+def _stats_text(d: dict[str, Any]) -> None:
+    out_console.print(f"[bold]{d['source']}[/] — {d['command']} ({d['method']})")
+    if "reference" in d:
+        out_console.print(f"  reference   {d['reference']}")
+    if "mean_delta_e_before" in d:
+        out_console.print(f"  mean colour difference to reference: {d['mean_delta_e_before']:.2f} → "
+                          f"{d['mean_delta_e_after']:.2f} ΔE00")
+    if "balance" in d:
+        b = d["balance"]
+        out_console.print(f"  white gains {b['white_gains']}, exposure {b['exposure_stops']:+.2f} stops, "
+                          f"clipped {100 * b['clipped_before']:.2f}% → {100 * b['clipped_after']:.2f}%")
+    lut = d["lut"]
+    out_console.print(f"  LUT {lut['size']}³ (max error {lut['max_error_8bit']}/255)"
+                      + (f" → {lut['path']}" if lut["path"] else ""))
+    for key in ("render", "preview"):
+        if d.get(key):
+            out_console.print(f"  {key:10s}  {d[key]}")
+    for n in d.get("notes", []):
+        out_console.print(f"  note: {n}")
+
+
+def match_cmd(
+    src: Annotated[Path, typer.Argument(help="Media to grade (video or still).", show_default=False)],
+    ref: Annotated[Path, typer.Option("--ref", "-r", help="Reference look (still or video).", show_default=False)],
+    method: Annotated[MatchMethod, typer.Option("--method", "-m", help="Transfer method.")] = MatchMethod.pdf,
+    lut: LutOpt = None,
+    render: RenderOpt = None,
+    preview: PreviewOpt = None,
+    lut_size: LutSizeOpt = 0,
+    lut_flavour: FlavourOpt = Flavour.resolve,
+    frames: FramesOpt = 8,
+    fmt: FormatOpt = OutFormat.text,
+    force: ForceOpt = False,
+) -> None:
+    """Match the colour of SRC to a reference still or video; export a .cube, render, preview.
+
+    Methods: pdf (default, regularised N-d distribution transfer), composite (pdf + skin tones
+    matched to the reference's skin), mkl (mean/covariance), hist (per-channel histograms).
+    One grade is fitted for the whole of SRC, so video does not flicker.
+
+    Examples:
+
+      reel grade match camB.mp4 --ref camA_frame.png --lut camB.cube
+
+      reel grade match still.jpg --ref look.jpg --render still_graded.png --preview check.png
+
+      reel grade match shot.mov --ref hero.mov --method composite --render shot_matched.mp4 -f json
+    """
+    _check_outputs(force, lut, render, preview)
+    s_imgs, s_masks = load_samples(src, frames=frames)
+    r_imgs, r_masks = load_samples(ref, frames=frames)
+    s_px = pixel_sample(s_imgs, masks=s_masks)
+    r_px = pixel_sample(r_imgs, masks=r_masks)
+    res = match(s_px, r_px, method=method.value)
+    from reelkit.color.even import mean_colour_difference
+
+    ref_still = _middle_still(ref)[0] if preview is not None else None
+    outputs = _apply_outputs(src, res.grade, lut_path=lut, render=render, preview=preview, lut_size=lut_size,
+                             flavour=lut_flavour, force=force, ref_still=ref_still,
+                             title=f"reelkit match {src.name} to {ref.name}")
+    data = {"command": "match", "source": str(src), "reference": str(ref), "method": res.method,
+            "mean_delta_e_before": round(mean_colour_difference(s_px, r_px), 3),
+            "mean_delta_e_after": round(mean_colour_difference(np.clip(res.grade(s_px), 0, 1), r_px), 3),
+            "grade": res.grade.describe(),
+            **outputs, "notes": list(res.notes)}
+    emit(data, fmt, _stats_text)
+
+
+def auto_cmd(
+    media: Annotated[Path, typer.Argument(help="Media to balance (video or still).", show_default=False)],
+    method: Annotated[BalanceOpt, typer.Option("--method", "-m", help="White-balance estimator.")] = (
+        BalanceOpt.combined),
+    exposure: Annotated[bool, typer.Option("--exposure/--no-exposure",
+                                           help="Also set exposure (clipping-aware).")] = True,
+    lut: LutOpt = None,
+    render: RenderOpt = None,
+    preview: PreviewOpt = None,
+    lut_size: LutSizeOpt = 0,
+    lut_flavour: FlavourOpt = Flavour.resolve,
+    frames: FramesOpt = 8,
+    fmt: FormatOpt = OutFormat.text,
+    force: ForceOpt = False,
+) -> None:
+    """Automatic white balance and exposure, with highlight clipping kept in check.
+
+    combined (default) = geometric mean of grey-world and white-patch estimates; exposure brings the
+    log-average luminance to middle grey without clipping more than 0.5 % of the pixels.
+
+    Examples:
+
+      reel grade auto clip.mp4 --render clip_auto.mp4 --preview auto.png
+
+      reel grade auto photo.jpg --method white-patch --no-exposure --lut wb.cube -f json
+    """
+    _check_outputs(force, lut, render, preview)
+    imgs, masks = load_samples(media, frames=frames)
+    px = pixel_sample(imgs, masks=masks)
+    res = auto_balance(px, method=method.value, exposure=exposure)
+    outputs = _apply_outputs(media, res.grade, lut_path=lut, render=render, preview=preview, lut_size=lut_size,
+                             flavour=lut_flavour, force=force, ref_still=None,
+                             title=f"reelkit auto balance {media.name}")
+    data = {"command": "auto", "source": str(media), "method": method.value,
+            "balance": {"white_gains": [round(g, 4) for g in res.white_gains],
+                        "exposure_stops": res.exposure_stops, "clipped_before": round(res.clipped_before, 5),
+                        "clipped_after": round(res.clipped_after, 5)},
+            "grade": res.grade.describe(), **outputs, "notes": list(res.notes)}
+    emit(data, fmt, _stats_text)
+
+
+def _even_text(d: dict[str, Any]) -> None:
+    out_console.print(f"[bold]{d['source']}[/] — {len(d['shots'])} shots, hero shot {d['hero']} ({d['method']})")
+    for s in d["shots"]:
+        out_console.print(f"  shot {s['index']:3d}  frames {s['start']:6d}-{s['end']:<6d}  ΔE00 to hero "
+                          f"{s['mean_delta_e_to_hero_before']:6.2f} → {s['mean_delta_e_to_hero_after']:6.2f}  "
+                          f"LUT {s['lut_size']}³ ({s['lut_max_error_8bit']}/255)"
+                          + (f"  {s['lut']}" if s.get("lut") else ""))
+    for key in ("render", "preview"):
+        if d.get(key):
+            out_console.print(f"  {key:10s}  {d[key]}")
+
+
+def even_cmd(
+    video: Annotated[Path, typer.Argument(help="Video whose shots should match.", show_default=False)],
+    hero: Annotated[int, typer.Option("--hero", help="Index of the hero shot the others are matched to.",
+                                      show_default=False)],
+    shots: Annotated[Path | None, typer.Option(
+        "--shots", help="Shots JSON from `reel shots --format json` (default: detect the shots).")] = None,
+    method: Annotated[MatchMethod, typer.Option("--method", "-m", help="Transfer method.")] = MatchMethod.pdf,
+    render: Annotated[Path | None, typer.Option("--render", help="Write the evened video.")] = None,
+    lut_dir: Annotated[Path | None, typer.Option(
+        "--lut-dir", help="Write one .cube per shot into this folder (VIDEO-STEM_shotNN.cube).")] = None,
+    preview: PreviewOpt = None,
+    frames: FramesOpt = 8,
+    fmt: FormatOpt = OutFormat.text,
+    force: ForceOpt = False,
+) -> None:
+    """Match every shot of a sequence to a hero shot: one grade per shot, so nothing flickers.
+
+    Shots come from reelkit's shot detection, or from --shots (the JSON of `reel shots`).
+
+    Examples:
+
+      reel grade even scene.mp4 --hero 0 --render scene_even.mp4 --preview even.png
+
+      reel shots scene.mp4 -f json > shots.json && reel grade even scene.mp4 --hero 2 --shots shots.json --lut-dir luts/
+    """
+    _check_outputs(force, render, preview)
+    if lut_dir is not None and not lut_dir.is_dir():
+        raise UsageError(f"--lut-dir {lut_dir} is not an existing folder")
+    info = probe(video)
+    info.require_video()
+    spans: list[ShotSpan]
+    if shots is not None:
+        spans = load_shots_json(shots)
+        n = info.video.frames if info.video else None
+        if n is not None and spans[-1].end >= n + 1:
+            raise UsageError(f"{shots} describes frames up to {spans[-1].end} but {video} has {n} frames; "
+                             "was it made for another video?")
+    else:
+        with progress_bar("finding shots") as prog:
+            spans = shots_for(video, progress=prog)
+    with progress_bar("matching shots", unit="shots") as prog:
+        grades = fit_shot_grades(video, spans, hero, method=method.value, frames_per_shot=frames, progress=prog)
+    lut_paths = write_shot_luts(grades, lut_dir, stem=video.stem, force=force) if lut_dir is not None else []
+    if render is not None:
+        with progress_bar("grading") as prog:
+            render_graded(video, render, [GradedRange(g.shot.start, g.shot.end, g.lut) for g in grades],
+                          force=force, progress=prog)
+    if preview is not None:
+        rows = []
+        hero_img = None
+        mids = []
+        for g in grades:
+            mid = (g.shot.start + g.shot.end) // 2
+            img = next(iter(read_frames(video, start=mid, end=mid + 1, max_side=480, info=info))).image
+            mids.append(img.astype(np.float64) / 255.0)
+        hero_img = mids[hero]
+        for g, img in zip(grades, mids, strict=True):
+            rows.append(preview_image([(f"shot {g.shot.index} before", img),
+                                       ("after", np.clip(g.lut.apply(img), 0, 1)), ("hero", hero_img)], height=180))
+        width = max(r.shape[1] for r in rows)
+        pad = [np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
+        save_image(preview, np.concatenate(pad, 0).astype(np.float64) / 255.0, force=force)
+    data = {"command": "even", "source": str(video), "hero": hero, "method": method.value,
+            "shots": [{**g.to_dict(), "lut_max_error_8bit": round(g.lut_error * 255, 3),
+                       "lut": str(lut_paths[i]) if lut_paths else None} for i, g in enumerate(grades)],
+            "render": str(render) if render else None, "preview": str(preview) if preview else None}
+    for s in data["shots"]:
+        s.pop("lut_max_error")
+    emit(data, fmt, _even_text)
+
+
+def demo_step(sample: Path, out_dir: Path) -> str:
+    """``reel demo`` step: shot matching and auto balance on the sample, with before/after previews.
+
+    A "camera B" version of shot 1 (cooler, flatter, darker: a known look) is matched back to
+    another frame of shot 1 (the figure has moved), the grade is exported as a .cube, and shot 1
+    is auto-balanced.
+    """
+    def frame(k: int) -> np.ndarray:
+        return next(iter(read_frames(sample, start=k, end=k + 1))).image.astype(np.float64) / 255.0
+
+    from reelkit.color.spaces import decode, delta_e_2000, encode, rgb_to_lab
+
+    hero, other, wall = frame(120), frame(170), frame(150)
+    lin = decode(other) * np.array([0.82, 0.97, 1.15]) * 0.8
+    cam_b = np.round(np.clip(0.06 + 0.85 * encode(lin), 0, 1) * 255) / 255  # lifted blacks, cool, -0.3 stop
+    res = match(pixel_sample([cam_b]), pixel_sample([hero]), method="pdf")
+    lut, err = res.grade.to_lut()
+    write_cube(lut, out_dir / "grade_camB_to_hero.cube", force=True)
+    after = apply_grade_image(res.grade, cam_b)
+    save_image(out_dir / "grade_match_preview.png",
+               preview_image([("camera B (before)", cam_b), ("matched (after)", after),
+                              ("reference: hero frame", hero)]).astype(np.float64) / 255.0, force=True)
+    de_before = float(delta_e_2000(rgb_to_lab(cam_b), rgb_to_lab(other)).mean())
+    de_after = float(delta_e_2000(rgb_to_lab(after), rgb_to_lab(other)).mean())
+    bal = auto_balance(pixel_sample([wall]))
+    save_image(out_dir / "grade_auto_preview.png",
+               preview_image([("shot 1 before", wall), ("auto balance", apply_grade_image(bal.grade, wall))]
+                             ).astype(np.float64) / 255.0, force=True)
+    return (f"matched a camera-B look of shot 1 to a hero frame: ΔE00 to the true frame {de_before:.1f} → "
+            f"{de_after:.1f}; grade_match_preview.png, grade_camB_to_hero.cube ({lut.size}³, within "
+            f"{err * 255:.2f}/255 of the grade)\n"
+            f"auto balance of shot 1: white gains {[round(g, 3) for g in bal.white_gains]}, exposure "
+            f"{bal.exposure_stops:+.2f} stops → grade_auto_preview.png")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``grade`` (match / auto / even) to the root app."""
+    grade_app.command("match")(match_cmd)
+    grade_app.command("auto")(auto_cmd)
+    grade_app.command("even")(even_cmd)
+    app.add_typer(grade_app, name="grade")
