@@ -138,7 +138,7 @@ def classify_movement(dx: np.ndarray, dy: np.ndarray, zoom: np.ndarray, rate: Fr
     elif kind == "pan":
         movement = "pan_right" if pan > 0 else "pan_left"
     elif kind == "tilt":
-        movement = "tilt_down" if tilt > 0 else "tilt_up"
+        movement = "tilt_up" if tilt > 0 else "tilt_down"  # content moving down = camera tilting up
     else:
         movement = "zoom_in" if zs > 0 else "zoom_out"
     if movement not in ("static", "handheld") and shake > 0.012 and speed < 0.06:

@@ -76,6 +76,7 @@ DEFAULT_TUNING: dict[str, float] = {
     "grad_max_len": 90,  # longest gradual transition, frames
     "blend_residual": 0.30,  # max relative residual of a dissolve/fade fit
     "wipe_residual": 0.22,  # max relative residual of a wipe (selection) fit
+    "dissolve_dip": 0.93,  # a dissolve's mid-span luma contrast is below this share of the end frames' line
 }
 
 
@@ -303,6 +304,23 @@ def _select_fit(seg: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, n
     if len(seg) > 1:
         lost = (take_b[:-1] & ~take_b[1:]).sum() / max(1, int(take_b[:-1].sum()))
         rel = max(rel, float(lost))
+    # ... and it is bounded by a line: whole columns (or rows, or diagonals) switch at once
+    full = (eb < ea)[:, mask].astype(np.float64)  # (L, P)
+    h, w = mask.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    u, v = xx / max(1, w - 1), yy / max(1, h - 1)
+    best = 0.0
+    # columns, rows and the two diagonals (lines of constant u + v, u - v, in 12 bands)
+    for lines in (xx, yy, np.round((u + v) * 6).astype(int), np.round((u - v + 1) * 6).astype(int)):
+        lab = np.unique(lines[mask], return_inverse=True)[1]
+        cnt = np.bincount(lab).astype(np.float64)
+        nb = np.stack([np.bincount(lab, weights=fr, minlength=len(cnt)) for fr in full])
+        f = nb / cnt[None, :]
+        purity = (np.maximum(f, 1 - f) * cnt[None, :]).sum(axis=1) / cnt.sum()
+        mixed = (share > 0.15) & (share < 0.85)  # judge the frames where both pictures show
+        best = max(best, float(purity[mixed].mean() if mixed.any() else purity.mean()))
+    if best < 0.85:
+        rel = max(rel, 1.0)
     return rel, share
 
 
@@ -569,7 +587,9 @@ def _verify(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float])
     if rel <= p["blend_residual"] and _monotone(alpha):
         kind = "fade" if (flat[s - 1] or flat[e]) else "dissolve"
         conf = 1.0 - rel / p["blend_residual"] * 0.5
-    else:
+        if kind == "dissolve" and not _contrast_dip(sig.std, s, e, p):
+            kind = None  # a zoom or pan that happens to look like a blend at thumbnail size
+    if kind is None:
         wrel, share = _select_fit(seg, a, b)
         if wrel <= p["wipe_residual"] and _monotone(share, tol=0.15) and not (flat[s - 1] or flat[e]):
             kind = "wipe"
@@ -587,6 +607,18 @@ def _verify(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float])
             while first - 2 >= 0 and flat[first - 2] and abs(float(lum[first - 1] - lum[first - 2])) > 0.3:
                 first -= 1
     return Transition(kind, first, last, float(np.clip(conf, 0.05, 1.0)))
+
+
+def _contrast_dip(std: np.ndarray, s: int, e: int, p: dict[str, float]) -> bool:
+    """True when the luma contrast in the middle of [s, e) dips below the straight line between the
+    end frames (a superimposition of two pictures has less contrast than either: for independent
+    pictures the variance at mix weight a is (1-a)²σA² + a²σB²); a camera move keeps it level."""
+    lo, hi = float(std[s - 1]), float(std[e])
+    mid = np.arange(s + (e - s) // 4, e - (e - s) // 4)
+    if len(mid) == 0:
+        return True
+    line = lo + (hi - lo) * (mid - (s - 1)) / (e - (s - 1))
+    return bool(float(np.min(std[mid] / np.maximum(line, 1e-3))) < p["dissolve_dip"])
 
 
 def _hist_dist(a: np.ndarray, b: np.ndarray) -> float:
