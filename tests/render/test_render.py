@@ -185,3 +185,14 @@ def test_six_channel_8khz_source_renders_stereo_in_sync(tmp_path: Path) -> None:
     audio = read_audio(res.path)
     assert res.samples <= audio.samples.shape[1] <= res.samples + 2048
     assert np.abs(audio.samples[:, 2000:4000]).max() > 0.05  # the tone survived the downmix
+
+
+def test_odd_size_and_rotated_sources(tmp_path: Path) -> None:
+    odd = make_video(tmp_path / "odd.mp4", width=67, height=41, rate=Fraction(24), frames=12, pix_fmt="yuv444p")
+    res = render_timeline(ranges_timeline(probe(odd), [(2, 10)], name="odd"), tmp_path / "odd_cut.mp4")
+    v = probe(res.path).video
+    assert (v.width, v.height, v.frames) == (66, 40, 8)  # H.264 4:2:0 needs even sizes
+    rot = make_video(tmp_path / "rot.mp4", width=64, height=48, rate=Fraction(24), frames=12, rotation=90)
+    res = render_timeline(ranges_timeline(probe(rot), [(0, 6)], name="rot"), tmp_path / "rot_cut.mp4")
+    v = probe(res.path).video
+    assert (v.width, v.height, v.rotation, v.frames) == (48, 64, 0, 6)  # rendered upright
