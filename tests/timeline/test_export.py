@@ -143,6 +143,7 @@ def test_fcpxml_crop_keyframes(tmp_path: Path) -> None:
     assert xs[0] == pytest.approx((960 - 304) * 1080 / 608 / 1920 * 100, abs=1e-3)
     assert all(v == f"{1080 / 608:.4f} {1080 / 608:.4f}" for _, v in kf["scale"])
     assert '<adjust-conform type="none" />' in text
+    assert text.count('curve="linear"') == 6  # 3 position + 3 scale keyframes, interpolated linearly
     # OTIO keeps the metadata as is
     back = otio.adapters.read_from_string(timeline_to_string(tl, "otio"), "otio_json")
     assert back.tracks[0][1].metadata["reelkit"]["crop_keyframes"][1]["x"] == 656

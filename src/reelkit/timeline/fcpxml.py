@@ -82,7 +82,8 @@ def _transform(clip: ClipSpan, out_size: tuple[int, int], rate: Fraction) -> ET.
             param = ET.SubElement(el, "param", name=name)
             anim = ET.SubElement(param, "keyframeAnimation")
             for frame, *vals in values:
-                ET.SubElement(anim, "keyframe", time=fcpxml_time(frame, rate), value=vals[idx - 1])
+                # linear: REFRAME simplifies its path for linear interpolation between keyframes
+                ET.SubElement(anim, "keyframe", time=fcpxml_time(frame, rate), value=vals[idx - 1], curve="linear")
     return el
 
 
