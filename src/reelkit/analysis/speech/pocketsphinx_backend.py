@@ -1,9 +1,11 @@
 """The default ASR backend: CMU PocketSphinx 5 with the en-US model bundled in its wheel.
 
-Each VAD speech region (padded, long ones split at their quietest point) is decoded as one
-utterance with tuned search settings (see :data:`DECODER_SETTINGS` and bench/RESULTS.md), which is
-faster and more accurate than decoding a whole file as one utterance. Word confidences are the
-decoder's lattice posteriors.
+VAD speech regions are padded and merged across pauses shorter than 2 s into utterances of at most
+25 s (longer stretches are split at their quietest frame), and each utterance is decoded with tuned
+search settings (see :data:`DECODER_SETTINGS` and bench/RESULTS.md). Decoding every short region on
+its own loses the language model's context and the cepstral mean of longer stretches (worse on clean
+read speech); decoding a whole file as one utterance wastes time on silence and lets noise in long
+pauses become words. Word confidences are the decoder's lattice posteriors.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from typing import Any
 import numpy as np
 
 from reelkit.analysis.speech.backends import ASR_RATE, AsrResult
+from reelkit.analysis.speech.fillers import filler_token_text
 from reelkit.analysis.speech.model import Word
 from reelkit.errors import BackendUnavailable, UsageError
 from reelkit.progress import ProgressFn
 
 __all__ = ["DECODER_SETTINGS", "PocketSphinxBackend", "create", "decoder", "pcm16", "plan_utterances"]
 
-#: search settings that differ from PocketSphinx's defaults (chosen on bench/speech.py; see RESULTS.md)
-DECODER_SETTINGS: dict[str, Any] = {}
+#: search settings that differ from PocketSphinx's defaults: a higher language-model weight in the
+#: flat-lexicon and lattice passes (defaults 8.5 / 9.5). Chosen on 14 of the bench clips (bench/RESULTS.md
+#: lists what was tried); wider beams, topn 8, word insertion penalty 0.2 and remove_noise off did not help.
+DECODER_SETTINGS: dict[str, Any] = {"fwdflatlw": 10.0, "bestpathlw": 11.0}
 
 #: samples per PocketSphinx frame (100 frames per second at 16 kHz)
 FRAME = ASR_RATE // 100
@@ -64,18 +69,21 @@ def pcm16(x: np.ndarray) -> bytes:
 
 
 def plan_utterances(regions: Sequence[tuple[int, int]], audio: np.ndarray, *, pad_s: float = 0.25,
-                    max_s: float = 25.0) -> list[tuple[int, int]]:
-    """Turn VAD regions into decoder utterances: padded, merged when they touch, split when long.
+                    merge_gap_s: float = 2.0, max_s: float = 25.0) -> list[tuple[int, int]]:
+    """Turn VAD regions into decoder utterances: padded, merged when closer than ``merge_gap_s``
+    (after padding) and not longer than ``max_s`` together, split when long.
 
     Long stretches are split at the quietest 10 ms frame of their middle half, so words are not cut.
     Returns ``[(start, end), ...]`` samples at 16 kHz.
     """
     n = len(audio)
     pad = round(pad_s * ASR_RATE)
+    gap = round(merge_gap_s * ASR_RATE)
+    limit0 = round(max_s * ASR_RATE)
     merged: list[list[int]] = []
     for a, b in regions:
         a, b = max(0, a - pad), min(n, b + pad)
-        if merged and a <= merged[-1][1]:
+        if merged and (a <= merged[-1][1] or (a - merged[-1][1] <= gap and b - merged[-1][0] <= limit0)):
             merged[-1][1] = max(merged[-1][1], b)
         else:
             merged.append([a, b])
@@ -102,13 +110,20 @@ def words_from_segments(segs: Any, offset: int, *, min_confidence: float = 0.0) 
     words = []
     for s in segs:
         token = s.word
-        if token in NON_WORDS or token.startswith("++"):
+        if token in NON_WORDS:
             continue
-        text = token.split("(", 1)[0] if token.endswith(")") else token
+        filler = False
+        if token.startswith("++"):  # filler-dictionary tokens: ++UH++ -> "uh" (a filler), others dropped
+            text = filler_token_text(token)
+            if text is None:
+                continue
+            filler = True
+        else:
+            text = token.split("(", 1)[0] if token.endswith(")") else token
         conf = float(min(1.0, max(0.0, s.prob)))
         if conf < min_confidence:
             continue
-        words.append(Word(text, offset + s.start_frame * FRAME, offset + (s.end_frame + 1) * FRAME, conf))
+        words.append(Word(text, offset + s.start_frame * FRAME, offset + (s.end_frame + 1) * FRAME, conf, filler))
     return words
 
 
