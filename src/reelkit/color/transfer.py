@@ -11,9 +11,9 @@ Methods (``METHODS``):
   regularisation makes the result a smooth function of colour (no grain, no banding, bakeable)
   and steers it to the map a colourist would use (curves + matrix-like) among the many maps that
   reproduce the reference distribution. The default.
-- ``composite``: ``pdf`` globally, plus a mean/covariance transfer fitted on skin-tone pixels only
-  (source skin → reference skin) blended in by skin membership, so faces keep the reference's skin
-  tones instead of following the global shift.
+- ``composite``: ``pdf`` globally, then a mean/covariance correction fitted on skin-tone pixels only
+  (the source's skin as ``pdf`` renders it → the reference's skin) blended in by skin membership,
+  so faces land on the reference's skin tones even where the global transfer drifts.
 
 All methods work on pixel samples pooled from one or more images/frames; the result is one grade.
 A reference that is a single flat colour has no spread to match: every method then matches the
@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from reelkit.color.grade import AffineGrade, BlendGrade, CurvesGrade, GainGrade, Grade, LatticeGrade
+from reelkit.color.grade import AffineGrade, BlendGrade, ChainGrade, CurvesGrade, GainGrade, Grade, LatticeGrade
 from reelkit.color.lut import Lut, bake
 from reelkit.color.spaces import decode, rgb_to_lab
 from reelkit.errors import UsageError
@@ -216,7 +216,7 @@ def skin_weight(rgb: np.ndarray) -> np.ndarray:
 
 def fit_composite(src: np.ndarray, ref: np.ndarray, *, seed: int = 0, min_fraction: float = 0.02,
                   strength: float = 0.6) -> tuple[Grade, list[str]]:
-    """``pdf`` globally with a skin-to-skin mean/covariance transfer blended in on skin tones."""
+    """``pdf`` globally with a skin-to-skin mean/covariance correction blended in on skin tones."""
     base = fit_pdf(src, ref, seed=seed)
     ws, wr = skin_weight(src), skin_weight(ref)
     s_skin, r_skin = src[ws > 0.5], ref[wr > 0.5]
@@ -225,7 +225,9 @@ def fit_composite(src: np.ndarray, ref: np.ndarray, *, seed: int = 0, min_fracti
         notes.append(f"few skin-tone pixels (source {100 * len(s_skin) / len(src):.1f}%, reference "
                      f"{100 * len(r_skin) / len(ref):.1f}%): composite = pdf")
         return base, notes
-    alt = fit_mkl(s_skin, r_skin)
+    # alt = the global transfer followed by a mean/covariance correction that puts the source's skin
+    # tones (as the global transfer renders them) onto the reference's skin tones
+    alt = ChainGrade(steps=(base, fit_mkl(base(s_skin), r_skin)))
     notes.append(f"skin tones: {100 * len(s_skin) / len(src):.1f}% of source, "
                  f"{100 * len(r_skin) / len(ref):.1f}% of reference pixels")
 
