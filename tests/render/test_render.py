@@ -57,6 +57,7 @@ def test_cut_frames_are_exact(indexed_video: Path, tmp_path: Path) -> None:
     got = [read_index(f.image) for f in read_frames(out.path)]
     assert got == want
     assert seen[-1] == (len(want), len(want))
+    assert out.cuts == 3 and out.audio_rewinds == 1  # only the backwards jump (150 -> 141) re-decodes audio
     # audio spans exactly the picture (AAC adds at most its priming/padding frames)
     audio = read_audio(out.path)
     expect = round(Fraction(len(want)) / Fraction(30000, 1001) * 48000)
@@ -73,8 +74,9 @@ def test_audio_is_sample_exact_with_equal_power_crossfade(tmp_path: Path) -> Non
     sig = (rng.standard_normal((1, n)) * 0.1).astype(np.float32)
     src = make_audio(tmp_path / "noise.wav", rate=sr, signal=sig)
     tl = ranges_timeline(probe(src), [(0, 10), (20, 30)], name="a", rate=rate)
-    out = render_timeline(tl, tmp_path / "cut.wav").path
-    got = read_audio(out).samples[0]
+    res = render_timeline(tl, tmp_path / "cut.wav")
+    assert res.audio_rewinds == 0  # the crossfade tail is read before the next clip: sources only go forwards
+    got = read_audio(res.path).samples[0]
     ref = read_audio(src).samples[0]  # the 16-bit source as decoded
     assert got.shape[0] == 2 * 10 * sr // 25
     cut = 10 * sr // 25  # 19200: output sample of the cut

@@ -236,8 +236,6 @@ def cut_cmd(
     edit_rate = parse_rate(rate) if rate is not None else None
     plan = plan_cut(media, silence=silence, fillers=fillers, transcript=transcript, words_json=words,
                     margin=margin, min_silence=min_silence, rate=edit_rate)
-    for note in plan.notes:
-        err_console.print(note)
     tl = ranges_timeline(plan.info, plan.keep, name=f"{media.stem} cut", rate=plan.rate)
     files: dict[str, str] = {"timeline": str(export_timeline(tl, out, export, force=force))}
     cues = None
@@ -261,6 +259,8 @@ def cut_cmd(
         with progress_bar("rendering", unit="frames") as prog:
             res = render_timeline(tl, render, captions=cues, progress=prog, force=force)
         files["render"] = str(res.path)
+    for note in plan.notes:
+        err_console.print(note)
     emit(_summary(plan, files), fmt, _text)
 
 

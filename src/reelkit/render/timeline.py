@@ -42,7 +42,11 @@ _AUDIO_ONLY_SUFFIXES = {".wav": "pcm", ".flac": "flac", ".m4a": "aac", ".mka": "
 
 @dataclass(frozen=True)
 class RenderResult:
-    """What :func:`render_timeline` wrote: path, frames (at ``rate``), audio samples, size, cut count."""
+    """What :func:`render_timeline` wrote: path, frames (at ``rate``), audio samples, size, cut count.
+
+    ``audio_rewinds`` counts the times a source's audio had to be decoded again from its start because
+    the timeline jumped backwards in it (0 for timelines that play their sources forwards).
+    """
 
     path: Path
     frames: int
@@ -52,6 +56,7 @@ class RenderResult:
     width: int | None
     height: int | None
     cuts: int
+    audio_rewinds: int = 0
 
 
 class _SourceAudio:
@@ -63,9 +68,11 @@ class _SourceAudio:
 
     def __init__(self, info: MediaInfo, sample_rate: int, channels: int) -> None:
         self.info, self.sr, self.ch = info, sample_rate, channels
+        self.restarts = -1  # decodes started from the beginning after the first one
         self._restart()
 
     def _restart(self) -> None:
+        self.restarts += 1
         self._it: Iterator[np.ndarray] | None = iter_audio(
             self.info.path, sample_rate=self.sr, channels=self.ch, block_samples=32768, info=self.info)
         self._buf = np.zeros((self.ch, 0), np.float32)
@@ -102,6 +109,7 @@ class _ASeg:
     src: _SourceAudio | None
     src_start: int
     fade_from: tuple[_SourceAudio, int] | None  # continuation of the previous clip to crossfade from
+    tail: np.ndarray | None = None  # that continuation, read once before this clip's own samples
 
 
 class _AudioAssembler:
@@ -123,12 +131,15 @@ class _AudioAssembler:
             take = min(n - filled, seg.out_end - self.pos)
             if self.pos >= seg.out_start and seg.src is not None:
                 rel = self.pos - seg.out_start
+                if seg.fade_from is not None and seg.tail is None:
+                    # read the outgoing clip's continuation first: sources are read forwards only
+                    src_prev, prev_end = seg.fade_from
+                    seg.tail = src_prev.read(prev_end, self.fade).copy()
                 chunk = seg.src.read(seg.src_start + rel, take).copy()
-                if seg.fade_from is not None and rel < self.fade:
+                if seg.tail is not None and rel < self.fade:
                     m = min(take, self.fade - rel)
                     t = (np.arange(rel, rel + m, dtype=np.float64) + 0.5) / self.fade
-                    src_prev, prev_end = seg.fade_from
-                    tail = src_prev.read(prev_end + rel, m)
+                    tail = seg.tail[:, rel:rel + m]
                     chunk[:, :m] = (chunk[:, :m] * np.sin(t * np.pi / 2) + tail * np.cos(t * np.pi / 2)
                                     ).astype(np.float32)
                 out[:, filled:filled + take] = chunk
@@ -354,4 +365,5 @@ def render_timeline(
             if progress is not None and (f % every == 0 or f == total - 1):
                 progress(f + 1, total)
     return RenderResult(path=out_path, frames=total, rate=rate, samples=samples_written, sample_rate=sr,
-                        width=size[0] if size else None, height=size[1] if size else None, cuts=cuts)
+                        width=size[0] if size else None, height=size[1] if size else None, cuts=cuts,
+                        audio_rewinds=sum(src.restarts for src in sources.values()))
