@@ -297,7 +297,7 @@ class OpenCVBackend:
                 f"OpenCV {cv2.__version__} has no CascadeClassifier/HOGDescriptor (removed in OpenCV 5)",
                 hint="pip install 'opencv-python-headless>=4.8,<5'")
         root = cv2.data.haarcascades
-        self._frontal = cv2.CascadeClassifier(root + "haarcascade_frontalface_default.xml")
+        self._frontal = cv2.CascadeClassifier(root + "haarcascade_frontalface_alt2.xml")
         self._profile = cv2.CascadeClassifier(root + "haarcascade_profileface.xml")
         if self._frontal.empty() or self._profile.empty():
             raise BackendUnavailable(f"the Haar face cascades are missing from {root}",

@@ -9,15 +9,16 @@ One decode pass at analysis resolution (``analysis_side`` pixels on the long sid
 
 * subject detection (:func:`reelkit.analysis.subjects.detect_subjects`) a few times per second and
   at every shot start, associated into tracks per shot and interpolated between samples;
-* a coarse motion-energy grid for every frame (frame differences), which gives moving objects
-  when no face or person is found and the mouth motion of each face for the active speaker;
+* a coarse motion-energy grid (frame differences after removing the camera's global translation,
+  found by phase correlation), which gives moving objects when no face or person is found;
 * the saliency of the sampled frames, used when nothing else is found.
 
 Per shot the required subject is chosen (faces, else people, else a moving object); when several
-people do not fit the window and the media has speech, the face whose mouth motion correlates best
-with voice activity is kept (active speaker); otherwise the configured fallback applies
-(``split`` screen of the two main subjects, ``pad`` with a blurred fill, or ``none`` = the main
-subject only). The window path itself comes from :func:`reelkit.camera.reframe_path.plan_shot`.
+people do not fit the window and the media has speech, the face whose mouth motion (measured in a
+second decode of that shot at 640 px) correlates best with voice activity is kept (active
+speaker); otherwise the configured fallback applies (``split`` screen of the two main subjects,
+``pad`` with a blurred fill, or ``none`` = the main subject only). The window path itself comes
+from :func:`reelkit.camera.reframe_path.plan_shot`.
 """
 
 from __future__ import annotations
@@ -196,32 +197,42 @@ def _motion_box(grid: np.ndarray, source: tuple[int, int]) -> tuple[float, float
     return float(x * sx), float(y * sy), float(w * sx), float(h * sy)
 
 
-def active_speaker_scores(tracks: Sequence[_Track], motion: np.ndarray, voice: np.ndarray, start: int, end: int,
-                          source: tuple[int, int], reach: int) -> list[float]:
-    """Pearson correlation between each face track's mouth-region motion and voice activity in a shot.
+def active_speaker_scores(path: str | os.PathLike[str], info: MediaInfo, tracks: Sequence[_Track],
+                          voice: np.ndarray, start: int, end: int, source: tuple[int, int], reach: int,
+                          analysis_side: int = 640) -> list[float]:
+    """Pearson correlation between each face track's mouth motion and voice activity in one shot.
 
-    ``motion`` is the ``(frames, gh, gw)`` motion-energy grid; the mouth region is the lower third
-    of the face box (middle half of its width).
+    The shot is decoded again (grey, ``analysis_side`` px): mouths are a few pixels tall at the
+    detection size. Mouth motion is the mean absolute frame difference in the lower part of the
+    face box minus that of the upper face (eyes/forehead), which cancels head and camera motion.
     """
-    gh, gw = motion.shape[1:]
-    sx, sy = gw / source[0], gh / source[1]
+    boxes = [t.boxes(start, end, reach) for t in tracks]
+    m = np.full((len(tracks), end - start + 1), np.nan)
+    prev: np.ndarray | None = None
+    for fr in read_frames(path, max_side=analysis_side, pixel_format="gray", start=start, end=end + 1, info=info):
+        img = fr.image.astype(np.int16)
+        i = fr.index - start
+        if prev is not None and 0 <= i < m.shape[1] and prev.shape == img.shape:
+            diff = np.abs(img - prev)
+            sx, sy = img.shape[1] / source[0], img.shape[0] / source[1]
+            for k, b in enumerate(boxes):
+                x, y, w, h = b[i]
+                if not np.isfinite(x):
+                    continue
+                x, y, w, h = x * sx, y * sy, w * sx, h * sy
+                mouth = diff[int(y + 0.65 * h):int(np.ceil(y + 0.95 * h)), int(x + 0.25 * w):int(np.ceil(x + 0.75 * w))]
+                upper = diff[int(y + 0.15 * h):int(np.ceil(y + 0.45 * h)), int(x + 0.2 * w):int(np.ceil(x + 0.8 * w))]
+                if mouth.size and upper.size:
+                    m[k, i] = float(mouth.mean()) - float(upper.mean())
+        prev = img
     v = voice[start:end + 1].astype(float)
     scores = []
-    for t in tracks:
-        boxes = t.boxes(start, end, reach)
-        m = np.full(len(boxes), np.nan)
-        for i, (x, y, w, h) in enumerate(boxes):
-            if not np.isfinite(x):
-                continue
-            x0, x1 = int((x + 0.25 * w) * sx), int(np.ceil((x + 0.75 * w) * sx))
-            y0, y1 = int((y + 0.62 * h) * sy), int(np.ceil((y + 0.98 * h) * sy))
-            cell = motion[start + i, max(0, y0):max(y0 + 1, y1), max(0, x0):max(x0 + 1, x1)]
-            m[i] = float(cell.mean()) if cell.size else np.nan
-        ok = np.isfinite(m)
-        if ok.sum() < 8 or np.std(m[ok]) == 0 or np.std(v[ok]) == 0:
+    for row in m:
+        ok = np.isfinite(row)
+        if ok.sum() < 8 or np.std(row[ok]) == 0 or np.std(v[ok]) == 0:
             scores.append(0.0)
             continue
-        scores.append(float(np.corrcoef(m[ok], v[ok])[0, 1]))
+        scores.append(float(np.corrcoef(row[ok], v[ok])[0, 1]))
     return scores
 
 
@@ -307,7 +318,6 @@ def reframe(
         shot_ends.add(int(video.frames) - 1)
     every = max(1, round(fps / max(0.1, detect_hz)))
     samples: list[tuple[int, list[Subject]]] = []
-    grids: list[np.ndarray] = []
     prev: np.ndarray | None = None
     recent = np.zeros(0)
     sx = sy = 1.0
@@ -336,7 +346,6 @@ def reframe(
                                      borderMode=cv2.BORDER_REPLICATE)
             g = cv2.resize(np.abs(gray - ref).astype(np.float32), (gw, gh), interpolation=cv2.INTER_AREA)
             recent = 0.7 * recent + g
-        grids.append(g.astype(np.float16))
         prev = gray
         if fr.index % every == 0 or fr.index in shot_starts or fr.index in shot_ends:
             subs = detect_subjects(img, kinds=("face",), backend=backend)
@@ -356,7 +365,6 @@ def reframe(
         raise MediaError(f"{info.path}: no video frame could be decoded", hint="is the file truncated?")
     if progress is not None:
         progress(n, n)
-    motion = np.stack(grids) if grids else np.zeros((0, 1, 1), np.float16)
 
     # -- shots --------------------------------------------------------------------------------
     if shots is None:
@@ -430,7 +438,7 @@ def reframe(
                 if voice is None:
                     voice = voice_activity(path, n, rate, info)
                 if voice is not None and voice[start:end + 1].any():
-                    scores = active_speaker_scores(tracks, motion, voice, start, end, (src_w, src_h), reach)
+                    scores = active_speaker_scores(path, info, tracks, voice, start, end, (src_w, src_h), reach)
                     order = np.argsort(scores)[::-1]
                     if scores[order[0]] > 0.15 and (len(order) == 1 or scores[order[0]] - scores[order[1]] > 0.05):
                         picked = int(order[0])
