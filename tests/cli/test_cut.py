@@ -151,7 +151,7 @@ def _limit_fsize() -> None:
     import signal
 
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (8000, 8000))  # the EDL fits, the rendered video does not
 
 
 def test_disk_full_during_render_leaves_nothing(talk, tmp_path: Path) -> None:
@@ -160,11 +160,12 @@ def test_disk_full_during_render_leaves_nothing(talk, tmp_path: Path) -> None:
     out_dir.mkdir()
     proc = subprocess.run(
         [sys.executable, "-m", "reelkit.cli.main", "cut", str(media), "--fillers", "--words", str(d / "talk.json"),
-         "-o", str(tmp_path / "t.otio"), "--render", str(out_dir / "big.mp4")],
+         "--export", "edl", "-o", str(tmp_path / "t.edl"), "--render", str(out_dir / "big.mp4")],
         capture_output=True, text=True, timeout=120, preexec_fn=_limit_fsize, env=dict(os.environ))
     assert proc.returncode == 4, proc.stderr
-    assert "cannot" in proc.stderr and "Traceback" not in proc.stderr
-    assert list(out_dir.iterdir()) == []
+    assert "big.mp4" in proc.stderr and "Traceback" not in proc.stderr  # the render failed, cleanly
+    assert list(out_dir.iterdir()) == []  # no partial file, no temp file
+    assert (tmp_path / "t.edl").read_text().startswith("TITLE:")
 
 
 @pytest.fixture(scope="module")

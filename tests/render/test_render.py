@@ -157,7 +157,7 @@ def test_disk_full_leaves_no_file(indexed_video: Path, tmp_path: Path) -> None:
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 4, proc.stdout + proc.stderr
-    assert "OutputError" in proc.stdout
+    assert "OutputError" in proc.stdout and "big.mp4" in proc.stdout
     assert list(out_dir.iterdir()) == []
 
 
