@@ -158,7 +158,8 @@ def normalize_cmd(
     emit(normalize_file(media, target, output, force=force), fmt, _normalize_text)
 
 
-def clean_file(media: Path, output: Path | None, *, target: str, force: bool) -> dict[str, Any]:
+def clean_file(media: Path, output: Path | None, *, target: str, force: bool, deess: bool = True,
+               compress: bool = True) -> dict[str, Any]:
     """Run the speech cleanup chain on ``media`` and write the result; return the JSON report."""
     from reelkit.audio.clean import clean_speech
     from reelkit.audio.io import check_output, default_output, write_processed
@@ -173,7 +174,7 @@ def clean_file(media: Path, output: Path | None, *, target: str, force: bool) ->
     audio = read_audio(media, info=info)
     with progress_bar("cleaning", unit="steps") as prog:
         res = clean_speech(audio.samples, audio.sample_rate, target=None if target == "none" else target,
-                           layout=a.layout, progress=prog)
+                           deess=deess, compress=compress, layout=a.layout, progress=prog)
     step = 1 << 16
     blocks = (res.samples[:, i:i + step] for i in range(0, res.samples.shape[1], step))
     write_processed(info, out, blocks, audio.sample_rate, res.samples.shape[0], force=force)
@@ -205,11 +206,18 @@ def clean_cmd(
     output: OutputOpt = None,
     target: Annotated[str, typer.Option("--target", "-t", help=_TARGET_HELP + " 'none' keeps the level "
                                         "the cleanup leaves.")] = "podcast",
+    deess: Annotated[bool, typer.Option("--deess/--no-deess", help="Gentle de-essing (≤ 3 dB on 4.5–10 kHz).")
+                     ] = True,
+    compress: Annotated[bool, typer.Option("--compress/--no-compress", help="Gentle compression (1.4:1, ≤ 3 dB).")
+                        ] = True,
     force: ForceOpt = False,
     fmt: FormatOpt = OutFormat.text,
 ) -> None:
-    """Clean up speech: high-pass, hum notches (50/60 Hz found automatically), noise reduction,
-    gentle de-essing and compression, then loudness to a target (podcast, −16 LUFS, by default).
+    """Clean up speech: rumble, hum, noise, sibilance and peaks, then loudness to a target.
+
+    The chain: 80 Hz high-pass, hum notches (50/60 Hz and harmonics, found automatically), noise
+    reduction that tracks non-stationary noise, gentle de-essing and compression, then loudness
+    normalisation (podcast, −16 LUFS, by default) with a true-peak ceiling.
 
     The audio is processed in memory (about 4 bytes × channels × samples); the video, if any, is copied.
 
@@ -218,8 +226,10 @@ def clean_cmd(
       reel audio clean interview.mp4
 
       reel audio clean voice.wav -o voice.clean.wav --target ebu-r128
+
+      reel audio clean take3.mov --no-compress --no-deess     # only rumble, hum and noise
     """
-    emit(clean_file(media, output, target=target, force=force), fmt, _clean_text)
+    emit(clean_file(media, output, target=target, force=force, deess=deess, compress=compress), fmt, _clean_text)
 
 
 audio_app.command("loudness")(loudness_cmd)
