@@ -204,3 +204,40 @@ def test_even_detects_shots_and_checks_hero(reel, shot_video: Path, tmp_path: Pa
     assert [s["start"] for s in d["shots"]] == [0, 12, 24]
     r = reel("grade", "even", str(shot_video), "--hero", "7")
     assert r.returncode == 2 and "out of range" in r.stderr
+
+
+def test_apply_shared_luts_to_video_and_still(reel, shared_data: Path, shot_video: Path, stills: dict[str, Path],
+                                              tmp_path: Path) -> None:
+    luts = shared_data / "color" / "luts"
+    gains = luts / "colour_science_iridas_cube" / "RGB_1_0.5_0.25.cube"
+    out = tmp_path / "gains.mp4"
+    r = reel("grade", "apply", str(shot_video), "--lut", str(gains), "--render", str(out), "-f", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["resampled_for_render"] is False
+    src = next(iter(read_frames(shot_video, end=1))).image / 255.0
+    dst = next(iter(read_frames(out, end=1))).image / 255.0
+    # per-channel gains 1, 0.5, 0.25 through FFmpeg's lut3d (H.264 noise aside)
+    assert np.abs(dst.mean((0, 1)) - src.mean((0, 1)) * [1, 0.5, 0.25]).max() < 0.02
+    logc = luts / "colour_science_resolve_cube" / "LogC_Video.cube"
+    out_png = tmp_path / "logc.png"
+    r = reel("grade", "apply", str(stills["ref"]), "--lut", str(logc), "--render", str(out_png), "-f", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["shaper_size"] == 16 and d["lut_size"] == 4
+    ref = _read_png(stills["ref"])[..., ::-1] / 255.0
+    np.testing.assert_allclose(_read_png(out_png)[..., ::-1] / 255.0, np.clip(read_cube(logc).apply(ref), 0, 1),
+                               atol=0.6 / 255)
+
+
+@pytest.mark.parametrize("body,message", [
+    ("LUT_3D_SIZE 2\n" + "0 0 0\n" * 7, "7 rows but LUT_3D_SIZE 2 needs 8"),
+    ("LUT_3D_SIZE 2\n" + "0 0 0\n" * 7 + "nan 0 0\n", "NaN"),
+    ("0 0 0\n" * 8, "no LUT_1D_SIZE or LUT_3D_SIZE"),
+])
+def test_apply_bad_lut_is_exit_5(reel, stills: dict[str, Path], tmp_path: Path, body: str, message: str) -> None:
+    bad = tmp_path / "bad.cube"
+    bad.write_text(body)
+    out = tmp_path / "never.png"
+    r = reel("grade", "apply", str(stills["src"]), "--lut", str(bad), "--render", str(out))
+    assert r.returncode == 5 and message in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists()

@@ -29,7 +29,8 @@ grade_app = typer.Typer(
           "Examples:\n\n"
           "  reel grade match camB.mp4 --ref camA.png --lut camB_to_A.cube --preview check.png\n\n"
           "  reel grade auto clip.mp4 --render clip_balanced.mp4\n\n"
-          "  reel grade even scene.mp4 --hero 2 --render scene_even.mp4 --preview even.png"),
+          "  reel grade even scene.mp4 --hero 2 --render scene_even.mp4 --preview even.png\n\n"
+          "  reel grade apply clip.mp4 --lut look.cube --render clip_look.mp4"),
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
@@ -335,6 +336,56 @@ def even_cmd(
     emit(data, fmt, _even_text)
 
 
+def apply_cmd(
+    media: Annotated[Path, typer.Argument(help="Media to grade (video or still).", show_default=False)],
+    lut: Annotated[Path, typer.Option("--lut", help="A .cube LUT (IRIDAS or Resolve; 1-D, 3-D or shaper + 3-D).",
+                                      show_default=False)],
+    render: Annotated[Path, typer.Option("--render", help="Graded output (video or still).", show_default=False)],
+    preview: PreviewOpt = None,
+    fmt: FormatOpt = OutFormat.text,
+    force: ForceOpt = False,
+) -> None:
+    """Apply a .cube LUT (from reelkit, Resolve, a camera maker...) to a video or a still.
+
+    Tetrahedral interpolation; LUTs that are not a plain 3-D table on [0, 1] (shapers, 1-D tables,
+    other input ranges) are resampled into a 65³ table for FFmpeg first (the error is reported).
+
+    Examples:
+
+      reel grade apply clip.mp4 --lut LogC_to_709.cube --render clip_709.mp4
+
+      reel grade apply still.png --lut look.cube --render still_look.png --preview check.png
+    """
+    from reelkit.color.lut import bake_verified, read_cube
+
+    _check_outputs(force, render, preview)
+    cube = read_cube(lut)
+    plain = cube.shaper is None and cube.cube is not None and np.array_equal(cube.cube_domain, [[0, 0, 0], [1, 1, 1]])
+    err = 0.0
+    render_lut = cube
+    if not plain:
+        render_lut, err = bake_verified(cube.apply, sizes=(65,))
+    if is_image(media):
+        st = load_image(media)
+        save_image(render, np.clip(cube.apply(st.rgb), 0, 1), alpha=st.alpha, bit_depth=st.bit_depth, force=force)
+    else:
+        if is_image(render):
+            raise UsageError(f"{media} is a video: give --render a video name (.mp4, .mov, .mkv)")
+        n = probe(media).require_video().frames or 10**9
+        with progress_bar("grading") as prog:
+            render_graded(media, render, [GradedRange(0, n, render_lut)], force=force, progress=prog)
+    if preview is not None:
+        before, _, _ = _middle_still(media)
+        _write_preview(preview, [("before", before), ("after", np.clip(cube.apply(before), 0, 1))], force)
+    data = {"command": "apply", "source": str(media), "lut": str(lut), "lut_title": cube.title,
+            "lut_size": cube.size, "shaper_size": None if cube.shaper is None else int(cube.shaper.shape[0]),
+            "resampled_for_render": not plain, "resample_max_error_8bit": round(err * 255, 3),
+            "render": str(render), "preview": str(preview) if preview else None}
+    emit(data, fmt, lambda d: out_console.print(
+        f"[bold]{d['source']}[/] graded with {d['lut']} → {d['render']}"
+        + (f" (resampled to 65³, max error {d['resample_max_error_8bit']}/255)" if d["resampled_for_render"] else "")))
+
+
 def demo_step(sample: Path, out_dir: Path) -> str:
     """``reel demo`` step: shot matching and auto balance on the sample, with before/after previews.
 
@@ -371,8 +422,9 @@ def demo_step(sample: Path, out_dir: Path) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``grade`` (match / auto / even) to the root app."""
+    """Add ``grade`` (match / auto / even / apply) to the root app."""
     grade_app.command("match")(match_cmd)
     grade_app.command("auto")(auto_cmd)
     grade_app.command("even")(even_cmd)
+    grade_app.command("apply")(apply_cmd)
     app.add_typer(grade_app, name="grade")
