@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -163,6 +164,7 @@ def clean_file(media: Path, output: Path | None, *, target: str, force: bool, de
     """Run the speech cleanup chain on ``media`` and write the result; return the JSON report."""
     from reelkit.audio.clean import clean_speech
     from reelkit.audio.io import check_output, default_output, write_processed
+    from reelkit.errors import MediaLimitError
     from reelkit.fileio import check_input_file
     from reelkit.media import probe, read_audio
 
@@ -171,6 +173,10 @@ def clean_file(media: Path, output: Path | None, *, target: str, force: bool, de
     a = info.require_audio()
     out = output or default_output(info, "clean")
     check_output(info, out, force=force)
+    max_s = float(os.environ.get("REELKIT_CLEAN_MAX_S", 3 * 3600))
+    if info.duration_s and info.duration_s > max_s:
+        raise MediaLimitError(f"{media} is {info.duration_s:.0f} s long; clean works in memory and takes at most "
+                              f"{max_s:.0f} s (set REELKIT_CLEAN_MAX_S to raise it, or split the file)")
     audio = read_audio(media, info=info)
     with progress_bar("cleaning", unit="steps") as prog:
         res = clean_speech(audio.samples, audio.sample_rate, target=None if target == "none" else target,
@@ -219,7 +225,8 @@ def clean_cmd(
     reduction that tracks non-stationary noise, gentle de-essing and compression, then loudness
     normalisation (podcast, −16 LUFS, by default) with a true-peak ceiling.
 
-    The audio is processed in memory (about 4 bytes × channels × samples); the video, if any, is copied.
+    The audio is processed in memory (about 4 bytes × channels × samples, up to 3 hours unless
+    REELKIT_CLEAN_MAX_S says otherwise); the video, if any, is copied.
 
     Examples:
 
