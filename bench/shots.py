@@ -137,7 +137,8 @@ def decode_only_reelkit(path: Path) -> int:
     from reelkit.analysis.shots import DEFAULT_TUNING
     from reelkit.media import read_frames
 
-    return sum(1 for _ in read_frames(path, max_side=int(DEFAULT_TUNING["max_side"]), pixel_format="rgb24"))
+    return sum(1 for _ in read_frames(path, max_side=int(DEFAULT_TUNING["max_side"]), pixel_format="rgb24",
+                                      fast_resize=True))
 
 
 def _one(method: str, path: Path) -> dict[str, Any]:

@@ -659,7 +659,7 @@ def shots_from_transitions(transitions: Iterable[Transition], frame_count: int) 
 
 
 def _frames(path: Path, info: MediaInfo, max_side: int) -> Iterator[Frame]:
-    return read_frames(path, max_side=max_side, pixel_format="rgb24", info=info)
+    return read_frames(path, max_side=max_side, pixel_format="rgb24", info=info, fast_resize=True)
 
 
 def analyse(path: str | os.PathLike[str], *, info: MediaInfo | None = None, progress: ProgressFn | None = None,

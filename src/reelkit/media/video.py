@@ -82,7 +82,19 @@ def _plane(frame: av.VideoFrame, i: int, deep: bool) -> np.ndarray:
     return a[:, : p.width]
 
 
-def _fast_small(frame: av.VideoFrame, w: int, h: int, pixel_format: str) -> np.ndarray | None:
+def _shrink(plane: np.ndarray, w: int, h: int, fast: bool) -> np.ndarray:
+    """Area-downscale a plane to (w, h); ``fast`` first keeps every k-th sample (k chosen so the area
+    step still averages at least 3×3 samples) — ~4× cheaper on 1080p, slightly more aliasing."""
+    if fast:
+        k = int(min(plane.shape[1] / w, plane.shape[0] / h) // 3)
+        if k >= 2:
+            plane = plane[::k, ::k]
+    import cv2
+
+    return cv2.resize(plane, (w, h), interpolation=cv2.INTER_AREA)
+
+
+def _fast_small(frame: av.VideoFrame, w: int, h: int, pixel_format: str, fast: bool = False) -> np.ndarray | None:
     """Downscale planar YUV with OpenCV's area filter, then convert at the small size.
 
     swscale's area/bilinear downscale costs more than the H.264 decode itself; resampling the
@@ -92,18 +104,16 @@ def _fast_small(frame: av.VideoFrame, w: int, h: int, pixel_format: str) -> np.n
     name = frame.format.name
     if name not in _PLANAR_YUV or w > frame.width or h > frame.height:
         return None
-    import cv2
-
     deep = name.endswith("10le")
     full_range = name.startswith("yuvj") or int(frame.color_range or 0) == 2
     scale = 1023.0 if deep else 255.0
-    y = cv2.resize(_plane(frame, 0, deep), (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / scale
+    y = _shrink(_plane(frame, 0, deep), w, h, fast).astype(np.float32) / scale
     if pixel_format == "gray":
         if not full_range:
             y = (y - 16 / 255) * (255 / 219)
         return np.clip(y * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    u = cv2.resize(_plane(frame, 1, deep), (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / scale
-    v = cv2.resize(_plane(frame, 2, deep), (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / scale
+    u = _shrink(_plane(frame, 1, deep), w, h, fast).astype(np.float32) / scale
+    v = _shrink(_plane(frame, 2, deep), w, h, fast).astype(np.float32) / scale
     if full_range:
         u, v = u - 0.5, v - 0.5
     else:
@@ -144,6 +154,7 @@ def read_frames(
     info: MediaInfo | None = None,
     limits: Limits | None = None,
     threads: int = 0,
+    fast_resize: bool = False,
 ) -> Iterator[Frame]:
     """Decode frames ``start`` ≤ index < ``end`` (every ``step``-th) as numpy arrays.
 
@@ -160,6 +171,8 @@ def read_frames(
         info: a probe result to reuse; probed when omitted.
         limits: safety limits.
         threads: decoder threads (0 = FFmpeg's choice).
+        fast_resize: when shrinking a lot (analysis sizes), subsample the planes before the area
+            filter: ~4× cheaper conversion on 1080p, a little more aliasing (detectors are fine).
 
     Yields:
         :class:`Frame` objects in presentation order.
@@ -242,7 +255,7 @@ def read_frames(
                         width=sw_w, height=sw_h, format="yuv420p", interpolation="AREA")
                     arr = yuv.to_ndarray()
                 else:
-                    arr = _fast_small(frame, sw_w, sw_h, pixel_format) if not full else None
+                    arr = _fast_small(frame, sw_w, sw_h, pixel_format, fast_resize) if not full else None
                     if arr is None:
                         arr = frame.reformat(width=sw_w, height=sw_h, format=fmt,
                                              interpolation="AREA").to_ndarray()
