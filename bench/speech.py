@@ -8,7 +8,8 @@ laughter, and the out-of-vocabulary name "aligner").
 Systems:
 
 * ``raw``: ``pocketsphinx.Decoder()`` with its defaults (bundled en-US model), the whole file as one
-  utterance, audio decoded to 16 kHz mono int16 by the same reader (no level normalisation).
+  utterance, audio decoded to 16 kHz mono int16 by the same reader (no level normalisation); its
+  feature state is reset before each file (as a fresh decoder).
 * ``reelkit``: ``reelkit.analysis.speech.transcribe(path)`` — decode + level normalisation + VAD
   segmentation + PocketSphinx per utterance with reelkit's settings + filler marking (timed from the
   path: includes decoding and VAD).
@@ -85,6 +86,7 @@ def raw_pocketsphinx(dec, path: Path) -> tuple[list[str], int, float, float]:
 
     c0, w0 = time.process_time(), time.perf_counter()
     x = read_audio(path, sample_rate=16000, channels=1).samples[0]
+    dec.reinit_feat()  # as a fresh decoder per file (PocketSphinx carries feature state across utterances)
     dec.start_utt()
     dec.process_raw((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes(), full_utt=True)
     dec.end_utt()

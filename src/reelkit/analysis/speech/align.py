@@ -113,6 +113,7 @@ def _decode_align(x: np.ndarray, keys: list[str]) -> list[tuple[int, int, float]
                 if not dec.lookup_word(k):
                     dec.add_word(k, pronounce(dec, k) or letter_to_sound(k), True)
             dec.set_align_text(" ".join(keys))
+            dec.reinit_feat()
             dec.start_utt()
             dec.process_raw(pcm16(x), full_utt=True)
             dec.end_utt()

@@ -146,6 +146,7 @@ class PocketSphinxBackend:
         dec = self._decoder
         with _lock:
             for a, b in utts:
+                dec.reinit_feat()  # reset feature state (noise estimate, CMN prior): same audio, same words
                 dec.start_utt()
                 dec.process_raw(pcm16(audio[a:b]), full_utt=True)
                 dec.end_utt()
