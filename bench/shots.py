@@ -118,7 +118,7 @@ def run_pyscenedetect(path: Path, detector: str) -> list[tuple[int, int, str]]:
     sm.add_detector(AdaptiveDetector() if detector == "adaptive" else ContentDetector())
     sm.detect_scenes(video)
     scenes = sm.get_scene_list()
-    return [(s.get_frames(), s.get_frames(), "cut") for s, _ in scenes[1:]]
+    return [(s.frame_num, s.frame_num, "cut") for s, _ in scenes[1:]]
 
 
 def decode_only_pyav(path: Path) -> int:
