@@ -143,7 +143,8 @@ class CropPath:
     Attributes:
         source_size: ``(w, h)`` of the upright source picture.
         aspect: output aspect ratio (width / height).
-        windows: ``(n, 4)`` int array of ``x, y, w, h`` per frame (source pixels).
+        windows: ``(n, 4)`` float array of ``x, y, w, h`` per frame (source pixels; x/y sub-pixel,
+            w/h whole pixels).
         shots: the plan of each shot; modes ``steady``, ``pan``, ``track``, ``split`` (two stacked
             panels, see :attr:`ShotPlan.panels`), ``pad`` (whole picture on a blurred fill) or
             ``passthrough`` (the source already has the aspect).
@@ -160,10 +161,16 @@ class CropPath:
         return {
             "video": self.video,
             "aspect": f"{self.aspect.numerator}:{self.aspect.denominator}",
-            "frames": [{"frame": i, "x": int(x), "y": int(y), "w": int(w), "h": int(h)}
+            "frames": [{"frame": i, "x": _num(x), "y": _num(y), "w": int(w), "h": int(h)}
                        for i, (x, y, w, h) in enumerate(self.windows.tolist())],
             "shots": [s.to_dict() for s in self.shots],
         }
+
+
+def _num(v: float) -> int | float:
+    """A JSON number: an int when whole, else rounded to 1/100."""
+    r = round(float(v), 2)
+    return int(r) if r == int(r) else r
 
 
 def diff_matrix(n: int, order: int) -> sp.csr_matrix:

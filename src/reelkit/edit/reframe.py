@@ -15,7 +15,7 @@ One decode pass at analysis resolution (``analysis_side`` pixels on the long sid
 
 Per shot the required subject is chosen (faces, else people, else a moving object); when several
 people do not fit the window and the media has speech, the face whose mouth motion (measured in a
-second decode of that shot at 640 px) correlates best with voice activity is kept (active
+second decode of that shot at 480 px) correlates best with voice activity is kept (active
 speaker); otherwise the configured fallback applies (``split`` screen of the two main subjects,
 ``pad`` with a blurred fill, or ``none`` = the main subject only). The window path itself comes
 from :func:`reelkit.camera.reframe_path.plan_shot`.
@@ -199,10 +199,10 @@ def _motion_box(grid: np.ndarray, source: tuple[int, int]) -> tuple[float, float
 
 def active_speaker_scores(path: str | os.PathLike[str], info: MediaInfo, tracks: Sequence[_Track],
                           voice: np.ndarray, start: int, end: int, source: tuple[int, int], reach: int,
-                          analysis_side: int = 640) -> list[float]:
+                          analysis_side: int = 480) -> list[float]:
     """Pearson correlation between each face track's mouth motion and voice activity in one shot.
 
-    The shot is decoded again (grey, ``analysis_side`` px): mouths are a few pixels tall at the
+    The shot is decoded again (grey, every frame, ``analysis_side`` px): mouths are a few pixels tall at the
     detection size. Mouth motion is the mean absolute frame difference in the lower part of the
     face box minus that of the upper face (eyes/forehead), which cancels head and camera motion.
     """
@@ -234,6 +234,16 @@ def active_speaker_scores(path: str | os.PathLike[str], info: MediaInfo, tracks:
             continue
         scores.append(float(np.corrcoef(row[ok], v[ok])[0, 1]))
     return scores
+
+
+def _detect(img: np.ndarray, backend: str, sx: float, sy: float) -> list[Subject]:
+    """Faces; people only where no face; saliency only where neither (HOG is the slow one)."""
+    subs = detect_subjects(img, kinds=("face",), backend=backend)
+    if not subs:
+        subs = detect_subjects(img, kinds=("person",), backend=backend)
+    if not subs:
+        subs = detect_subjects(img, kinds=("saliency",), backend=backend)
+    return [s.scaled(sx, sy) for s in subs]
 
 
 def _union(boxes: Sequence[np.ndarray]) -> np.ndarray:
@@ -311,12 +321,15 @@ def reframe(
 
     # -- one decode pass at analysis resolution ---------------------------------------------
     total = video.frames
-    shot_starts = {int(s) for s, _ in shots} if shots else {0}
-    # sample both ends of every shot: a subject that moves after the last regular sample is not held still
-    shot_ends = {int(e) for _, e in shots} if shots else set()
-    if not shots and video.frames:
-        shot_ends.add(int(video.frames) - 1)
-    every = max(1, round(fps / max(0.1, detect_hz)))
+    # frames are converted at ~15 fps (decoding still reads them all); detections land on those
+    step = max(1, round(fps / 15.0))
+    every = max(step, round(fps / max(0.1, detect_hz) / step) * step)
+    # sample both ends of every shot (the first/last converted frame inside it): a subject that moves
+    # after the last regular sample is not held still, and each shot starts from its own detection
+    starts = [int(s) for s, _ in shots] if shots else [0]
+    ends = [int(e) for _, e in shots] if shots else ([int(video.frames) - 1] if video.frames else [])
+    shot_starts = {s + (-s) % step for s in starts}
+    shot_ends = {e - e % step for e in ends}
     samples: list[tuple[int, list[Subject]]] = []
     prev: np.ndarray | None = None
     recent = np.zeros(0)
@@ -324,7 +337,9 @@ def reframe(
     import cv2
 
     n = 0
-    for fr in read_frames(path, max_side=analysis_side, info=info):
+    last = -1
+    for fr in read_frames(path, max_side=analysis_side, info=info, step=step):
+        last = fr.index
         img = fr.image
         h, w = img.shape[:2]
         sx, sy = src_w / w, src_h / h
@@ -348,23 +363,32 @@ def reframe(
             recent = 0.7 * recent + g
         prev = gray
         if fr.index % every == 0 or fr.index in shot_starts or fr.index in shot_ends:
-            subs = detect_subjects(img, kinds=("face",), backend=backend)
-            if not subs:  # people and saliency only where no face steers the camera (HOG is slow)
-                subs = detect_subjects(img, kinds=("person",), backend=backend)
-            if not subs:
-                subs = detect_subjects(img, kinds=("saliency",), backend=backend)
-            subs = [s.scaled(sx, sy) for s in subs]
+            subs = _detect(img, backend, sx, sy)
             mb = _motion_box(recent, (src_w, src_h))
             if mb is not None:
                 subs.append(Subject("motion", mb, 0.5))
             samples.append((fr.index, subs))
         n += 1
-        if progress is not None and n % 30 == 0:
-            progress(n, total)
+        if progress is not None and n % 15 == 0:
+            progress(fr.index + 1, total)
     if n == 0:
         raise MediaError(f"{info.path}: no video frame could be decoded", hint="is the file truncated?")
+    # frame count: the last converted index, plus the unconverted tail of the last step
+    n = last + 1
+    if video.frames and 0 < int(video.frames) - n < step:
+        n = int(video.frames)
     if progress is not None:
         progress(n, n)
+
+    # shots shorter than the conversion step may hold no analysed frame: detect on their first frame
+    sampled = np.array(sorted(f for f, _ in samples))
+    for s0, e0 in (shots or []):
+        s0, e0 = int(s0), int(e0)
+        if 0 <= s0 <= e0 and not ((sampled >= s0) & (sampled <= e0)).any():
+            for fr in read_frames(path, max_side=analysis_side, info=info, start=s0, end=s0 + 1):
+                h, w = fr.image.shape[:2]
+                samples.append((fr.index, _detect(fr.image, backend, src_w / w, src_h / h)))
+    samples.sort(key=lambda x: x[0])
 
     # -- shots --------------------------------------------------------------------------------
     if shots is None:
@@ -480,8 +504,9 @@ def reframe(
     for s, e in spans:
         covered[s:e + 1] = True
     windows[~covered] = ((src_w - window[0]) / 2.0, (src_h - window[1]) / 2.0, window[0], window[1])
-    ints = np.round(windows).astype(int)
-    path_obj = CropPath(source_size=(src_w, src_h), aspect=ratio, windows=ints, shots=plans, video=str(info.path))
+    # sub-pixel positions (1/100 px): rounding a slow pan to whole pixels makes it judder
+    windows = np.round(windows, 2)
+    path_obj = CropPath(source_size=(src_w, src_h), aspect=ratio, windows=windows, shots=plans, video=str(info.path))
     return ReframePlan(path=path_obj, info=info, rate=rate, output_size=out_size, speakers=speakers,
                        subjects=steer)
 
@@ -509,7 +534,7 @@ def path_timeline(plan: ReframePlan, *, tolerance: float = 2.0, name: str | None
         for clip, shot in zip(track, plan.path.shots, strict=True):
             seg = plan.path.windows[shot.start:shot.end + 1]
             idx = [0] if np.all(seg == seg[0]) else simplify_keyframes(seg[:, :2].astype(float), tolerance)
-            keys = [{"frame": shot.start + i, "x": int(seg[i, 0]), "y": int(seg[i, 1]), "w": int(seg[i, 2]),
+            keys = [{"frame": shot.start + i, "x": float(seg[i, 0]), "y": float(seg[i, 1]), "w": int(seg[i, 2]),
                      "h": int(seg[i, 3])} for i in idx]
             cm = dict(clip.metadata.get("reelkit", {}))
             cm["crop_keyframes"] = keys
