@@ -204,6 +204,11 @@ def test_even_detects_shots_and_checks_hero(reel, shot_video: Path, tmp_path: Pa
     assert [s["start"] for s in d["shots"]] == [0, 12, 24]
     r = reel("grade", "even", str(shot_video), "--hero", "7")
     assert r.returncode == 2 and "out of range" in r.stderr
+    r = reel("grade", "even", str(shot_video), "--hero", "0", "--strength", "0.5", "-f", "json")
+    assert r.returncode == 0, r.stderr
+    half = json.loads(r.stdout)["shots"]
+    for s in half[1:]:  # half strength: part of the way to the hero
+        assert 0.5 < s["mean_delta_e_to_hero_after"] < s["mean_delta_e_to_hero_before"]
 
 
 def test_apply_shared_luts_to_video_and_still(reel, shared_data: Path, shot_video: Path, stills: dict[str, Path],

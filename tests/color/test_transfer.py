@@ -174,3 +174,15 @@ def test_auto_exposure_is_clipping_aware(frame: np.ndarray) -> None:
     assert any("highlights" in n for n in res2.notes)
     with pytest.raises(UsageError):
         auto_balance(pixel_sample([frame]), method="purple")
+
+
+def test_partial_strength_mixes_with_identity(frame: np.ndarray) -> None:
+    from reelkit.color.grade import MixGrade
+
+    g = _quantise(_look(frame))
+    res = match(pixel_sample([g]), pixel_sample([frame]))
+    px = g.reshape(-1, 3)
+    np.testing.assert_allclose(MixGrade(res.grade, 0.0)(px), px)
+    np.testing.assert_allclose(MixGrade(res.grade, 0.5)(px), 0.5 * px + 0.5 * res.grade(px))
+    _lut, err = MixGrade(res.grade, 0.5).to_lut()
+    assert err <= 1 / 255

@@ -70,6 +70,22 @@ LutSizeOpt = Annotated[int, typer.Option(
 FlavourOpt = Annotated[Flavour, typer.Option("--lut-flavour", help="Header style of the .cube file.")]
 FramesOpt = Annotated[int, typer.Option("--frames", min=1, max=200,
                                         help="Video frames sampled for colour statistics.")]
+StrengthOpt = Annotated[float, typer.Option("--strength", min=0.0, max=1.0,
+                                            help="Apply the fitted grade at this strength (1 = full match).")]
+_FAR = 15.0  # ΔE00 between mean colours above which source and reference hardly look like the same scene
+
+
+def _strength(grade: Grade, strength: float) -> Grade:
+    from reelkit.color.grade import MixGrade
+
+    return grade if strength >= 1.0 else MixGrade(grade, strength)
+
+
+def _far_note(before: float) -> list[str]:
+    if before <= _FAR:
+        return []
+    return [f"source and reference differ a lot (ΔE00 {before:.1f} between their mean colours): a full match "
+            "between unrelated scenes can look unnatural; try --strength 0.5 or --method mkl"]
 
 
 def _check_outputs(force: bool, *paths: Path | None) -> None:
@@ -175,6 +191,7 @@ def match_cmd(
     lut_size: LutSizeOpt = 0,
     lut_flavour: FlavourOpt = Flavour.resolve,
     frames: FramesOpt = 8,
+    strength: StrengthOpt = 1.0,
     fmt: FormatOpt = OutFormat.text,
     force: ForceOpt = False,
 ) -> None:
@@ -198,17 +215,19 @@ def match_cmd(
     s_px = pixel_sample(s_imgs, masks=s_masks)
     r_px = pixel_sample(r_imgs, masks=r_masks)
     res = match(s_px, r_px, method=method.value)
+    grade = _strength(res.grade, strength)
     from reelkit.color.even import mean_colour_difference
 
+    before = mean_colour_difference(s_px, r_px)
     ref_still = _middle_still(ref)[0] if preview is not None else None
-    outputs = _apply_outputs(src, res.grade, lut_path=lut, render=render, preview=preview, lut_size=lut_size,
+    outputs = _apply_outputs(src, grade, lut_path=lut, render=render, preview=preview, lut_size=lut_size,
                              flavour=lut_flavour, force=force, ref_still=ref_still,
                              title=f"reelkit match {src.name} to {ref.name}")
     data = {"command": "match", "source": str(src), "reference": str(ref), "method": res.method,
-            "mean_delta_e_before": round(mean_colour_difference(s_px, r_px), 3),
-            "mean_delta_e_after": round(mean_colour_difference(np.clip(res.grade(s_px), 0, 1), r_px), 3),
-            "grade": res.grade.describe(),
-            **outputs, "notes": list(res.notes)}
+            "strength": strength, "mean_delta_e_before": round(before, 3),
+            "mean_delta_e_after": round(mean_colour_difference(np.clip(grade(s_px), 0, 1), r_px), 3),
+            "grade": grade.describe(),
+            **outputs, "notes": [*res.notes, *_far_note(before)]}
     emit(data, fmt, _stats_text)
 
 
@@ -260,6 +279,9 @@ def _even_text(d: dict[str, Any]) -> None:
                           f"{s['mean_delta_e_to_hero_before']:6.2f} → {s['mean_delta_e_to_hero_after']:6.2f}  "
                           f"LUT {s['lut_size']}³ ({s['lut_max_error_8bit']}/255)"
                           + (f"  {s['lut']}" if s.get("lut") else ""))
+        for n in s["notes"]:
+            if "differ a lot" in n:
+                out_console.print(f"           note: {n}")
     for key in ("render", "preview"):
         if d.get(key):
             out_console.print(f"  {key:10s}  {d[key]}")
@@ -277,6 +299,7 @@ def even_cmd(
         "--lut-dir", help="Write one .cube per shot into this folder (VIDEO-STEM_shotNN.cube).")] = None,
     preview: PreviewOpt = None,
     frames: FramesOpt = 8,
+    strength: StrengthOpt = 1.0,
     fmt: FormatOpt = OutFormat.text,
     force: ForceOpt = False,
 ) -> None:
@@ -306,7 +329,8 @@ def even_cmd(
         with progress_bar("finding shots") as prog:
             spans = shots_for(video, progress=prog)
     with progress_bar("matching shots", unit="shots") as prog:
-        grades = fit_shot_grades(video, spans, hero, method=method.value, frames_per_shot=frames, progress=prog)
+        grades = fit_shot_grades(video, spans, hero, method=method.value, frames_per_shot=frames, strength=strength,
+                                 progress=prog)
     lut_paths = write_shot_luts(grades, lut_dir, stem=video.stem, force=force) if lut_dir is not None else []
     if render is not None:
         with progress_bar("grading") as prog:
@@ -333,6 +357,7 @@ def even_cmd(
             "render": str(render) if render else None, "preview": str(preview) if preview else None}
     for s in data["shots"]:
         s.pop("lut_max_error")
+        s["notes"] += _far_note(s["mean_delta_e_to_hero_before"])
     emit(data, fmt, _even_text)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from reelkit.color.grade import Grade, IdentityGrade
+from reelkit.color.grade import Grade, IdentityGrade, MixGrade
 from reelkit.color.imageio import load_samples
 from reelkit.color.lut import Lut
 from reelkit.color.spaces import delta_e_2000, rgb_to_lab
@@ -132,8 +132,10 @@ def _shot_pixels(video: str | os.PathLike[str], shot: ShotSpan, frames: int, max
 
 def fit_shot_grades(video: str | os.PathLike[str], shots: Sequence[ShotSpan], hero: int, *, method: str = "pdf",
                     frames_per_shot: int = 8, max_side: int = 256, lut_sizes: tuple[int, ...] = (33, 65),
-                    progress: ProgressFn | None = None) -> list[ShotGrade]:
+                    strength: float = 1.0, progress: ProgressFn | None = None) -> list[ShotGrade]:
     """Fit one grade per shot that matches it to shot ``hero`` (an index into ``shots``).
+
+    ``strength`` (0..1) applies each fitted grade partially (1 = full match).
 
     Raises:
         UsageError: ``hero`` out of range or no shots. Media errors from decoding.
@@ -153,10 +155,11 @@ def fit_shot_grades(video: str | os.PathLike[str], shots: Sequence[ShotSpan], he
         else:
             px = _shot_pixels(video, shot, frames_per_shot, max_side)
             res = match(px, hero_px, method=method)
-            lut, err = res.grade.to_lut(sizes=lut_sizes)
+            grade = res.grade if strength >= 1.0 else MixGrade(res.grade, strength)
+            lut, err = grade.to_lut(sizes=lut_sizes)
             before = mean_colour_difference(px, hero_px)
             after = mean_colour_difference(np.clip(lut.apply(px), 0, 1), hero_px)
-            out.append(ShotGrade(shot, res.grade, lut, err, res.method, before, after, res.notes))
+            out.append(ShotGrade(shot, grade, lut, err, res.method, before, after, res.notes))
         if progress:
             progress(i + 1, len(shots))
     return out

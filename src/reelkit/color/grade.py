@@ -17,7 +17,7 @@ from reelkit.color.lut import Lut, apply_lut, bake_verified
 from reelkit.color.spaces import decode, encode
 
 __all__ = ["AffineGrade", "BlendGrade", "ChainGrade", "CurvesGrade", "GainGrade", "Grade", "IdentityGrade",
-           "LatticeGrade", "apply_grade_image"]
+           "LatticeGrade", "MixGrade", "apply_grade_image"]
 
 
 class Grade:
@@ -169,3 +169,19 @@ class BlendGrade(Grade):
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "label": self.label, "base": self.base.describe(), "alt": self.alt.describe()}
+
+
+@dataclass(frozen=True)
+class MixGrade(Grade):
+    """``(1 - strength) · x + strength · grade(x)``: a grade applied at partial strength (0..1)."""
+
+    grade: Grade
+    strength: float
+    kind = "mix"
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        x = np.asarray(rgb, dtype=np.float64)
+        return (1 - self.strength) * x + self.strength * self.grade(x)
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "strength": self.strength, "grade": self.grade.describe()}
