@@ -246,3 +246,12 @@ def test_apply_bad_lut_is_exit_5(reel, stills: dict[str, Path], tmp_path: Path, 
     r = reel("grade", "apply", str(stills["src"]), "--lut", str(bad), "--render", str(out))
     assert r.returncode == 5 and message in r.stderr and "Traceback" not in r.stderr
     assert not out.exists()
+
+
+def test_ten_bit_video_stays_ten_bit(reel, tmp_path: Path) -> None:
+    src = make_video(tmp_path / "ten.mp4", width=64, height=48, frames=10, codec="libx265", pix_fmt="yuv420p10le")
+    out = tmp_path / "ten_out.mp4"
+    r = reel("grade", "auto", str(src), "--render", str(out), "-f", "json")
+    assert r.returncode == 0, r.stderr
+    v = probe(out).video
+    assert v is not None and v.bit_depth == 10 and v.frames == 10
