@@ -187,6 +187,14 @@ def test_filler_from_audio_long_steady_vowel(lj_audio: np.ndarray) -> None:
     assert not mark_fillers([Word("the", int(0.65 * sr), int(1.5 * sr), 0.5)], audio=lj_audio)[0].filler
 
 
+def test_transcription_flags_the_um_of_a_real_recording(shared_data: Path) -> None:
+    clip = shared_data / "speech" / "mfa" / "fillers" / "mfa_um.flac"  # "montreal forced um aligner"
+    um = align(clip, "montreal forced um aligner").words[2]
+    flagged = [w for w in transcribe(clip).words if w.filler]
+    assert flagged, "the held 'um' (about 1.3 s) was not flagged"
+    assert all(w.start < um.end and um.start < w.end for w in flagged)  # and only it
+
+
 # -- bad input ------------------------------------------------------------------------------------
 
 

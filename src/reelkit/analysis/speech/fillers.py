@@ -4,9 +4,11 @@ Rules (each marks ``Word.filler = True``; the text is kept):
 
 * **filled pauses** — the word is one of :data:`FILLER_WORDS` (um, uh, er, ah, hm, ...), as the
   recogniser writes them (PocketSphinx's ``++UM++`` style filler tokens are mapped to ``um`` etc.);
-* **long hesitation vowels** (needs the audio) — a one-syllable word the recogniser often writes
-  for an "uh" (``a``, ``the``, ``oh``...) held for at least 0.35 s with a steady spectrum, which
-  reads as a filled pause rather than the word;
+* **long hesitation sounds** (needs the audio) — a word held for at least 0.35 s with a very
+  steady spectrum (a held vowel or hum: real words move between sounds), or one the recogniser often
+  writes for an "uh"/"um" (``a``, ``the``, ``oh``, ``i'm``...) held as long with a steady spectrum.
+  Thresholds come from the MFA filler clips (the only filler ground truth here: held "uh"/"um"/"hm"
+  had median spectral flux ≤ 1.31, words ≥ 1.40);
 * **stutter repeats** — a short word (≤ 3 letters) said again right away (< 0.5 s gap): every
   copy but the last is a filler (``I I think`` → the first ``I``). Longer repeated words
   (``word word``) are kept: they are more often meant;
@@ -31,7 +33,7 @@ __all__ = ["FILLER_WORDS", "filler_token_text", "is_filler_word", "mark_fillers"
 FILLER_WORDS = frozenset({"um", "uh", "uhm", "umm", "uhh", "er", "erm", "err", "ah", "ahh", "hm", "hmm", "mm",
                           "mhm", "eh"})
 #: words a recogniser writes for a filled pause; fillers only when long and steady (see module doc)
-_HESITATION_LOOKALIKES = frozenset({"a", "the", "oh", "ah", "uh", "um", "huh", "eh"})
+_HESITATION_LOOKALIKES = frozenset({"a", "the", "oh", "ah", "uh", "um", "huh", "eh", "i'm", "and", "an", "all"})
 #: common words that often precede a longer word starting with them ("the theory", "in inside")
 _COMMON_PREFIX_WORDS = frozenset({"the", "to", "in", "on", "at", "an", "be", "it", "is", "as", "or", "he", "we",
                                   "me", "no", "so", "do", "go", "all", "and", "not", "but", "can", "his", "her",
@@ -50,19 +52,20 @@ def is_filler_word(text: str) -> bool:
     return normalize_word(text) in FILLER_WORDS
 
 
-def _steady(audio: np.ndarray, sample_rate: int, start: int, end: int) -> bool:
-    """True when the log spectrum of ``audio[start:end]`` hardly changes (a held vowel or hum)."""
+def _steadiness(audio: np.ndarray, sample_rate: int, start: int, end: int) -> tuple[float, float] | None:
+    """(median frame-to-frame log-spectral flux, spectral spread over time) of ``audio[start:end]``;
+    low values mean a held vowel or hum. None when shorter than four frames."""
     seg = audio[start:end]
     frame = int(0.025 * sample_rate)
     hop = int(0.010 * sample_rate)
     if len(seg) < frame * 4:
-        return False
+        return None
     frames = np.lib.stride_tricks.sliding_window_view(seg, frame)[::hop] * np.hanning(frame)
     spec = np.log(np.abs(np.fft.rfft(frames, axis=1))[:, 1:frame // 4] ** 2 + 1e-9)
     spec -= spec.mean(axis=1, keepdims=True)
     flux = np.sqrt(np.mean(np.diff(spec, axis=0) ** 2, axis=1))
     spread = np.sqrt(np.mean((spec - spec.mean(axis=0)) ** 2))
-    return bool(np.median(flux) < 1.35 and spread < 1.6)  # fillers ≤ 1.31 / 1.59, words ≥ 1.40 / 1.64 on the MFA clips
+    return float(np.median(flux)), float(spread)
 
 
 def mark_fillers(words: Sequence[Word], *, audio: np.ndarray | None = None,
@@ -78,9 +81,11 @@ def mark_fillers(words: Sequence[Word], *, audio: np.ndarray | None = None,
     flags = [w.filler or k in FILLER_WORDS for w, k in zip(out, keys, strict=True)]
     for i, w in enumerate(out):
         k = keys[i]
-        if (audio is not None and not flags[i] and k in _HESITATION_LOOKALIKES
-                and w.end - w.start >= 0.35 * sample_rate and _steady(audio, sample_rate, w.start, w.end)):
-            flags[i] = True
+        if audio is not None and not flags[i] and w.end - w.start >= 0.35 * sample_rate:
+            st = _steadiness(audio, sample_rate, w.start, w.end)
+            if st is not None and ((st[0] < 1.15 and st[1] < 1.35)
+                                   or (k in _HESITATION_LOOKALIKES and st[0] < 1.35 and st[1] < 1.6)):
+                flags[i] = True
         if w.text.endswith("-") and k:
             flags[i] = True
         if i + 1 < len(out):
