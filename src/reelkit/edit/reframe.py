@@ -74,6 +74,33 @@ class _Track:
             out[ok, k] = np.interp(idx[ok], fr, bx[:, k])
         return out
 
+    def slack(self, start: int, end: int) -> np.ndarray:
+        """``(end-start+1, 2)`` x/y bound on the error of linear interpolation between samples.
+
+        For a path with |second derivative| ≤ M between samples at t0 < t < t1 the error of the chord
+        is at most M/2·(t − t0)(t1 − t); M is estimated per interval from the second differences of
+        the neighbouring samples' centres. Zero at the samples and outside the sampled span.
+        """
+        n = end - start + 1
+        out = np.zeros((n, 2))
+        if len(self.samples) < 3:
+            return out
+        fr = np.array([s[0] for s in self.samples], float)
+        c = np.array([(b[0] + b[2] / 2, b[1] + b[3] / 2) for _, b, _ in self.samples], float)
+        dt = np.diff(fr)
+        vel = np.diff(c, axis=0) / np.maximum(dt, 1)[:, None]
+        acc = np.abs(np.diff(vel, axis=0)) / np.maximum((dt[:-1] + dt[1:]) / 2, 1)[:, None]  # at samples 1..k-2
+        acc_at = np.vstack([acc[:1], acc, acc[-1:]])  # per sample
+        for k in range(len(fr) - 1):
+            t0, t1 = fr[k], fr[k + 1]
+            lo, hi = max(int(t0), start), min(int(t1), end)
+            if hi < lo:
+                continue
+            m = np.maximum(acc_at[k], acc_at[k + 1])
+            t = np.arange(lo, hi + 1, dtype=float)
+            out[lo - start:hi - start + 1] = 0.5 * ((t - t0) * (t1 - t))[:, None] * m[None, :]
+        return out
+
     @property
     def confidence(self) -> float:
         return float(np.mean([s[2] for s in self.samples]))
@@ -451,7 +478,12 @@ def reframe(
         tracks.sort(key=lambda t: -(t.size * len(t.samples) * t.confidence))
         # boxes only between a track's first and last sample: tracks that follow each other in time
         # (an undetected cut, someone leaving as another enters) must not count as together
-        boxes = [t.boxes(start, end, 0) for t in tracks]
+        boxes = []
+        for t in tracks:
+            b = t.boxes(start, end, 0)
+            e = t.slack(start, end)  # widen by the interpolation error bound (curved motion between samples)
+            boxes.append(np.stack([b[:, 0] - e[:, 0], b[:, 1] - e[:, 1], b[:, 2] + 2 * e[:, 0],
+                                   b[:, 3] + 2 * e[:, 1]], 1))
         required = _union(boxes)
         present = np.sum([np.all(np.isfinite(b), axis=1) for b in boxes], axis=0)
         together = present >= 2
