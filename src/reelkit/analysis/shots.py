@@ -285,7 +285,8 @@ def _blend_fit(seg: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, np
     return rel, alpha
 
 
-def _select_fit(seg: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray]:
+def _select_fit(seg: np.ndarray, a: np.ndarray, b: np.ndarray, early_exit: float = np.inf
+                ) -> tuple[float, np.ndarray]:
     """Fit each pixel of each frame as either ``a`` or ``b`` (a wipe). Returns (relative residual,
     share of pixels taken from ``b`` per frame); only pixels that differ between a and b count."""
     af, bf = a.astype(np.float32), b.astype(np.float32)
@@ -300,6 +301,8 @@ def _select_fit(seg: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, n
     rel = float(err.mean() / diff[mask].mean())
     take_b = (eb < ea)[:, mask]
     share = take_b.mean(axis=1)
+    if rel > early_exit:
+        return rel, share
     # a wipe's revealed region only grows: pixels taken from b stay taken (a pan does not do that)
     if len(seg) > 1:
         lost = (take_b[:-1] & ~take_b[1:]).sum() / max(1, int(take_b[:-1].sum()))
@@ -590,7 +593,7 @@ def _verify(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float])
         if kind == "dissolve" and not _contrast_dip(sig.std, s, e, p):
             kind = None  # a zoom or pan that happens to look like a blend at thumbnail size
     if kind is None:
-        wrel, share = _select_fit(seg, a, b)
+        wrel, share = _select_fit(seg, a, b, early_exit=p["wipe_residual"])
         if wrel <= p["wipe_residual"] and _monotone(share, tol=0.15) and not (flat[s - 1] or flat[e]):
             kind = "wipe"
             conf = 1.0 - wrel / p["wipe_residual"] * 0.5
