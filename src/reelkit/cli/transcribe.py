@@ -111,18 +111,26 @@ def transcribe_cmd(
     write_text(output, data, force=force)
 
 
+_SAMPLE_TEXT = ("And so, my fellow Americans, ask not what your country can do for you, "
+                "ask what you can do for your country.")
+
+
 def demo_step(sample: Path, out_dir: Path) -> str:
-    """``reel demo`` step: transcribe the sample's speech, write transcript.json/.txt, report the text."""
-    from reelkit.analysis.speech import transcribe, transcript_to_text
+    """``reel demo`` step: transcribe the sample's speech and align its known text; write transcript.json/.txt."""
+    from reelkit.analysis.speech import align, transcribe, transcript_to_text
 
     t = transcribe(sample)
     write_text(out_dir / "transcript.json", render_transcript(t, TranscriptFormat.json), force=True)
     write_text(out_dir / "transcript.txt", transcript_to_text(t), force=True)
     fillers = sum(w.filler for w in t.words)
     lines = transcript_to_text(t, header=False).rstrip("\n")
-    return (f"{len(t.words)} words in {len(t.segments)} lines ({fillers} fillers), pocketsphinx:\n{lines}\n"
-            f"(said: \"And so, my fellow Americans, ask not what your country can do for you, ask what you can "
-            f"do for your country.\")\nwrote transcript.json and transcript.txt")
+    a = align(sample, _SAMPLE_TEXT)
+    write_text(out_dir / "transcript-aligned.json", render_transcript(a, TranscriptFormat.json), force=True)
+    timed = " ".join(f"{w.text}@{w.start / a.sample_rate:.2f}" for w in a.words[:6])
+    return (f"recognised (pocketsphinx, bundled model): {len(t.words)} words in {len(t.segments)} lines, "
+            f"{fillers} flagged as fillers\n{lines}\n"
+            f"aligned to the known text (word@seconds): {timed} ...\n"
+            "wrote transcript.json, transcript.txt (edit it for `reel cut --transcript`) and transcript-aligned.json")
 
 
 def register(app: typer.Typer) -> None:
