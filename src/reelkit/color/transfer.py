@@ -218,7 +218,8 @@ def fit_composite(src: np.ndarray, ref: np.ndarray, *, seed: int = 0, min_fracti
                   strength: float = 0.6) -> tuple[Grade, list[str]]:
     """``pdf`` globally with a skin-to-skin mean/covariance correction blended in on skin tones."""
     base = fit_pdf(src, ref, seed=seed)
-    ws, wr = skin_weight(src), skin_weight(ref)
+    # skin is picked by how the global transfer renders each colour, so both sets hold the same things
+    ws, wr = skin_weight(np.clip(base(src), 0, 1)), skin_weight(ref)
     s_skin, r_skin = src[ws > 0.5], ref[wr > 0.5]
     notes: list[str] = []
     if len(s_skin) < max(200, min_fraction * len(src)) or len(r_skin) < max(200, min_fraction * len(ref)):
@@ -232,7 +233,7 @@ def fit_composite(src: np.ndarray, ref: np.ndarray, *, seed: int = 0, min_fracti
                  f"{100 * len(r_skin) / len(ref):.1f}% of reference pixels")
 
     def weight(x: np.ndarray) -> np.ndarray:
-        return strength * skin_weight(x)
+        return strength * skin_weight(np.clip(base(x), 0, 1))
 
     blend = BlendGrade(base=base, alt=alt, weight=weight, label="skin")
     # the grade is the blend sampled on the lattice (trilinear): smooth, and bakeable within 1/255
