@@ -1,7 +1,8 @@
 """``reel demo``: run the main jobs on the bundled sample so a new user sees reelkit work.
 
-Each capability adds a step to :data:`STEPS`; a step gets the sample path and an output folder and
-returns a short text report (and writes its files into the folder).
+Each capability contributes a ``demo_step(sample, out_dir) -> str`` from its own CLI module, listed
+in :data:`STEPS`; a step writes its files into the folder (overwriting its own earlier outputs) and
+returns a short text report.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from typing import Annotated
 import typer
 
 from reelkit.cli._ui import err_console, out_console
+from reelkit.cli.audio import demo_step as loudness_demo
+from reelkit.cli.cut import demo_step as cut_demo
+from reelkit.cli.grade import demo_step as grade_demo
+from reelkit.cli.reframe import demo_step as reframe_demo
+from reelkit.cli.script import demo_step as script_demo
+from reelkit.cli.script_board import demo_step as board_demo
+from reelkit.cli.shots import demo_step as shots_demo
+from reelkit.cli.transcribe import demo_step as transcript_demo
 from reelkit.media import probe
 from reelkit.sample import sample_path
 
@@ -26,32 +35,18 @@ def _probe_step(sample: Path, out_dir: Path) -> str:
             f"({v.frames} frames, {v.pix_fmt}), audio {a.sample_rate} Hz × {a.channels}")
 
 
-#: (title, step) in the order they run. Later capabilities append here.
-STEPS: list[tuple[str, DemoStep]] = [("probe", _probe_step)]
-# Each capability appends its step from its own CLI module, e.g.
-#   from reelkit.cli.shots import demo_step as _shots_demo; STEPS.append(("shots", _shots_demo))
-from reelkit.cli.shots import demo_step as _shots_demo  # noqa: E402
-
-STEPS.append(("shots", _shots_demo))
-from reelkit.cli.transcribe import demo_step as _transcript_demo  # noqa: E402
-
-STEPS.append(("transcript", _transcript_demo))
-from reelkit.cli.script import demo_step as _script_demo  # noqa: E402
-
-STEPS.append(("script", _script_demo))
-from reelkit.cli.script_board import demo_step as _board_demo  # noqa: E402
-
-STEPS.append(("storyboard", _board_demo))
-from reelkit.cli.grade import demo_step as _grade_demo  # noqa: E402
-
-STEPS.append(("grade", _grade_demo))
-# [issue 6: grade + loudness demo step]
-from reelkit.cli.audio import demo_step as _loudness_demo  # noqa: E402
-
-STEPS.append(("loudness", _loudness_demo))
-from reelkit.cli.reframe import demo_step as _reframe_demo  # noqa: E402
-
-STEPS.append(("reframe", _reframe_demo))
+#: (title, step) in the order they run: the pipeline from footage to finishing, then pre-production.
+STEPS: list[tuple[str, DemoStep]] = [
+    ("probe", _probe_step),
+    ("shots", shots_demo),
+    ("transcript", transcript_demo),
+    ("cut", cut_demo),
+    ("grade", grade_demo),
+    ("loudness", loudness_demo),
+    ("reframe", reframe_demo),
+    ("script", script_demo),
+    ("storyboard", board_demo),
+]
 
 
 def demo_cmd(

@@ -53,36 +53,22 @@ def _root(
     _state["debug"] = debug
 
 
-# -- command registration (one line per command module) --------------------------------------
-from reelkit.cli import demo as _demo  # noqa: E402
-from reelkit.cli import probe as _probe  # noqa: E402
+# -- command registration: one module per command group, in the order `reel --help` lists them --
+from reelkit.cli import (  # noqa: E402
+    audio,
+    cut,
+    demo,
+    grade,
+    probe,
+    reframe,
+    script,
+    script_board,
+    shots,
+    transcribe,
+)
 
-_probe.register(app)
-from reelkit.cli import shots as _shots  # noqa: E402
-
-_shots.register(app)
-from reelkit.cli import transcribe as _transcribe  # noqa: E402
-
-_transcribe.register(app)
-from reelkit.cli import cut as _cut  # noqa: E402
-
-_cut.register(app)
-from reelkit.cli import script as _script  # noqa: E402
-
-_script.register(app)
-from reelkit.cli import script_board as _script_board  # noqa: E402
-
-_script_board.register(app)
-from reelkit.cli import grade as _grade  # noqa: E402
-
-_grade.register(app)
-from reelkit.cli import audio as _audio  # noqa: E402
-
-_audio.register(app)
-from reelkit.cli import reframe as _reframe  # noqa: E402
-
-_reframe.register(app)
-_demo.register(app)
+for _module in (probe, shots, transcribe, cut, grade, audio, reframe, script, script_board, demo):
+    _module.register(app)  # script_board adds shotlist/board/animatic to the `script` group
 
 
 def _usage_line(exc: TyperException) -> str:
