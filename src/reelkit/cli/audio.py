@@ -55,6 +55,14 @@ def _loudness_lines(d: dict[str, Any], indent: str = "  ") -> list[str]:
     return lines
 
 
+
+def _print_before_after(d: dict) -> None:
+    """The loudness report before and after processing, indented under the summary line."""
+    for label in ("before", "after"):
+        out_console.print(f"  {label}:")
+        for line in _loudness_lines(d[label], "    "):
+            out_console.print(line)
+
 def loudness_report(path: Path, *, dialogue: bool = False) -> dict[str, Any]:
     """Meter ``path`` and return the JSON object of ``reel audio loudness``."""
     from reelkit.audio import measure_file
@@ -130,12 +138,7 @@ def _normalize_text(d: dict[str, Any]) -> None:
                       f" gain {d['gain_db']:+.2f} dB from {d['basis']} loudness, limiter "
                       + (f"−{d['limiter_max_reduction_db']:.2f} dB max" if d["limiter_max_reduction_db"] > 0
                          else "idle"))
-    out_console.print("  before:")
-    for line in _loudness_lines(d["before"], "    "):
-        out_console.print(line)
-    out_console.print("  after:")
-    for line in _loudness_lines(d["after"], "    "):
-        out_console.print(line)
+    _print_before_after(d)
 
 
 def normalize_cmd(
@@ -199,12 +202,7 @@ def _clean_text(d: dict[str, Any]) -> None:
     if d.get("loudness"):
         n = d["loudness"]
         out_console.print(f"  loudness {n['target']['name']}: gain {n['gain_db']:+.2f} dB")
-    out_console.print("  before:")
-    for line in _loudness_lines(d["before"], "    "):
-        out_console.print(line)
-    out_console.print("  after:")
-    for line in _loudness_lines(d["after"], "    "):
-        out_console.print(line)
+    _print_before_after(d)
 
 
 def clean_cmd(
