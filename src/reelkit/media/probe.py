@@ -180,32 +180,25 @@ def _bit_depth(pix_fmt: str | None) -> int | None:
 def _scan_video(container: av.container.InputContainer, stream: av.VideoStream, limits: Limits
                 ) -> tuple[int, bool | None]:
     """Decode the first frame (rotation) and demux a few packets (frame-duration regularity)."""
-    rotation = 0
+    first: av.VideoFrame | None = None
     pts: list[int] = []
-    decoded = False
     try:
         for n, packet in enumerate(container.demux(stream)):
             if packet.pts is not None:
                 pts.append(packet.pts)
-            if not decoded and packet.size:
-                for frame in packet.decode():
-                    rotation = round(getattr(frame, "rotation", 0) or 0) % 360
-                    decoded = True
-                    break
+            if first is None and packet.size:
+                first = next(iter(packet.decode()), None)
             if n >= limits.probe_packets:
                 break
-        if not decoded:  # short clips: the decoder holds its only frames until flushed
-            for frame in stream.codec_context.decode(None):
-                rotation = round(getattr(frame, "rotation", 0) or 0) % 360
-                decoded = True
-                break
+        if first is None:  # short clips: the decoder holds its only frames until flushed
+            first = next(iter(stream.codec_context.decode(None)), None)
     except av.error.FFmpegError as exc:
         if not pts:
             raise DecodeError(f"cannot read video packets: {exc}") from None
-    if not decoded and not pts:
+    if first is None and not pts:
         raise DecodeError("the video stream holds no decodable frames")
-    if rotation % 90:
-        rotation = 90 * round(rotation / 90) % 360
+    degrees = (getattr(first, "rotation", 0) or 0) if first is not None else 0
+    rotation = 90 * round(degrees / 90) % 360
     vfr: bool | None = None
     if len(pts) >= 3:
         pts.sort()

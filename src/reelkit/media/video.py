@@ -8,6 +8,7 @@ applied so frames come out upright, and frame indices are 0-based positions in d
 
 from __future__ import annotations
 
+import bisect
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -228,8 +229,6 @@ def read_frames(
             if cfr_rate is not None:
                 return round((pts - t0) * tb * cfr_rate)
             if pts_table is not None:
-                import bisect
-
                 i = bisect.bisect_left(pts_table, pts)
                 return i if i < len(pts_table) and pts_table[i] == pts else None
             return None
