@@ -91,6 +91,47 @@ def test_fast_small_path_matches_swscale(shared_data: Path) -> None:
     assert np.abs(small - ref).mean() < 4.0
 
 
+@pytest.mark.parametrize("matrix", ["bt709", "bt601", "bt2020"])
+@pytest.mark.parametrize(("bits", "full_range"), [(8, False), (8, True), (10, False), (10, True)])
+def test_yuv_matrix_inverts_the_standard_encoding(matrix: str, bits: int, full_range: bool) -> None:
+    """Encode RGB with the textbook Y'CbCr equations (BT.709/601/2020, limited or full range) and
+    check that the conversion matrix brings every colour back within half a code value."""
+    from reelkit.media.video import _KRKB, _yuv_to_rgb_matrix
+
+    kr, kb = _KRKB[matrix]
+    rgb = np.random.default_rng(0).random((500, 3))
+    rgb[:8] = [[0, 0, 0], [1, 1, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 1, 1], [1, 0, 1]]
+    y = kr * rgb[:, 0] + (1 - kr - kb) * rgb[:, 1] + kb * rgb[:, 2]
+    cb = (rgb[:, 2] - y) / (2 * (1 - kb))
+    cr = (rgb[:, 0] - y) / (2 * (1 - kr))
+    if full_range:
+        top = 2**bits - 1
+        code = np.stack([y * top, cb * top + 2 ** (bits - 1), cr * top + 2 ** (bits - 1)], axis=1)
+    else:
+        m = 2 ** (bits - 8)
+        code = np.stack([16 * m + 219 * m * y, 128 * m + 224 * m * cb, 128 * m + 224 * m * cr], axis=1)
+    mat = _yuv_to_rgb_matrix(matrix, bits, full_range, 255.0)
+    back = code @ mat[:, :3].T + mat[:, 3]
+    np.testing.assert_allclose(back, rgb * 255.0, atol=1e-6)
+    # the primaries land where the spec puts them: black at (0,0,0), white at full scale
+    assert np.abs(back[0]).max() < 1e-6 and np.abs(back[1] - 255).max() < 1e-6
+
+
+def test_draft_frames_skip_deblocking_but_stay_close(shared_data: Path) -> None:
+    """draft=True really changes the decoder (no in-loop deblocking: the full-size yuv420p planes
+    differ from a normal decode) while the analysis-size pictures stay close to the exact ones."""
+    path = shared_data / "shots/videos/pyscenedetect/testvideo.mp4"
+    normal = [f.image.astype(int) for f in read_frames(path, pixel_format="yuv420p", end=60)]
+    draft = [f.image.astype(int) for f in read_frames(path, pixel_format="yuv420p", end=60, draft=True)]
+    diffs = [float(np.abs(a - b).mean()) for a, b in zip(normal, draft, strict=True)]
+    assert max(diffs) > 0  # the loop filter was skipped (decoding itself is deterministic)
+    assert max(diffs) < 2.0  # (this file is high-rate: there is little deblocking to skip)
+    exact = [f.image.astype(int) for f in read_frames(path, max_side=128, end=60)]
+    small = [f.image.astype(int) for f in read_frames(path, max_side=128, end=60, draft=True)]
+    assert exact[0].shape == small[0].shape == (72, 128, 3)
+    assert max(float(np.abs(a - b).mean()) for a, b in zip(exact, small, strict=True)) < 4.0
+
+
 def test_info_is_reused(media_dir: Path) -> None:
     info = probe(media_dir / "pal_25.mp4")
     assert len(list(read_frames(media_dir / "pal_25.mp4", info=info, max_side=16))) == 25

@@ -27,6 +27,7 @@ Every boundary gets a confidence in (0, 1] from its margin over the thresholds.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -216,9 +217,9 @@ class FrameFeatures:
             self._scalars.append(np.zeros((self._CHUNK, 4), np.float32))
             self._times.append(np.full(self._CHUNK, np.nan))
             self._tiny.append(np.zeros((self._CHUNK, TINY[1], TINY[0], 3), np.uint8))
-        q = (image >> 5).astype(np.uint16)
-        idx = (q[..., 0] << 6) | (q[..., 1] << 3) | q[..., 2]
-        hist = np.bincount(idx.ravel(), minlength=512).astype(np.float32)
+        image = np.ascontiguousarray(image)
+        # joint 8×8×8 colour histogram (bins of 32 levels per channel)
+        hist = cv2.calcHist([image], [0, 1, 2], None, [8, 8, 8], [0, 256, 0, 256, 0, 256]).ravel()
         hist /= max(1.0, float(hist.sum()))
         row = self._scalars[-1][k]
         row[0] = 0.0 if self._prev_hist is None else 0.5 * float(np.abs(hist - self._prev_hist).sum())
@@ -271,50 +272,91 @@ def _local_background(x: np.ndarray, w: int) -> np.ndarray:
     return core.mean(axis=1).astype(np.float32)
 
 
-def _blend_fit(seg: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray]:
-    """Fit each frame of ``seg`` (L, ...) as ``a + alpha (b - a)``.
+class _Thumbs:
+    """Float32 copies of the tiny thumbnails of frames ``first, first + 1, …`` for the fits that
+    many candidate spans of one changed run share: interleaved ``(N, P·3)`` rows for the blend fit
+    and channel-planar ``(3, N, P)`` for the selection fit (whose per-pixel channel sums are then
+    contiguous adds). Values are the uint8 ones, exactly; only the layout differs."""
 
-    Returns (relative residual = rms residual / rms(b - a), alphas).
+    def __init__(self, tiny: np.ndarray, first: int) -> None:
+        f = tiny.reshape(len(tiny), -1, 3).astype(np.float32)
+        self.first = first
+        self.shape = tiny.shape[1:3]  # (h, w)
+        self.rows = f.reshape(len(tiny), -1)
+        self.planar = np.ascontiguousarray(f.transpose(2, 0, 1))
+        self._hist: dict[int, np.ndarray] = {}
+        self._tiny = tiny
+
+    def hist(self, i: int) -> np.ndarray:
+        """Normalised 64-bin colour histogram of frame ``i`` (see :func:`_hist_dist`)."""
+        h = self._hist.get(i)
+        if h is None:
+            h = self._hist[i] = _hist64(self._tiny[i - self.first])
+        return h
+
+
+def _blend_fit(th: _Thumbs, s: int, e: int) -> tuple[float, np.ndarray]:
+    """Fit each mixed frame s..e-1 as ``A + alpha (B - A)`` with A = frame s-1, B = frame e.
+
+    Returns (relative residual = rms residual / rms(B - A), alphas).
     """
-    d = (b.astype(np.float32) - a.astype(np.float32)).ravel()
+    o = th.first
+    a, b = th.rows[s - 1 - o], th.rows[e - o]
+    d = b - a
     dd = float(d @ d) + 1e-6
-    x = seg.reshape(len(seg), -1).astype(np.float32) - a.astype(np.float32).ravel()
+    x = th.rows[s - o:e - o] - a
     alpha = (x @ d) / dd
     res = x - alpha[:, None] * d[None, :]
     rel = float(np.sqrt((res**2).mean()) / np.sqrt(dd / len(d)))
     return rel, alpha
 
 
-def _select_fit(seg: np.ndarray, a: np.ndarray, b: np.ndarray, early_exit: float = np.inf
-                ) -> tuple[float, np.ndarray]:
-    """Fit each pixel of each frame as either ``a`` or ``b`` (a wipe). Returns (relative residual,
-    share of pixels taken from ``b`` per frame); only pixels that differ between a and b count."""
-    af, bf = a.astype(np.float32), b.astype(np.float32)
-    diff = np.abs(bf - af).sum(-1)
+@functools.cache
+def _line_labels(h: int, w: int) -> tuple[np.ndarray, ...]:
+    """Per-pixel labels of columns, rows and the two diagonals (lines of constant u + v, u - v, in
+    12 bands) of an h×w thumbnail, flattened."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    u, v = xx / max(1, w - 1), yy / max(1, h - 1)
+    return tuple(x.ravel() for x in (xx, yy, np.round((u + v) * 6).astype(int),
+                                     np.round((u - v + 1) * 6).astype(int)))
+
+
+def _select_fit(th: _Thumbs, s: int, e: int, early_exit: float = np.inf,
+                monotone_tol: float | None = None) -> tuple[float, np.ndarray]:
+    """Fit each pixel of each mixed frame s..e-1 as either A = frame s-1 or B = frame e (a wipe).
+    Returns (relative residual, share of pixels taken from B per frame); only pixels that differ
+    between A and B count.
+
+    The shape tests (the revealed region only grows and is bounded by a line) can only raise the
+    residual, so they are skipped — and the plain per-pixel residual returned — when it is already
+    above ``early_exit`` or, with ``monotone_tol``, when the share is not monotone within it (no wipe)."""
+    o = th.first
+    pl = th.planar
+    af, bf = pl[:, s - 1 - o], pl[:, e - o]  # (3, P)
+    dab = np.abs(bf - af)
+    diff = dab[0] + dab[1] + dab[2]
     mask = diff > max(30.0, 0.25 * float(diff.mean()))
     if mask.sum() < 8:
-        return 1.0, np.zeros(len(seg))
-    s = seg.astype(np.float32)
-    ea = np.abs(s - af).sum(-1)
-    eb = np.abs(s - bf).sum(-1)
-    err = np.minimum(ea, eb)[:, mask]
+        return 1.0, np.zeros(e - s)
+    seg = pl[:, s - o:e - o][:, :, mask]  # (3, L, M)
+    da = np.abs(seg - af[:, None, mask])
+    ea = da[0] + da[1] + da[2]
+    db = np.abs(seg - bf[:, None, mask])
+    eb = db[0] + db[1] + db[2]
+    err = np.minimum(ea, eb)
     rel = float(err.mean() / diff[mask].mean())
-    take_b = (eb < ea)[:, mask]
+    take_b = eb < ea  # (L, M)
     share = take_b.mean(axis=1)
-    if rel > early_exit:
+    if rel > early_exit or (monotone_tol is not None and not _monotone(share, tol=monotone_tol)):
         return rel, share
     # a wipe's revealed region only grows: pixels taken from b stay taken (a pan does not do that)
-    if len(seg) > 1:
+    if e - s > 1:
         lost = (take_b[:-1] & ~take_b[1:]).sum() / max(1, int(take_b[:-1].sum()))
         rel = max(rel, float(lost))
     # ... and it is bounded by a line: whole columns (or rows, or diagonals) switch at once
-    full = (eb < ea)[:, mask].astype(np.float64)  # (L, P)
-    h, w = mask.shape
-    yy, xx = np.mgrid[0:h, 0:w]
-    u, v = xx / max(1, w - 1), yy / max(1, h - 1)
+    full = take_b.astype(np.float64)  # (L, M)
     best = 0.0
-    # columns, rows and the two diagonals (lines of constant u + v, u - v, in 12 bands)
-    for lines in (xx, yy, np.round((u + v) * 6).astype(int), np.round((u - v + 1) * 6).astype(int)):
+    for lines in _line_labels(*th.shape):
         lab = np.unique(lines[mask], return_inverse=True)[1]
         cnt = np.bincount(lab).astype(np.float64)
         nb = np.stack([np.bincount(lab, weights=fr, minlength=len(cnt)) for fr in full])
@@ -466,35 +508,53 @@ def _gradual(sig: Signals, pd: np.ndarray, flat: np.ndarray, cut_frames: list[in
     return out
 
 
-def _search(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float], depth: int = 0
-            ) -> list[Transition]:
+def _search(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float], depth: int = 0,
+            th: _Thumbs | None = None) -> list[Transition]:
     """A run that is not one transition as a whole (a transition next to camera motion): find the
-    sub-span whose blend/selection fit is best, then look left and right of it."""
+    sub-span whose blend/selection fit is best, then look left and right of it (``th``: the float
+    thumbnails of an enclosing run, reused)."""
     lo_len, hi_len = int(p["grad_min_len"]), int(p["grad_max_len"])
     if e - s < lo_len or depth > 4:
         return []
-    best: tuple[float, Transition] | None = None
-    tiny = sig.tiny[s - 1:e + 1].astype(np.float32)  # this run only (index i → tiny[i - s + 1])
+    th = th or _Thumbs(sig.tiny[s - 1:e + 1], s - 1)
+    rows, o = th.rows, th.first
     strict = {**p, "blend_residual": 0.7 * p["blend_residual"], "wipe_residual": 0.7 * p["wipe_residual"],
               "grad_min_len": max(8, lo_len)}
     lo_len = int(strict["grad_min_len"])
+    # Every sub-span [a, b) is a candidate scored change × confidence, with confidence ≤ 1, so a
+    # candidate whose end-to-end change is below the best score so far cannot win: visit them by
+    # decreasing change and stop there (the winner is the same as in an exhaustive scan, ties going
+    # to the shortest, then earliest span).
+    cands: list[tuple[float, int, int]] = []  # (-change estimate, order, a)
+    lengths: list[int] = []
     for length in range(lo_len, min(hi_len, e - s) + 1):
-        for a in range(s, e - length + 1):
-            b = a + length  # B frame; mixed a..b-1
-            A, B = tiny[a - s], tiny[b - s + 1]
-            change = float(np.abs(B - A).mean() / 255.0)
-            if change < p["grad_min_change"]:
-                continue
-            tr = _verify(sig, a, b, flat, strict)
-            if tr is None:
-                continue
-            score = change * tr.confidence
-            if best is None or score > best[0]:
-                best = (score, tr)
+        a0 = np.arange(s, e - length + 1)
+        if len(a0) == 0:
+            continue
+        est = np.abs(rows[a0 + length - o] - rows[a0 - 1 - o]).mean(axis=1) / 255.0
+        base = len(cands)
+        cands.extend((-float(c), base + k, int(a)) for k, (c, a) in enumerate(zip(est, a0, strict=True)))
+        lengths.extend([length] * len(a0))
+    cands.sort()
+    best: tuple[float, int, Transition] | None = None  # (score, order, transition)
+    for neg_est, order, a in cands:
+        if best is not None and -neg_est < best[0] * (1 - 1e-5):
+            break  # (the margin covers float32 rounding between the estimate and the exact change)
+        b = a + lengths[order]  # B frame; mixed a..b-1
+        change = float(np.abs(rows[b - o] - rows[a - 1 - o]).mean() / 255.0)
+        if change < p["grad_min_change"]:
+            continue
+        tr = _verify(sig, a, b, flat, strict, th)
+        if tr is None:
+            continue
+        score = change * tr.confidence
+        if best is None or score > best[0] or (score == best[0] and order < best[1]):
+            best = (score, order, tr)
     if best is None:
         return []
-    tr = best[1]
-    return [*_search(sig, s, tr.start - 1, flat, p, depth + 1), tr, *_search(sig, tr.end + 2, e, flat, p, depth + 1)]
+    tr = best[2]
+    return [*_search(sig, s, tr.start - 1, flat, p, depth + 1, th), tr,
+            *_search(sig, tr.end + 2, e, flat, p, depth + 1, th)]
 
 
 def _flat_fades(sig: Signals, p: dict[str, float]) -> list[Transition]:
@@ -565,10 +625,12 @@ def _split_at_flat(s: int, e: int, flat: np.ndarray, std: np.ndarray) -> Iterato
     yield s, e
 
 
-def _verify(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float]) -> Transition | None:
+def _verify(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float],
+            th: _Thumbs | None = None) -> Transition | None:
     """Check a changed run (frames s..e differ from their predecessors) as a gradual transition.
 
-    The end frames are A = frame s-1 and B = frame e; the mixed frames are s..e-1.
+    The end frames are A = frame s-1 and B = frame e; the mixed frames are s..e-1. ``th``: float
+    thumbnails covering frames s-1..e (made here when omitted).
     """
     n = len(sig)
     if s < 1 or e >= n:
@@ -580,11 +642,11 @@ def _verify(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float])
     if flat[s - 1] and flat[e]:
         return None  # a luma ramp between two pictureless frames is no transition
     change = float(_tiny_dist(a[None], b[None])[0])
-    hist_change = _hist_dist(a, b)
+    th = th or _Thumbs(sig.tiny[s - 1:e + 1], s - 1)
+    hist_change = _hist_dist(th.hist(s - 1), th.hist(e))
     if max(change * 2.5, hist_change) < p["grad_min_change"] * 2.5 and change < p["grad_min_change"]:
         return None
-    seg = sig.tiny[s:e]
-    rel, alpha = _blend_fit(seg, a, b)
+    rel, alpha = _blend_fit(th, s, e)
     kind: TransitionType | None = None
     conf = 0.0
     if rel <= p["blend_residual"] and _monotone(alpha):
@@ -592,9 +654,9 @@ def _verify(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float])
         conf = 1.0 - rel / p["blend_residual"] * 0.5
         if kind == "dissolve" and not _contrast_dip(sig.std, s, e, p):
             kind = None  # a zoom or pan that happens to look like a blend at thumbnail size
-    if kind is None:
-        wrel, share = _select_fit(seg, a, b, early_exit=p["wipe_residual"])
-        if wrel <= p["wipe_residual"] and _monotone(share, tol=0.15) and not (flat[s - 1] or flat[e]):
+    if kind is None and not (flat[s - 1] or flat[e]):  # a wipe joins two pictures
+        wrel, share = _select_fit(th, s, e, early_exit=p["wipe_residual"], monotone_tol=0.15)
+        if wrel <= p["wipe_residual"] and _monotone(share, tol=0.15):
             kind = "wipe"
             conf = 1.0 - wrel / p["wipe_residual"] * 0.5
     if kind is None:
@@ -624,15 +686,17 @@ def _contrast_dip(std: np.ndarray, s: int, e: int, p: dict[str, float]) -> bool:
     return bool(float(np.min(std[mid] / np.maximum(line, 1e-3))) < p["dissolve_dip"])
 
 
-def _hist_dist(a: np.ndarray, b: np.ndarray) -> float:
-    """Joint colour histogram distance of two tiny thumbnails (coarse 4×4×4 bins), in [0, 1]."""
-    def h(x: np.ndarray) -> np.ndarray:
-        q = (x >> 6).astype(np.int32)
-        idx = (q[..., 0] << 4) | (q[..., 1] << 2) | q[..., 2]
-        v = np.bincount(idx.ravel(), minlength=64).astype(np.float32)
-        return v / v.sum()
+def _hist64(x: np.ndarray) -> np.ndarray:
+    """Normalised joint colour histogram of a tiny RGB thumbnail (coarse 4×4×4 bins), float32 (64,)."""
+    q = (x >> 6).astype(np.int32)
+    idx = (q[..., 0] << 4) | (q[..., 1] << 2) | q[..., 2]
+    v = np.bincount(idx.ravel(), minlength=64).astype(np.float32)
+    return v / v.sum()
 
-    return 0.5 * float(np.abs(h(a) - h(b)).sum())
+
+def _hist_dist(ha: np.ndarray, hb: np.ndarray) -> float:
+    """Distance of two :func:`_hist64` histograms, in [0, 1]."""
+    return 0.5 * float(np.abs(ha - hb).sum())
 
 
 def shots_from_transitions(transitions: Iterable[Transition], frame_count: int) -> list[Shot]:
@@ -662,7 +726,7 @@ def shots_from_transitions(transitions: Iterable[Transition], frame_count: int) 
 
 
 def _frames(path: Path, info: MediaInfo, max_side: int) -> Iterator[Frame]:
-    return read_frames(path, max_side=max_side, pixel_format="rgb24", info=info, fast_resize=True)
+    return read_frames(path, max_side=max_side, pixel_format="rgb24", info=info, draft=True)
 
 
 def analyse(path: str | os.PathLike[str], *, info: MediaInfo | None = None, progress: ProgressFn | None = None,

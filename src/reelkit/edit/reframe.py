@@ -237,7 +237,7 @@ def active_speaker_scores(path: str | os.PathLike[str], info: MediaInfo, tracks:
     m = np.full((len(tracks), end - start + 1), np.nan)
     prev: np.ndarray | None = None
     for fr in read_frames(path, max_side=analysis_side, pixel_format="gray", start=start, end=end + 1, info=info,
-                         fast_resize=True):
+                         draft=True):
         img = fr.image.astype(np.int16)
         i = fr.index - start
         if prev is not None and 0 <= i < m.shape[1] and prev.shape == img.shape:
@@ -366,7 +366,7 @@ def reframe(
 
     n = 0
     last = -1
-    for fr in read_frames(path, max_side=analysis_side, info=info, step=step, fast_resize=True):
+    for fr in read_frames(path, max_side=analysis_side, info=info, step=step, draft=True):
         last = fr.index
         img = fr.image
         h, w = img.shape[:2]
