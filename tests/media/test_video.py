@@ -132,6 +132,23 @@ def test_draft_frames_skip_deblocking_but_stay_close(shared_data: Path) -> None:
     assert max(float(np.abs(a - b).mean()) for a, b in zip(exact, small, strict=True)) < 4.0
 
 
+@pytest.mark.parametrize("name", ["ten_bit.mp4", "chroma_422.mp4", "odd_65x49.mp4", "prores_422_10bit.mov"])
+@pytest.mark.parametrize("pixel_format", ["rgb24", "gray", "rgb48"])
+def test_small_frames_match_a_shrunk_full_decode(media_dir: Path, name: str, pixel_format: str) -> None:
+    """Exact and draft small frames of 10-bit, 4:2:2 and 4:4:4 sources agree with a full-size decode
+    shrunk by area averaging (the planar path's matrices, ranges and chroma grids are right)."""
+    import cv2
+
+    path = media_dir / name
+    full = next(read_frames(path, pixel_format=pixel_format)).image
+    scale = 257.0 if pixel_format == "rgb48" else 1.0
+    for draft in (False, True):
+        small = next(read_frames(path, max_side=32, pixel_format=pixel_format, draft=draft)).image
+        assert small.dtype == full.dtype
+        ref = cv2.resize(full, small.shape[1::-1], interpolation=cv2.INTER_AREA)
+        assert np.abs(small.astype(float) - ref.astype(float)).mean() / scale < 2.5, draft
+
+
 def test_info_is_reused(media_dir: Path) -> None:
     info = probe(media_dir / "pal_25.mp4")
     assert len(list(read_frames(media_dir / "pal_25.mp4", info=info, max_side=16))) == 25
