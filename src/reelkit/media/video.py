@@ -1,9 +1,11 @@
 """Sequential, threaded video decoding to numpy frames.
 
-``read_frames`` is the one decode loop of reelkit. Downscaling and grey conversion happen in
-FFmpeg's swscale on the decoded picture (no full-size RGB array is ever made), rotation metadata is
-applied so frames come out upright, and frame indices are 0-based positions in decode
-(presentation) order, also after a seek and also for variable-frame-rate files.
+``read_frames`` is the one decode loop of reelkit. Downscaling happens on the decoded YUV planes
+(OpenCV's area filter, then one colour-matrix transform at the small size; swscale for other pixel
+formats), so no full-size RGB array is ever made; ``draft=True`` trades exactness for speed for
+detectors (no deblocking, subsampled planes). Rotation metadata is applied so frames come out
+upright, and frame indices are 0-based positions in decode (presentation) order, also after a seek
+and also for variable-frame-rate files.
 """
 
 from __future__ import annotations
