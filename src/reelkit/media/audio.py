@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import av
 import numpy as np
 
-from reelkit.errors import DecodeError, MediaLimitError, UsageError
+from reelkit.errors import DecodeError, UsageError
 from reelkit.media._open import decode_packets, open_input
 from reelkit.media.limits import Limits, default_limits
 from reelkit.media.probe import MediaInfo, probe
@@ -72,8 +72,7 @@ def iter_audio(
     limits = limits or default_limits()
     info = info or probe(path, limits=limits)
     audio = info.require_audio()
-    if info.duration_s and info.duration_s > limits.max_duration_s:
-        raise MediaLimitError(f"{info.path} is longer than the {limits.max_duration_s:.0f} s decode limit")
+    limits.check_duration(info.path, info.duration_s)
     if block_samples < 1:
         raise UsageError("block_samples must be positive")
     rate = int(sample_rate or audio.sample_rate or 0)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from reelkit.errors import MediaLimitError
+
 __all__ = ["ALLOWED_DEMUXERS", "Limits", "default_limits"]
 
 #: Demuxers we agree to open. Playlist and reference formats (hls, dash, concat, image2 patterns,
@@ -37,6 +39,18 @@ class Limits:
     max_duration_s: float = 24 * 3600.0
     open_timeout_s: float = 20.0
     probe_packets: int = 240
+
+    def check_duration(self, path: object, duration_s: float | None) -> None:
+        """Refuse a full decode of media lasting ``duration_s`` seconds (None: unknown, allowed).
+
+        Raises:
+            MediaLimitError: longer than ``max_duration_s``.
+        """
+        if duration_s and duration_s > self.max_duration_s:
+            raise MediaLimitError(
+                f"{path} lasts {duration_s:.0f} s, above the {self.max_duration_s:.0f} s decode limit",
+                hint="raise REELKIT_MAX_DURATION_S if you mean it",
+            )
 
 
 def default_limits() -> Limits:
