@@ -525,22 +525,20 @@ def _search(sig: Signals, s: int, e: int, flat: np.ndarray, p: dict[str, float],
     # candidate whose end-to-end change is below the best score so far cannot win: visit them by
     # decreasing change and stop there (the winner is the same as in an exhaustive scan, ties going
     # to the shortest, then earliest span).
-    cands: list[tuple[float, int, int]] = []  # (-change estimate, order, a)
-    lengths: list[int] = []
+    cands: list[tuple[float, int, int, int]] = []  # (-change estimate, order, a, length)
     for length in range(lo_len, min(hi_len, e - s) + 1):
         a0 = np.arange(s, e - length + 1)
         if len(a0) == 0:
             continue
         est = np.abs(rows[a0 + length - o] - rows[a0 - 1 - o]).mean(axis=1) / 255.0
         base = len(cands)
-        cands.extend((-float(c), base + k, int(a)) for k, (c, a) in enumerate(zip(est, a0, strict=True)))
-        lengths.extend([length] * len(a0))
+        cands.extend((-float(c), base + k, int(a), length) for k, (c, a) in enumerate(zip(est, a0, strict=True)))
     cands.sort()
     best: tuple[float, int, Transition] | None = None  # (score, order, transition)
-    for neg_est, order, a in cands:
+    for neg_est, order, a, length in cands:
         if best is not None and -neg_est < best[0] * (1 - 1e-5):
             break  # (the margin covers float32 rounding between the estimate and the exact change)
-        b = a + lengths[order]  # B frame; mixed a..b-1
+        b = a + length  # B frame; mixed a..b-1
         change = float(np.abs(rows[b - o] - rows[a - 1 - o]).mean() / 255.0)
         if change < p["grad_min_change"]:
             continue

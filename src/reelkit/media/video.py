@@ -11,6 +11,7 @@ and also for variable-frame-rate files.
 from __future__ import annotations
 
 import bisect
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -98,9 +99,11 @@ def _shrink(plane: np.ndarray, w: int, h: int, fast: bool) -> np.ndarray:
     return cv2.resize(plane, (w, h), interpolation=cv2.INTER_AREA)
 
 
+@functools.lru_cache(maxsize=32)
 def _yuv_to_rgb_matrix(matrix: str, bits: int, full_range: bool, out_max: float) -> np.ndarray:
     """3×4 affine map (for ``cv2.transform``) from stored Y'CbCr code values of ``bits`` depth to
-    R'G'B' code values in ``[0, out_max]`` (BT.709/601/2020 matrices, limited or full range)."""
+    R'G'B' code values in ``[0, out_max]`` (BT.709/601/2020 matrices, limited or full range).
+    Cached (one per stream, not per frame), so the array is read-only."""
     kr, kb = _KRKB[matrix]
     kg = 1.0 - kr - kb
     if full_range:
@@ -115,7 +118,9 @@ def _yuv_to_rgb_matrix(matrix: str, bits: int, full_range: bool, out_max: float)
     a = np.array([[1.0, 0.0, 2 * (1 - kr)],
                   [1.0, -2 * kb * (1 - kb) / kg, -2 * kr * (1 - kr) / kg],
                   [1.0, 2 * (1 - kb), 0.0]])
-    return np.hstack([a * gains, (a @ offsets)[:, None]]) * out_max
+    m3x4 = np.hstack([a * gains, (a @ offsets)[:, None]]) * out_max
+    m3x4.setflags(write=False)
+    return m3x4
 
 
 def _fast_small(frame: av.VideoFrame, w: int, h: int, pixel_format: str, fast: bool = False) -> np.ndarray | None:
@@ -214,11 +219,7 @@ def read_frames(
     limits = limits or default_limits()
     info = info or probe(path, limits=limits)
     video = info.require_video()
-    if info.duration_s and info.duration_s > limits.max_duration_s:
-        raise MediaLimitError(
-            f"{info.path} lasts {info.duration_s:.0f} s, above the {limits.max_duration_s:.0f} s decode limit",
-            hint="raise REELKIT_MAX_DURATION_S if you mean it",
-        )
+    limits.check_duration(info.path, info.duration_s)
     if start < 0 or (end is not None and end < start) or step < 1:
         raise UsageError(f"bad frame range start={start} end={end} step={step}")
     out_w, out_h = output_size(video, width, height, max_side)
