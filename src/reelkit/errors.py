@@ -12,6 +12,7 @@ Exit codes (``ReelError.exit_code``):
 4     OutputError: an output cannot be written or already exists
 5     InputFormatError: a non-media input (script, LUT, transcript, timeline) is malformed
 6     BackendUnavailable: an optional extra or model is missing
+7     MediaIndexError: the media index (``.reelkit/index.sqlite``) is corrupt, locked or unwritable
 ====  ===========================================================
 """
 
@@ -96,3 +97,11 @@ class BackendUnavailable(ReelError):
     """An optional backend, extra or local model is missing; the message names what to install."""
 
     exit_code = 6
+
+
+class MediaIndexError(ReelError):
+    """The media index cannot be used: corrupt, locked for too long, or its folder is not writable.
+
+    The media itself is never touched; the message offers ``reel index clear`` or ``--index PATH``."""
+
+    exit_code = 7

@@ -38,9 +38,10 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
+from reelkit.analysis.driver import Detector, VideoNeed, Window, run_detectors
 from reelkit.errors import MediaError, UsageError
 from reelkit.fileio import check_input_file
-from reelkit.media import Frame, MediaInfo, probe, read_frames
+from reelkit.media import Frame, MediaInfo, probe
 from reelkit.progress import ProgressFn
 from reelkit.time import format_rate
 
@@ -48,6 +49,7 @@ __all__ = [
     "DEFAULT_TUNING",
     "FrameFeatures",
     "Shot",
+    "ShotBoundaryDetector",
     "ShotDetection",
     "Signals",
     "Transition",
@@ -719,56 +721,94 @@ def shots_from_transitions(transitions: Iterable[Transition], frame_count: int) 
 
 
 # ------------------------------------------------------------------------------------------
-# driver
+# the detector (run by reelkit.analysis.driver)
 # ------------------------------------------------------------------------------------------
 
 
-def _frames(path: Path, info: MediaInfo, max_side: int) -> Iterator[Frame]:
-    return read_frames(path, max_side=max_side, pixel_format="rgb24", info=info, draft=True)
+class ShotBoundaryDetector(Detector):
+    """The shot detector as a :class:`reelkit.analysis.driver.Detector`: streams 128-px RGB frames
+    into :class:`FrameFeatures`, decides at the end (:func:`decide`).
+
+    ``finish()`` returns the :class:`ShotDetection`; the compact signals stay on ``.signals``.
+
+    Raises (from ``start``/``finish``): UsageError for unknown tuning names; MediaError for a still
+    image, no usable frame rate, or no decoded frame.
+    """
+
+    name = "shots"
+    version = "1"
+
+    def __init__(self, **tuning: float) -> None:
+        unknown = set(tuning) - set(DEFAULT_TUNING)
+        if unknown:
+            raise UsageError(f"unknown shot-detection parameter(s): {', '.join(sorted(unknown))}",
+                             hint=f"known: {', '.join(DEFAULT_TUNING)}")
+        self.tuning = {**DEFAULT_TUNING, **tuning}
+        self.video = VideoNeed(max_side=int(self.tuning["max_side"]), pixel_format="rgb24")
+        self.feats = FrameFeatures()
+        self.signals: Signals | None = None
+        self._info: MediaInfo | None = None
+
+    def params(self) -> dict[str, Any]:
+        """Every tuning value (defaults included), so a changed default is a different result."""
+        return dict(self.tuning)
+
+    def start(self, info: MediaInfo) -> None:
+        """Refuse stills and media without a frame rate before anything is decoded."""
+        video = info.require_video()
+        if video.rate is None and (video.frames == 1 or info.container.endswith("_pipe")
+                                   or info.container == "image2"):
+            raise MediaError(f"{info.path} is a still image, not a video: shot detection needs moving pictures",
+                             hint="a single picture is one shot; pass a video file")
+        info.require_rate()
+        self._info = info
+
+    def on_frame(self, frame: Frame, window: Window) -> None:
+        """Add one analysis frame."""
+        self.feats.push(frame.image, frame.time_s)
+
+    def finish(self) -> ShotDetection:
+        """Decide the boundaries and partition the frames into shots."""
+        info = self._info
+        assert info is not None, "start() was not called"
+        n = len(self.feats)
+        if n == 0:
+            raise MediaError(f"{info.path}: no video frame could be decoded", hint="is the file truncated?")
+        sig = self.signals = self.feats.signals()
+        transitions = decide(sig, self.tuning)
+        shots = shots_from_transitions(transitions, n)
+        times = sig.times_s if not np.isnan(sig.times_s).any() else None
+        video = info.require_video()
+        return ShotDetection(video=info.path, rate=info.require_rate(), frame_count=n, transitions=transitions,
+                             shots=shots, times_s=times, vfr=bool(video.vfr))
+
+
+class _Consumer(Detector):
+    """Adapter: an object with ``push(image, time_s)`` as a detector on the same analysis frames."""
+
+    def __init__(self, name: str, consumer: Any, need: VideoNeed) -> None:
+        self.name = name  # type: ignore[misc]
+        self.consumer = consumer
+        self.video = need
+
+    def on_frame(self, frame: Frame, window: Window) -> None:
+        self.consumer.push(frame.image, frame.time_s)
 
 
 def analyse(path: str | os.PathLike[str], *, info: MediaInfo | None = None, progress: ProgressFn | None = None,
             consumers: Iterable[Any] = (), **tuning: float) -> tuple[ShotDetection, Signals]:
-    """Decode once and run the shot detector plus optional extra per-frame ``consumers``.
+    """Decode once (through :func:`reelkit.analysis.driver.run_detectors`) and run the shot detector
+    plus optional extra per-frame ``consumers``.
 
     A consumer has ``push(image: ndarray RGB uint8, time_s)``; they see the same analysis frames.
     Returns the detection and the compact signals. See :func:`detect_shots` for errors.
     """
-    unknown = set(tuning) - set(DEFAULT_TUNING)
-    if unknown:
-        raise UsageError(f"unknown shot-detection parameter(s): {', '.join(sorted(unknown))}",
-                         hint=f"known: {', '.join(DEFAULT_TUNING)}")
-    p = {**DEFAULT_TUNING, **tuning}
+    det = ShotBoundaryDetector(**tuning)
     src = check_input_file(path, what="video")
-    info = info or probe(src)
-    video = info.require_video()
-    if video.rate is None and (video.frames == 1 or info.container.endswith("_pipe") or info.container == "image2"):
-        raise MediaError(f"{src} is a still image, not a video: shot detection needs moving pictures",
-                         hint="a single picture is one shot; pass a video file")
-    rate = info.require_rate()
-    feats = FrameFeatures()
-    extra = list(consumers)
-    total = video.frames
-    done = 0
-    for fr in _frames(src, info, int(p["max_side"])):
-        img = fr.image
-        feats.push(img, fr.time_s)
-        for c in extra:
-            c.push(img, fr.time_s)
-        done += 1
-        if progress is not None and done % 50 == 0:
-            progress(done, total)
-    if progress is not None:
-        progress(done, total)
-    if done == 0:
-        raise MediaError(f"{src}: no video frame could be decoded", hint="is the file truncated?")
-    sig = feats.signals()
-    transitions = decide(sig, p)
-    shots = shots_from_transitions(transitions, done)
-    times = sig.times_s if not np.isnan(sig.times_s).any() else None
-    det = ShotDetection(video=src, rate=rate, frame_count=done, transitions=transitions, shots=shots,
-                        times_s=times, vfr=bool(video.vfr))
-    return det, sig
+    extra = [_Consumer(f"consumer{k}", c, det.video) for k, c in enumerate(consumers)]
+    out = run_detectors(src, [det, *extra], info=info or probe(src), progress=progress)
+    assert det.signals is not None
+    return out["shots"], det.signals
 
 
 def detect_shots(path: str | os.PathLike[str], *, info: MediaInfo | None = None,

@@ -9,13 +9,14 @@
 from reelkit.media.audio import AudioData, iter_audio, read_audio
 from reelkit.media.limits import Limits, default_limits
 from reelkit.media.probe import AudioInfo, MediaInfo, VideoInfo, probe
-from reelkit.media.video import Frame, output_size, read_frames
+from reelkit.media.video import Frame, FrameOutput, output_size, read_frames
 from reelkit.media.writer import MediaWriter, write_wav
 
 __all__ = [
     "AudioData",
     "AudioInfo",
     "Frame",
+    "FrameOutput",
     "Limits",
     "MediaInfo",
     "MediaWriter",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -28,7 +28,7 @@ from reelkit.media._open import decode_packets, open_input
 from reelkit.media.limits import Limits, default_limits
 from reelkit.media.probe import MediaInfo, VideoInfo, probe
 
-__all__ = ["Frame", "PixelFormat", "output_size", "read_frames"]
+__all__ = ["Frame", "FrameOutput", "PixelFormat", "output_size", "read_frames"]
 
 PixelFormat = Literal["rgb24", "gray", "rgb48", "yuv420p"]
 _AV_FORMAT = {"rgb24": "rgb24", "gray": "gray", "rgb48": "rgb48le", "yuv420p": "yuv420p"}
@@ -47,6 +47,19 @@ class Frame:
     index: int
     time_s: Fraction | None
     image: np.ndarray
+    #: the same picture at the extra sizes asked for with ``read_frames(also=...)`` (None where that
+    #: output's ``every`` skips this frame); empty otherwise
+    extra: tuple[np.ndarray | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class FrameOutput:
+    """An extra output of one decode (:func:`read_frames` ``also=``): the longest side in pixels
+    (None: full size), the pixel format, and every how many frames it is made (by frame index)."""
+
+    max_side: int | None
+    pixel_format: PixelFormat = "rgb24"
+    every: int = 1
 
 
 def output_size(video: VideoInfo, width: int | None = None, height: int | None = None,
@@ -167,6 +180,25 @@ def _fast_small(frame: av.VideoFrame, w: int, h: int, pixel_format: str, fast: b
     return rgb
 
 
+def _convert(frame: av.VideoFrame, sw_w: int, sw_h: int, pixel_format: PixelFormat, full: bool, rot: int,
+             draft: bool) -> np.ndarray:
+    """One decoded picture as a numpy array at ``(sw_w, sw_h)`` (stored orientation), then rotated upright."""
+    if full and pixel_format == "rgb24" and rot == 0:
+        arr = frame.to_ndarray(format="rgb24")
+    elif pixel_format == "yuv420p":
+        yuv = frame if full and frame.format.name == "yuv420p" else frame.reformat(
+            width=sw_w, height=sw_h, format="yuv420p", interpolation="AREA")
+        arr = yuv.to_ndarray()
+    else:
+        arr = _fast_small(frame, sw_w, sw_h, pixel_format, draft) if not full else None
+        if arr is None:
+            arr = frame.reformat(width=sw_w, height=sw_h, format=_AV_FORMAT[pixel_format],
+                                 interpolation="AREA").to_ndarray()
+    if rot:
+        arr = np.ascontiguousarray(np.rot90(arr, k=rot // 90))
+    return arr
+
+
 def _pts_index(path: Path, limits: Limits, stream_index: int) -> list[int]:
     """Sorted presentation timestamps of every video packet (an index for VFR seeking)."""
     with open_input(path, limits) as c:
@@ -188,6 +220,7 @@ def read_frames(
     limits: Limits | None = None,
     threads: int = 0,
     draft: bool = False,
+    also: Sequence[FrameOutput] = (),
 ) -> Iterator[Frame]:
     """Decode frames ``start`` ≤ index < ``end`` (every ``step``-th) as numpy arrays.
 
@@ -209,6 +242,9 @@ def read_frames(
             until the next keyframe, ~1-7/255 mean at 128 px), and when shrinking a lot the planes
             are subsampled before the area filter and chroma is shrunk to the output's chroma grid
             (~3× cheaper conversion on 1080p, a little more aliasing). Not for pictures people see.
+        also: extra outputs of the same decoded pictures (:class:`FrameOutput`, e.g. a 640-px frame
+            every 8th frame beside the 128-px analysis frames), in ``Frame.extra`` in the same order;
+            ``draft`` applies to them too. This is how one decode serves detectors of several sizes.
 
     Yields:
         :class:`Frame` objects in presentation order.
@@ -230,8 +266,16 @@ def read_frames(
     rot = video.rotation
     # swscale works on the stored orientation; rotate afterwards (cheap at analysis sizes)
     sw_w, sw_h = (out_h, out_w) if rot in (90, 270) else (out_w, out_h)
-    fmt = _AV_FORMAT[pixel_format]
     full = (sw_w, sw_h) == (video.width, video.height)
+    extras: list[tuple[int, int, int, PixelFormat, bool, int]] = []  # (every, w, h, format, full, rot)
+    for o in also:
+        if o.every < 1 or o.pixel_format == "yuv420p":
+            raise UsageError("extra outputs need every >= 1 and an rgb24/gray/rgb48 format")
+        ow, oh = output_size(video, None, None, o.max_side)
+        if ow * oh > limits.max_pixels:
+            raise MediaLimitError(f"requested output {ow}×{oh} exceeds the pixel limit")
+        xw, xh = (oh, ow) if rot in (90, 270) else (ow, oh)
+        extras.append((o.every, xw, xh, o.pixel_format, (xw, xh) == (video.width, video.height), rot))
 
     pts_table: list[int] | None = None
     with open_input(info.path, limits) as container:
@@ -280,18 +324,7 @@ def read_frames(
                     return
                 if (i - start) % step:
                     continue
-                if full and pixel_format == "rgb24" and rot == 0:
-                    arr = frame.to_ndarray(format="rgb24")
-                elif pixel_format == "yuv420p":
-                    yuv = frame if full and frame.format.name == "yuv420p" else frame.reformat(
-                        width=sw_w, height=sw_h, format="yuv420p", interpolation="AREA")
-                    arr = yuv.to_ndarray()
-                else:
-                    arr = _fast_small(frame, sw_w, sw_h, pixel_format, draft) if not full else None
-                    if arr is None:
-                        arr = frame.reformat(width=sw_w, height=sw_h, format=fmt,
-                                             interpolation="AREA").to_ndarray()
-                if rot:
-                    arr = np.ascontiguousarray(np.rot90(arr, k=rot // 90))
+                arr = _convert(frame, sw_w, sw_h, pixel_format, full, rot, draft)
+                extra = tuple(_convert(frame, *o[1:], draft) if i % o[0] == 0 else None for o in extras)
                 t = (frame.pts - t0) * tb if frame.pts is not None else None
-                yield Frame(index=i, time_s=Fraction(t) if t is not None else None, image=arr)
+                yield Frame(index=i, time_s=Fraction(t) if t is not None else None, image=arr, extra=extra)
