@@ -1,7 +1,9 @@
 """Shot logging: the fields an assistant editor writes on a log sheet, computed from the pixels.
 
-:func:`log_shots` runs the shot detector and a per-frame statistics collector over ONE decode
-(analysis size), then looks at one representative frame per shot at a larger size:
+:func:`log_shots` runs three detectors over ONE decode (:mod:`reelkit.analysis.driver`): the shot
+detector and a per-frame statistics collector on the analysis frames (128 px), and a sampler that
+keeps every 4th picture of the same decode at 640 px (:class:`RepresentativeFrames`); then it looks
+at one representative frame per shot (the kept frame nearest the middle of the shot's clean part):
 
 * ``camera`` — movement from global motion between consecutive analysis frames (corners tracked
   with Lucas-Kanade flow, a similarity transform fitted with RANSAC so the background wins over a
@@ -34,13 +36,15 @@ from typing import Any
 import cv2
 import numpy as np
 
-from reelkit.analysis.shots import Shot, ShotDetection, Transition, analyse
-from reelkit.errors import OutputError, UsageError
-from reelkit.fileio import atomic_output
-from reelkit.media import MediaInfo, probe, read_frames
+from reelkit.analysis.driver import Detector, VideoNeed, Window, run_detectors
+from reelkit.analysis.shots import Shot, ShotBoundaryDetector, ShotDetection, Transition
+from reelkit.errors import OutputError
+from reelkit.fileio import write_bytes
+from reelkit.media import Frame, MediaInfo, probe, read_frames
 from reelkit.progress import ProgressFn
 
-__all__ = ["FrameStats", "classify_movement", "log_shots", "shot_size_from_subjects"]
+__all__ = ["FrameStats", "FrameStatsDetector", "RepresentativeFrames", "classify_movement", "log_detectors",
+           "log_shots", "prepare_thumbnail_dir", "shot_logs", "shot_size_from_subjects", "write_thumbnails"]
 
 #: representative frames are analysed at this longest side (pixels)
 LOG_SIDE = 640
@@ -87,6 +91,66 @@ class FrameStats:
         self.dx.append(dx)
         self.dy.append(dy)
         self.zoom.append(z)
+
+
+class FrameStatsDetector(Detector):
+    """:class:`FrameStats` as a driver detector (same analysis frames as the shot detector)."""
+
+    name = "framestats"
+    version = "1"
+
+    def __init__(self, max_side: int = 128) -> None:
+        self.video = VideoNeed(max_side=max_side, pixel_format="rgb24")
+        self.stats = FrameStats()
+
+    def params(self) -> dict[str, Any]:
+        """The analysis size."""
+        return {"max_side": self.video.max_side}
+
+    def on_frame(self, frame: Frame, window: Window) -> None:
+        """Measure one frame against the previous one."""
+        self.stats.push(frame.image, frame.time_s)
+
+    def finish(self) -> FrameStats:
+        """The collected per-frame statistics."""
+        return self.stats
+
+
+class RepresentativeFrames(Detector):
+    """Candidate representative frames at :data:`LOG_SIDE`, taken from the same decode as the analysis
+    frames (so the shot log needs no second decode): every ``every``-th frame is kept as a JPEG
+    (quality 88, about 30 kB at 640×360, ~1.3 ms to encode). At most ``cap`` are held (≈ 120 MB): when
+    more arrive, every other one is dropped and the stride doubles, so memory stays bounded on
+    feature-length files; shots left without a candidate are decoded by seeking (see :func:`shot_logs`).
+
+    The frames are draft decodes (no deblocking, see :func:`reelkit.media.read_frames`): fine for face
+    detection, colours and thumbnails; sharpness reads a little higher on blocky sources.
+    """
+
+    name = "repframes"
+    version = "1"
+
+    def __init__(self, every: int = 4, cap: int = 4000, side: int | None = None) -> None:
+        self.video = VideoNeed(max_side=side or LOG_SIDE, pixel_format="rgb24", every=every)
+        self.stride = every
+        self.cap = cap
+        self.frames: dict[int, bytes] = {}
+
+    def on_frame(self, frame: Frame, window: Window) -> None:
+        """Keep the frame (as JPEG) when it is on the current stride."""
+        if frame.index % self.stride:
+            return
+        ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(frame.image[:, :, ::-1]),
+                               [cv2.IMWRITE_JPEG_QUALITY, 88])
+        if ok:
+            self.frames[frame.index] = buf.tobytes()
+        if len(self.frames) > self.cap:
+            self.stride *= 2
+            self.frames = {i: b for i, b in self.frames.items() if i % self.stride == 0}
+
+    def finish(self) -> dict[int, bytes]:
+        """Frame index → JPEG bytes."""
+        return self.frames
 
 
 def _global_motion(prev: np.ndarray, cur: np.ndarray) -> tuple[float, float, float] | None:
@@ -228,16 +292,133 @@ def _clean_span(shot: Shot, transitions: list[Transition]) -> tuple[int, int]:
     return (s, e) if s <= e else (shot.start, shot.end)
 
 
-def _representative(info: MediaInfo, frame: int) -> np.ndarray | None:
+def _seek_frame(info: MediaInfo, frame: int) -> np.ndarray | None:
     for f in read_frames(info.path, max_side=LOG_SIDE, start=frame, end=frame + 1, info=info):
         return f.image
     return None
 
 
+def _jpeg_rgb(data: bytes) -> np.ndarray:
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    return np.ascontiguousarray(bgr[:, :, ::-1])
+
+
+def shot_logs(det: ShotDetection, stats: FrameStats, reps: dict[int, bytes], info: MediaInfo, *,
+              subjects_backend: str = "opencv") -> tuple[list[dict[str, Any]], list[bytes | None]]:
+    """The log fields of every shot (see the module docstring) from one pass's results.
+
+    Args:
+        det: the shot detection.
+        stats: per-frame motion/exposure of the same frames.
+        reps: candidate representative frames (:class:`RepresentativeFrames`); a shot whose clean
+            part holds none is decoded by seeking to its middle frame.
+        info: the probe result.
+        subjects_backend: backend of :func:`reelkit.analysis.subjects.detect_subjects`.
+
+    Returns:
+        ``(logs, jpegs)``: one log dict per shot (no ``thumbnail`` key) and its representative
+        frame as JPEG bytes (None when it could not be decoded).
+
+    Raises:
+        BackendUnavailable for a missing subject backend.
+    """
+    from reelkit.analysis.subjects import detect_subjects
+
+    dx, dy, zoom = np.asarray(stats.dx), np.asarray(stats.dy), np.asarray(stats.zoom)
+    valid = np.asarray(stats.valid, bool)
+    for tr in det.transitions:  # motion across a transition is not camera motion
+        valid[tr.start:tr.end + 2] = False
+    luma, dark, bright = np.asarray(stats.luma), np.asarray(stats.dark), np.asarray(stats.bright)
+    rgb = np.asarray(stats.rgb)
+    have = np.asarray(sorted(reps), dtype=np.int64)
+    logs: list[dict[str, Any]] = []
+    jpegs: list[bytes | None] = []
+    for shot in det.shots:
+        s, e = _clean_span(shot, det.transitions)
+        mid = (s + e) // 2
+        rep, jpeg = mid, None
+        if have.size:  # the kept frame nearest the middle of the clean part, if it lies inside it
+            k = int(np.clip(np.searchsorted(have, mid), 1, max(1, have.size - 1)))
+            near = min((int(have[j]) for j in (k - 1, k) if 0 <= j < have.size), key=lambda i: (abs(i - mid), i))
+            if s <= near <= e:
+                rep, jpeg = near, reps[near]
+        sel = valid[s + 1:e + 1]
+        motion = classify_movement(dx[s + 1:e + 1][sel], dy[s + 1:e + 1][sel], zoom[s + 1:e + 1][sel], det.rate)
+        log: dict[str, Any] = {
+            "frames": shot.frames,
+            "start_s": round(det.frame_time(shot.start), 6),
+            "end_s": round(det.frame_time(shot.end + 1) if shot.end + 1 < det.frame_count
+                           else det.frame_time(shot.end) + float(1 / det.rate), 6),
+            "camera": motion,
+            "exposure": _exposure(luma[s:e + 1], dark[s:e + 1], bright[s:e + 1]),
+            "white_balance": _white_balance(rgb[s:e + 1]),
+            "representative_frame": rep,
+        }
+        img = _jpeg_rgb(jpeg) if jpeg is not None else _seek_frame(info, rep)
+        if img is not None:
+            if jpeg is None:
+                ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(img[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 88])
+                jpeg = buf.tobytes() if ok else None
+            subs = detect_subjects(img, kinds=("face", "person"), backend=subjects_backend)
+            log["shot_size"] = shot_size_from_subjects(subs, img.shape[0])
+            log["subjects"] = {"faces": sum(1 for x in subs if x.kind == "face"),
+                               "people": sum(1 for x in subs if x.kind == "person")}
+            log["sharpness"] = _sharpness(img)
+            log["dominant_colours"] = _dominant_colours(img)
+        else:  # the frame could not be decoded at the seek position: say so instead of guessing
+            log.update({"shot_size": None, "subjects": None, "sharpness": None, "dominant_colours": []})
+        logs.append(log)
+        jpegs.append(jpeg)
+    return logs, jpegs
+
+
+def prepare_thumbnail_dir(thumbnails: str | os.PathLike[str] | None) -> Path | None:
+    """Check/create the thumbnail folder before any work starts.
+
+    Raises:
+        OutputError: it is a file or cannot be created.
+    """
+    thumb_dir = Path(thumbnails) if thumbnails is not None else None
+    if thumb_dir is not None:
+        if thumb_dir.exists() and not thumb_dir.is_dir():
+            raise OutputError(f"thumbnail folder {thumb_dir} is a file")
+        try:
+            thumb_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create thumbnail folder {thumb_dir}: {exc.strerror or exc}") from None
+    return thumb_dir
+
+
+def write_thumbnails(det: ShotDetection, jpegs: list[bytes | None], folder: str | os.PathLike[str], *,
+                     force: bool = False) -> ShotDetection:
+    """Write ``shot_0001.jpg``… (the representative frames) and return ``det`` with ``thumbnail`` set.
+
+    Raises:
+        OutputExistsError (a file exists and not ``force``), OutputError.
+    """
+    thumb_dir = prepare_thumbnail_dir(folder)
+    assert thumb_dir is not None
+    shots: list[Shot] = []
+    for shot, jpeg in zip(det.shots, jpegs, strict=True):
+        log = dict(shot.log or {})
+        if jpeg is not None:
+            target = thumb_dir / f"shot_{shot.index + 1:04d}.jpg"
+            write_bytes(target, jpeg, force=force)
+            log["thumbnail"] = str(target)
+        shots.append(replace(shot, log=log))
+    return replace(det, shots=shots)
+
+
+def log_detectors(**tuning: float) -> list[Detector]:
+    """The detectors one shot-log pass runs: shots, frame statistics, representative frames."""
+    shots = ShotBoundaryDetector(**tuning)
+    return [shots, FrameStatsDetector(max_side=shots.video.max_side or 128), RepresentativeFrames()]
+
+
 def log_shots(path: str | os.PathLike[str], *, info: MediaInfo | None = None, thumbnails: str | os.PathLike[str]
               | None = None, subjects_backend: str = "opencv", force: bool = False,
               progress: ProgressFn | None = None, **tuning: float) -> ShotDetection:
-    """Detect shots and fill each shot's log fields (see the module docstring).
+    """Detect shots and fill each shot's log fields (see the module docstring), from ONE decode.
 
     Args:
         path: a video file.
@@ -255,63 +436,13 @@ def log_shots(path: str | os.PathLike[str], *, info: MediaInfo | None = None, th
         The errors of :func:`reelkit.analysis.shots.detect_shots`; OutputExistsError / OutputError
         for thumbnails; BackendUnavailable for a missing subject backend.
     """
-    from reelkit.analysis.subjects import detect_subjects
-
     info = info or probe(path)
-    thumb_dir = Path(thumbnails) if thumbnails is not None else None
+    thumb_dir = prepare_thumbnail_dir(thumbnails)
+    dets = log_detectors(**tuning)
+    out = run_detectors(info.path, dets, info=info, progress=progress)
+    det: ShotDetection = out["shots"]
+    logs, jpegs = shot_logs(det, out["framestats"], out["repframes"], info, subjects_backend=subjects_backend)
+    det = replace(det, shots=[replace(s, log=log) for s, log in zip(det.shots, logs, strict=True)])
     if thumb_dir is not None:
-        if thumb_dir.exists() and not thumb_dir.is_dir():
-            raise OutputError(f"thumbnail folder {thumb_dir} is a file")
-        try:
-            thumb_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create thumbnail folder {thumb_dir}: {exc.strerror or exc}") from None
-    stats = FrameStats()
-    det, _sig = analyse(path, info=info, progress=progress, consumers=[stats], **tuning)
-    dx, dy, zoom = np.asarray(stats.dx), np.asarray(stats.dy), np.asarray(stats.zoom)
-    valid = np.asarray(stats.valid, bool)
-    for tr in det.transitions:  # motion across a transition is not camera motion
-        valid[tr.start:tr.end + 2] = False
-    luma, dark, bright = np.asarray(stats.luma), np.asarray(stats.dark), np.asarray(stats.bright)
-    rgb = np.asarray(stats.rgb)
-    shots: list[Shot] = []
-    for shot in det.shots:
-        s, e = _clean_span(shot, det.transitions)
-        rep = (s + e) // 2
-        sel = valid[s + 1:e + 1]
-        motion = classify_movement(dx[s + 1:e + 1][sel], dy[s + 1:e + 1][sel], zoom[s + 1:e + 1][sel], det.rate)
-        log: dict[str, Any] = {
-            "frames": shot.frames,
-            "start_s": round(det.frame_time(shot.start), 6),
-            "end_s": round(det.frame_time(shot.end + 1) if shot.end + 1 < det.frame_count
-                           else det.frame_time(shot.end) + float(1 / det.rate), 6),
-            "camera": motion,
-            "exposure": _exposure(luma[s:e + 1], dark[s:e + 1], bright[s:e + 1]),
-            "white_balance": _white_balance(rgb[s:e + 1]),
-            "representative_frame": rep,
-        }
-        img = _representative(info, rep)
-        if img is not None:
-            subs = detect_subjects(img, kinds=("face", "person"), backend=subjects_backend)
-            log["shot_size"] = shot_size_from_subjects(subs, img.shape[0])
-            log["subjects"] = {"faces": sum(1 for x in subs if x.kind == "face"),
-                               "people": sum(1 for x in subs if x.kind == "person")}
-            log["sharpness"] = _sharpness(img)
-            log["dominant_colours"] = _dominant_colours(img)
-            if thumb_dir is not None:
-                target = thumb_dir / f"shot_{shot.index + 1:04d}.jpg"
-                _write_jpeg(target, img, force=force)
-                log["thumbnail"] = str(target)
-        else:  # the frame could not be decoded at the seek position: say so instead of guessing
-            log.update({"shot_size": None, "subjects": None, "sharpness": None, "dominant_colours": []})
-        shots.append(replace(shot, log=log))
-    return replace(det, shots=shots)
-
-
-def _write_jpeg(path: Path, rgb: np.ndarray, *, force: bool) -> None:
-    from PIL import Image
-
-    if rgb.ndim != 3:
-        raise UsageError("thumbnail must be RGB")
-    with atomic_output(path, force=force) as tmp:
-        Image.fromarray(rgb).save(tmp, format="JPEG", quality=88)
+        det = write_thumbnails(det, jpegs, thumb_dir, force=force)
+    return det

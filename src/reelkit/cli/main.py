@@ -59,6 +59,7 @@ from reelkit.cli import (  # noqa: E402
     cut,
     demo,
     grade,
+    index,
     probe,
     reframe,
     script,
@@ -67,7 +68,7 @@ from reelkit.cli import (  # noqa: E402
     transcribe,
 )
 
-for _module in (probe, shots, transcribe, cut, grade, audio, reframe, script, script_board, demo):
+for _module in (probe, shots, index, transcribe, cut, grade, audio, reframe, script, script_board, demo):
     _module.register(app)  # script_board adds shotlist/board/animatic to the `script` group
 
 

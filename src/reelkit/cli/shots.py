@@ -15,7 +15,7 @@ import typer
 from reelkit.analysis.shotlog import log_shots
 from reelkit.analysis.shots import ShotDetection
 from reelkit.cli._ui import ForceOpt, err_console, progress_bar, to_json
-from reelkit.errors import OutputError
+from reelkit.errors import OutputError, UsageError
 from reelkit.fileio import check_input_file, check_output_path, write_text
 from reelkit.media import MediaInfo, MediaWriter, iter_audio, probe, read_frames
 from reelkit.progress import ProgressFn
@@ -177,16 +177,25 @@ def shots_cmd(
     split: Annotated[Path | None, typer.Option("--split", help="Folder for one video file per shot.")] = None,
     subjects_backend: Annotated[str, typer.Option("--subjects-backend", help="Face/person detector backend.")
                                 ] = "opencv",
+    detect_only: Annotated[bool, typer.Option("--detect-only", help="Boundaries only: no shot log (faster).")
+                           ] = False,
+    index: Annotated[Path | None, typer.Option("--index", help="Media index file (default: .reelkit/index.sqlite "
+                                               "beside the video, or $REELKIT_INDEX).")] = None,
+    no_index: Annotated[bool, typer.Option("--no-index", help="Neither read nor write the media index.")] = False,
     force: ForceOpt = False,
 ) -> None:
     """Find the shots of a video (cuts, dissolves, fades, wipes) and log each shot.
 
     Prints JSON (default) or CSV, or an OTIO / FCPXML / CMX3600 EDL timeline with one clip per shot.
     Frames are 0-based decoded-frame indices; a cut at N means frame N starts the new shot.
+    One decode serves the boundaries and the log; results are kept in the media index, so a second
+    run on the same content (even renamed or moved) reads them back instead of decoding again.
 
     Examples:
 
       reel shots film.mp4 > shots.json
+
+      reel shots film.mp4 --detect-only          # boundaries only, same JSON minus the log fields
 
       reel shots film.mp4 --format csv --thumbnails thumbs/ -o shots.csv
 
@@ -194,13 +203,18 @@ def shots_cmd(
 
       reel shots film.mp4 --split shots/      # one .mp4 per shot, frame-exact
     """
+    from reelkit.index.analyze import shots as shots_job
+
     src = check_input_file(video, what="video")
     if output is not None:
         check_output_path(output, force=force)
+    if detect_only and thumbnails is not None:
+        raise UsageError("--thumbnails needs the shot log; drop --detect-only")
     info = probe(src)
     with progress_bar("shots", unit="frames") as prog:
-        det = log_shots(src, info=info, thumbnails=thumbnails, subjects_backend=subjects_backend, force=force,
-                        progress=prog)
+        det, _cached = shots_job(src, index=index, use_index=not no_index, detect_only=detect_only,
+                                 thumbnails=thumbnails, force=force, subjects_backend=subjects_backend, info=info,
+                                 progress=prog, warn=lambda m: err_console.print(f"warning: {m}"))
     if fmt == ShotsFormat.json:
         text = to_json(det.to_dict()) + "\n"
     elif fmt == ShotsFormat.csv:

@@ -39,6 +39,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 import zlib
@@ -65,6 +66,7 @@ __all__ = [
     "decode",
     "encode",
     "index_path_for",
+    "normalize_word",
 ]
 
 SCHEMA_VERSION = 1
@@ -134,10 +136,14 @@ def _default(o: Any) -> Any:
         return o.item()
     if isinstance(o, Path):
         return str(o)
+    if isinstance(o, bytes | bytearray):
+        return {"__bytes__": base64.b64encode(bytes(o)).decode("ascii")}
     raise TypeError(f"cannot store {type(o).__name__} in the index")
 
 
 def _hook(d: dict[str, Any]) -> Any:
+    if "__bytes__" in d:
+        return base64.b64decode(d["__bytes__"])
     if "__nd__" in d:
         return np.frombuffer(base64.b64decode(d["b64"]), dtype=np.dtype(d["__nd__"])).reshape(d["shape"]).copy()
     return d
@@ -179,6 +185,14 @@ class WordRow:
     end_s: float
     word: str
     speaker: str | None = None
+
+
+def normalize_word(word: str) -> str:
+    """How words are stored and matched: lower case, punctuation stripped from both ends."""
+    return _EDGE_PUNCT.sub("", word.lower())
+
+
+_EDGE_PUNCT = re.compile(r"^[^\w']+|[^\w']+$")
 
 
 # ------------------------------------------------------------------------------------------
@@ -352,6 +366,15 @@ class MediaIndex:
         except sqlite3.DatabaseError as exc:
             raise _corrupt(self.path, exc) from None
 
+    def query_dicts(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Like :meth:`query`, rows as ``{column: value}``."""
+        try:
+            cur = self._db.execute(sql, tuple(args))
+            cols = [c[0] for c in cur.description]
+            return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+        except sqlite3.DatabaseError as exc:
+            raise _corrupt(self.path, exc) from None
+
     def close(self) -> None:
         """Close the connection (idempotent)."""
         with contextlib.suppress(Exception):
@@ -416,17 +439,24 @@ class MediaIndex:
 
     def put(self, fp: str, key: ResultKey, data: Any, *, media: dict[str, Any] | None = None,
             shots: Sequence[ShotRow] | None = None, words: Sequence[WordRow] | None = None) -> None:
-        """Store a result (replacing an older one with the same key) in one transaction, with the
-        optional media description and the flat ``shots`` / ``words`` rows that ``reel find`` searches
-        (they replace the media's earlier rows)."""
-        blob = encode(data)
+        """Store one result (replacing an older one with the same key); see :meth:`put_many`."""
+        self.put_many(fp, [(key, data)], media=media, shots=shots, words=words)
+
+    def put_many(self, fp: str, results: Sequence[tuple[ResultKey, Any]], *, media: dict[str, Any] | None = None,
+                 shots: Sequence[ShotRow] | None = None, words: Sequence[WordRow] | None = None,
+                 file: tuple[str | os.PathLike[str], float | None] | None = None) -> None:
+        """Store results in ONE transaction (all or nothing), with the optional media description, the
+        flat ``shots`` / ``words`` rows that ``reel find`` searches (replacing the media's earlier rows)
+        and ``file=(path, seconds)`` marking that path ``done`` for ``reel analyze``."""
+        blobs = [(key, encode(data)) for key, data in results]
+        now = time.time()
         with self.transaction() as db:
             if media is not None:
                 db.execute("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?, ?, ?)",
                            (fp, media.get("size"), media.get("duration_s"), media.get("rate"),
-                            json.dumps(media, default=str), time.time()))
-            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)",
-                       (fp, key.detector, key.version, key.params_json, time.time(), blob))
+                            json.dumps(media, default=str), now))
+            db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)",
+                           [(fp, k.detector, k.version, k.params_json, now, b) for k, b in blobs])
             if shots is not None:
                 db.execute("DELETE FROM shots WHERE fingerprint=?", (fp,))
                 db.executemany("INSERT INTO shots VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -435,7 +465,11 @@ class MediaIndex:
             if words is not None:
                 db.execute("DELETE FROM words WHERE fingerprint=?", (fp,))
                 db.executemany("INSERT INTO words VALUES (?,?,?,?,?,?)",
-                               [(fp, i, w.start_s, w.end_s, w.word.lower(), w.speaker) for i, w in enumerate(words)])
+                               [(fp, i, w.start_s, w.end_s, normalize_word(w.word), w.speaker)
+                                for i, w in enumerate(words)])
+            if file is not None:
+                db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                           (str(Path(file[0]).resolve()), fp, "done", None, file[1], now))
 
     def get_or_compute(self, path: str | os.PathLike[str], key: ResultKey, compute: Callable[[], Any], *,
                        fp: str | None = None) -> tuple[Any, bool]:
