@@ -222,9 +222,12 @@ def clear_index(path: str | os.PathLike[str]) -> bool:
     Returns True when something was removed.
 
     Raises:
-        MediaIndexError: the files exist but cannot be removed.
+        MediaIndexError: the files exist but cannot be removed, or the file is some other SQLite
+            database (never deleted).
     """
     p = Path(path)
+    if p.is_file() and _is_foreign(p):
+        raise _foreign(p)
     removed = False
     for f in (p, p.with_name(p.name + "-wal"), p.with_name(p.name + "-shm"), p.with_name(p.name + "-journal")):
         try:
@@ -235,6 +238,24 @@ def clear_index(path: str | os.PathLike[str]) -> bool:
         except OSError as exc:
             raise MediaIndexError(f"cannot remove {f}: {exc.strerror or exc}") from None
     return removed
+
+
+def _foreign(path: Path) -> MediaIndexError:
+    return MediaIndexError(f"{path} is an SQLite database but not a reelkit media index; it was left untouched",
+                           hint="pass another --index PATH")
+
+
+def _is_foreign(path: Path) -> bool:
+    """True for a readable SQLite database with tables but no reelkit ``meta`` table."""
+    try:
+        db = sqlite3.connect(f"file:{path.resolve().as_posix()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return False
+    return bool(tables) and "meta" not in tables
 
 
 def _corrupt(path: Path, exc: BaseException) -> MediaIndexError:
@@ -296,6 +317,10 @@ class MediaIndex:
             if str(mode).lower() != "wal":
                 raise sqlite3.DatabaseError(f"cannot switch to WAL journal (got {mode})")
             db.execute("PRAGMA synchronous=NORMAL")
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables and "meta" not in tables:
+                db.close()
+                raise _foreign(p)
             with self._write(db):
                 # (executescript would COMMIT on its own: run the statements inside our transaction)
                 for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
@@ -316,8 +341,10 @@ class MediaIndex:
             raise _corrupt(p, exc) from None
         return db
 
-    @staticmethod
-    def _check(db: sqlite3.Connection) -> None:
+    def _check(self, db: sqlite3.Connection) -> None:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" not in tables:
+            raise _foreign(self.path) if tables else sqlite3.DatabaseError("not a reelkit index (no schema version)")
         row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         if row is None or not str(row[0]).isdigit():
             raise sqlite3.DatabaseError("not a reelkit index (no schema version)")
