@@ -38,8 +38,9 @@ def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder of 4 clips (one in a sub-folder, one without a suffix), a text file and a truncated .mp4."""
     d = tmp_path_factory.mktemp("library")
     (d / "sub").mkdir()
-    for k, name in enumerate(["a.mp4", "b.mov", "sub/c.mkv", "noext"]):
+    for k, name in enumerate(["a.mp4", "b.mov", "sub/c.mkv", "noext.mp4"]):
         make_clip(d / name, seed=k, cut_at=12 + 4 * k)
+    (d / "noext.mp4").rename(d / "noext")
     (d / "notes.txt").write_text("not media\n")
     (d / "sub" / "broken.mp4").write_bytes((d / "a.mp4").read_bytes()[:3000])
     return d

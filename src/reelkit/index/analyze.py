@@ -475,7 +475,8 @@ def analyze_paths(paths: Sequence[str | os.PathLike[str]], *, index: str | os.Pa
     MediaIndex(index_path).close()  # create it (and fail early when it cannot be written)
     report = AnalyzeReport(str(index_path), mode="ray" if ray_address else ("local" if workers == 1 else "processes"))
     t0 = time.perf_counter()
-    jobs = [(str(f), replace(options, explicit=explicit)) for f, explicit in files]
+    own = {index_path.resolve().with_name(index_path.name + x) for x in ("", "-wal", "-shm", "-journal")}
+    jobs = [(str(f), replace(options, explicit=explicit)) for f, explicit in files if f not in own]
     if progress is not None:
         progress(0, len(jobs))
     if ray_address is not None:
@@ -557,6 +558,8 @@ def _stop_pool(ex: cf.ProcessPoolExecutor) -> None:
             pr.join(5)
             if pr.is_alive():
                 pr.kill()
+    with contextlib.suppress(Exception):
+        ex.shutdown(wait=True)  # joins the pool's manager thread (no noise from its exit hook)
 
 
 def _run_ray(jobs: list[tuple[str, AnalyzeOptions]], index_path: str, workers: int, address: str,
