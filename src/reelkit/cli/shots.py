@@ -210,22 +210,23 @@ def shots_cmd(
         check_output_path(output, force=force)
     if detect_only and thumbnails is not None:
         raise UsageError("--thumbnails needs the shot log; drop --detect-only")
-    info = probe(src)
-    with progress_bar("shots", unit="frames") as prog:
+    with progress_bar("shots", unit="frames") as prog:  # (probes only when it has to decode)
         det, _cached = shots_job(src, index=index, use_index=not no_index, detect_only=detect_only,
-                                 thumbnails=thumbnails, force=force, subjects_backend=subjects_backend, info=info,
+                                 thumbnails=thumbnails, force=force, subjects_backend=subjects_backend,
                                  progress=prog, warn=lambda m: err_console.print(f"warning: {m}"))
+    info: MediaInfo | None = None
     if fmt == ShotsFormat.json:
         text = to_json(det.to_dict()) + "\n"
     elif fmt == ShotsFormat.csv:
         text = to_csv(det)
     else:
+        info = probe(src)
         text = export_string(det, info, fmt.value)
         if not text.endswith("\n"):
             text += "\n"
     if split is not None:
         with progress_bar("split", unit="frames") as prog:
-            paths = split_shots(det, info, split, force=force, progress=prog)
+            paths = split_shots(det, info or probe(src), split, force=force, progress=prog)
         err_console.print(f"wrote {len(paths)} shot files to {split}")
     if output is not None:
         write_text(output, text, force=force)
