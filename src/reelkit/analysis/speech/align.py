@@ -178,7 +178,7 @@ def _similar(a: str, b: str) -> bool:
 def _refine_replace(op: tuple[str, int, int, int, int], keys: list[str], rkeys: list[str]
                     ) -> list[tuple[str, int, int, int, int]]:
     """Split a difflib ``replace`` block by a small global alignment (Needleman-Wunsch) in which
-    similar spellings count as matches; returns equal/replace/insert/delete opcodes."""
+    similar spellings count as matches; returns difflib-style equal/replace/insert/delete opcodes."""
     _, i1, i2, j1, j2 = op
     n, m = i2 - i1, j2 - j1
     if n * m > 40000:
@@ -207,7 +207,8 @@ def _refine_replace(op: tuple[str, int, int, int, int], keys: list[str], rkeys: 
     pi, pj = 0, 0
     for a, b in [*pairs, (n, m)]:
         if a > pi or b > pj:
-            tag = "replace" if a > pi and b > pj else ("insert" if a > pi else "delete")
+            # difflib's meaning: "delete" = text words with no recognised counterpart, "insert" = the reverse
+            tag = "replace" if a > pi and b > pj else ("delete" if a > pi else "insert")
             out.append((tag, i1 + pi, i1 + a, j1 + pj, j1 + b))
         if a < n:
             out.append(("equal", i1 + a, i1 + a + 1, j1 + b, j1 + b + 1))
@@ -248,7 +249,7 @@ def align_to_recognised(x: np.ndarray, tokens: list[str], recognised: list[Word]
                 w = recognised[j]
                 times[i], ok[i] = (w.start, w.end, w.confidence), True
     for tag, i1, i2, j1, j2 in ops:
-        if tag not in ("replace", "insert"):
+        if tag not in ("replace", "delete"):  # "delete": text words missing from the recognised ones
             continue
         prev_end = next((times[i][1] for i in range(i1 - 1, -1, -1) if times[i] is not None), 0)
         next_start = next((times[i][0] for i in range(i2, n) if times[i] is not None), len(x))
