@@ -147,10 +147,10 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     write_text(out_dir / "transcript.txt", transcript_to_text(t), force=True)
     fillers = sum(w.filler for w in t.words)
     lines = transcript_to_text(t, header=False).rstrip("\n")
-    a = align(sample, _SAMPLE_TEXT)
+    a = align(sample, _SAMPLE_TEXT, recognised=t)
     write_text(out_dir / "transcript-aligned.json", render_transcript(a, TranscriptFormat.json), force=True)
     timed = " ".join(f"{w.text}@{w.start / a.sample_rate:.2f}" for w in a.words[:6])
-    return (f"recognised (pocketsphinx, bundled model): {len(t.words)} words in {len(t.segments)} lines, "
+    return (f"recognised (Whisper base, installed with reelkit): {len(t.words)} words in {len(t.segments)} lines, "
             f"{fillers} flagged as fillers\n{lines}\n"
             f"aligned to the known text (word@seconds): {timed} ...\n"
             "wrote transcript.json, transcript.txt (edit it for `reel cut --transcript`) and transcript-aligned.json")

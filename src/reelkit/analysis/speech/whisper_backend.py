@@ -154,5 +154,7 @@ class WhisperBackend:
 
 def create(model: Path | str | None, *, language: str | None = None, task: str = "transcribe",
            filler_prompt: bool = True) -> WhisperBackend:
-    """Factory for the registry: resolves/verifies the model, then loads it (once per process)."""
+    """Factory for the registry: checks the language, resolves/verifies the model, then loads it
+    (once per process)."""
+    check_language(language)
     return WhisperBackend(check_model_dir(model), language=language, task=task, filler_prompt=filler_prompt)
