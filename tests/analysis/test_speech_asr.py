@@ -99,9 +99,14 @@ def test_alignment_matches_mfa_textgrid_within_50ms(shared_data: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def jfk_aligned(shared_data: Path) -> Transcript:
+def jfk_recognised(shared_data: Path) -> Transcript:
+    return transcribe(shared_data / "speech" / "whisper_jfk" / "jfk.flac")  # Whisper, once per session
+
+
+@pytest.fixture(scope="session")
+def jfk_aligned(shared_data: Path, jfk_recognised: Transcript) -> Transcript:
     d = shared_data / "speech" / "whisper_jfk"
-    return align(d / "jfk.flac", (d / "jfk.txt").read_text())
+    return align(d / "jfk.flac", (d / "jfk.txt").read_text(), recognised=jfk_recognised)
 
 
 def test_alignment_of_jfk_keeps_spelling_and_times_americans(jfk_aligned: Transcript) -> None:
@@ -111,6 +116,7 @@ def test_alignment_of_jfk_keeps_spelling_and_times_americans(jfk_aligned: Transc
     assert americans.start <= 1.8 * ASR_RATE <= americans.end  # whisper's test: "Americans" spans t=1.8 s
     assert words[-1].text == "country." and 9.5 * ASR_RATE < words[-1].end < 11 * ASR_RATE
     assert all(a.end <= b.start for a, b in itertools.pairwise(words))
+    assert all(w.aligned for w in words)
 
 
 def test_alignment_handles_unknown_words_and_rejects_empty_text(shared_data: Path) -> None:
@@ -123,10 +129,11 @@ def test_alignment_handles_unknown_words_and_rejects_empty_text(shared_data: Pat
         align(d / "mfa_uh.flac", "# only a comment\n\n  ...  \n")
 
 
-def test_alignment_text_lines_become_segments(shared_data: Path) -> None:
+def test_alignment_text_lines_become_segments(shared_data: Path, jfk_recognised: Transcript) -> None:
     d = shared_data / "speech" / "whisper_jfk"
     t = align(d / "jfk.flac", "# reelkit transcript\n[00:00.00] And so my fellow Americans,\n"
-              "ask not what your country can do for you,\nask what you can do for your country.\n")
+              "ask not what your country can do for you,\nask what you can do for your country.\n",
+              recognised=jfk_recognised)
     assert [s.text for s in t.segments] == ["And so my fellow Americans,", "ask not what your country can do for you,",
                                             "ask what you can do for your country."]
 

@@ -243,3 +243,19 @@ def test_cluster_separates_two_real_talkers(shared_data: Path) -> None:
     labelled = assign_speakers(words, window_vectors(words, x), "auto")
     assert labelled[0].speaker == labelled[2].speaker != labelled[1].speaker == labelled[3].speaker
     assert cluster(np.ones((3, 4), np.float32), 1).tolist() == [0, 0, 0]
+
+
+def test_streaming_chunks_cover_the_audio_once_and_cut_in_pauses(shared_data: Path, tmp_path: Path) -> None:
+    from reelkit.analysis.speech.pipeline import iter_speech_chunks
+    from reelkit.media.writer import write_wav
+
+    jfk = read_audio(shared_data / "speech" / "whisper_jfk" / "jfk.flac", sample_rate=16000, channels=1).samples[0]
+    path = write_wav(tmp_path / "long.wav", np.tile(jfk, 3)[None, :], 16000)
+    whole = read_audio(path, sample_rate=16000, channels=1).samples[0]
+    chunks = list(iter_speech_chunks(path, chunk_s=8.0, search_s=4.0))
+    assert len(chunks) >= 3 and chunks[0][0] == 0
+    assert all(o1 == o0 + len(x0) for (o0, x0), (o1, _) in itertools.pairwise(chunks))
+    assert np.array_equal(np.concatenate([x for _, x in chunks]), whole)
+    for offset, x in chunks[:-1]:  # each cut lies in a quiet stretch, not inside a word
+        cut = offset + len(x)
+        assert np.sqrt(np.mean(whole[cut - 800:cut + 800] ** 2)) < 0.25 * np.sqrt(np.mean(whole ** 2))
