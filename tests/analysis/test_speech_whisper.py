@@ -232,7 +232,7 @@ def test_cluster_separates_two_real_talkers(shared_data: Path) -> None:
 
     lj = read_audio(shared_data / "speech" / "lhotse" / "LJ002-0020.wav", sample_rate=16000, channels=1).samples[0]
     grid = read_audio(shared_data / "av" / "grid" / "grid_bbaf2n.mpg", sample_rate=16000, channels=1).samples[0]
-    gap = np.zeros(8000, np.float32)
+    gap = np.zeros(16000, np.float32)  # 1 s pauses: each turn is its own window
     x = np.concatenate([lj, gap, grid, gap, lj, gap, grid])
     turns = []
     pos = 0

@@ -6,9 +6,10 @@ in the user cache by :mod:`~reelkit.analysis.speech.whisper_models`) or a local 
 folder. Nothing is downloaded: the model is loaded with ``local_files_only`` and the Hugging Face
 hub is switched offline before faster-whisper is imported.
 
-Whisper writes what people mean, not what they say: it drops most "um"/"uh". The backend primes
-the decoder with a disfluent prompt (:data:`FILLER_PROMPT`), which makes it write filled pauses
-(measured in bench/RESULTS.md), and the pipeline adds acoustic filler detection on the gaps.
+Whisper writes what people mean, not what they say: it drops most "um"/"uh". A disfluent prompt
+(:data:`FILLER_PROMPT`, ``filler_prompt=True``) makes it write them, but on a recording joined from
+real clips it made Whisper skip 13 s of speech (bench/RESULTS.md), so it is off by default; the
+pipeline finds fillers acoustically in the gaps between words instead.
 """
 
 from __future__ import annotations
@@ -85,14 +86,14 @@ class WhisperBackend:
         model_dir: a verified CTranslate2 Whisper folder.
         language: a Whisper language code, or None to detect it.
         task: ``transcribe`` or ``translate`` (to English).
-        filler_prompt: prime the decoder with :data:`FILLER_PROMPT` (English only).
+        filler_prompt: prime the decoder with :data:`FILLER_PROMPT` (English only; off by default).
         cpu_threads: CTranslate2 threads (0 = one per core).
     """
 
     name = "faster-whisper"
 
     def __init__(self, model_dir: Path, *, language: str | None = None, task: str = "transcribe",
-                 filler_prompt: bool = True, device: str = "cpu", compute_type: str = "int8",
+                 filler_prompt: bool = False, device: str = "cpu", compute_type: str = "int8",
                  cpu_threads: int = 0) -> None:
         fw = _import_faster_whisper()
         if task not in ("transcribe", "translate"):
@@ -153,7 +154,7 @@ class WhisperBackend:
 
 
 def create(model: Path | str | None, *, language: str | None = None, task: str = "transcribe",
-           filler_prompt: bool = True) -> WhisperBackend:
+           filler_prompt: bool = False) -> WhisperBackend:
     """Factory for the registry: checks the language, resolves/verifies the model, then loads it
     (once per process)."""
     check_language(language)
