@@ -19,3 +19,4 @@ def test_demo_runs_every_step_twice_in_the_same_folder(tmp_path: Path) -> None:
             assert f"\n{title}\n" in proc.stdout, title
     assert (tmp_path / "cache" / "reelkit-sample-v1.mp4").is_file()
     assert "30000/1001 fps" in proc.stdout
+    assert "recognised (Whisper base" in proc.stdout  # the README's first command gives Whisper transcripts

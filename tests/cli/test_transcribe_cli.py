@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reelkit.analysis.speech import Transcript, diff_text
+from reelkit.analysis.speech import Transcript, diff_text, normalize_word
 from tests.mediagen import make_video
 
 
@@ -21,10 +21,11 @@ def test_json_schema_on_stdout(reel, lj: Path) -> None:
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert list(d) == ["media", "language", "backend", "words", "segments"]
-    assert d["media"] == str(lj) and d["language"] == "en" and d["backend"] == "pocketsphinx"
-    assert {"press", "yard"} <= {w["text"] for w in d["words"]}
+    assert d["media"] == str(lj) and d["language"] == "en" and d["backend"] == "faster-whisper"
+    assert {"press", "yard"} <= {normalize_word(w["text"]) for w in d["words"]}
     for w in d["words"]:
-        assert list(w) == ["text", "start", "end", "confidence", "filler"]
+        assert list(w) == ["text", "start", "end", "confidence", "filler", "speaker", "aligned"]
+        assert w["speaker"] is None and w["aligned"] is None
         assert isinstance(w["start"], float) and 0 <= w["start"] <= w["end"] <= 1.7
         assert isinstance(w["filler"], bool)
     for s in d["segments"]:
@@ -38,9 +39,9 @@ def test_txt_with_output_writes_json_sidecar_and_refuses_to_overwrite(reel, lj: 
     text = out.read_text()
     t = Transcript.from_dict(json.loads((tmp_path / "-talk.json").read_text()))
     assert text.splitlines()[0].startswith("# reelkit transcript of LJ002-0035.wav")
-    assert "press yard" in text
-    edited = text.replace("press ", "")
-    assert [t.words[i].text for i in diff_text(t, edited)] == ["press"]
+    assert "press yard" in text.lower()
+    edited = text.replace("press ", "").replace("Press ", "")
+    assert [normalize_word(t.words[i].text) for i in diff_text(t, edited)] == ["press"]
     before = out.read_bytes()
     r = reel("transcribe", str(lj), "-f", "txt", "-o", str(out))
     assert r.returncode == 4 and "already exists" in r.stderr and "--force" in r.stderr
@@ -50,15 +51,15 @@ def test_txt_with_output_writes_json_sidecar_and_refuses_to_overwrite(reel, lj: 
     r = reel("transcribe", str(lj), "-f", "txt", "-o", str(out))
     assert r.returncode == 4 and "-talk.json already exists" in r.stderr
     assert not out.exists() and (tmp_path / "-talk.json").read_text() == "keep me"
-    r = reel("transcribe", str(lj), "-f", "txt", "-o", str(out), "--force")
+    r = reel("transcribe", str(lj), "-f", "txt", "-o", str(out), "--force", "--backend", "pocketsphinx")
     assert r.returncode == 0 and out.is_file() and (tmp_path / "-talk.json").read_text() != "keep me"
 
 
 def test_srt_and_vtt(reel, lj: Path, tmp_path: Path) -> None:
     r = reel("transcribe", str(lj), "-f", "srt")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("1\n00:00:0") and " --> " in r.stdout and "yard" in r.stdout
-    r = reel("transcribe", str(lj), "-f", "vtt", "-o", str(tmp_path / "c.vtt"))
+    assert r.stdout.startswith("1\n00:00:0") and " --> " in r.stdout and "yard" in r.stdout.lower()
+    r = reel("transcribe", str(lj), "-f", "vtt", "-o", str(tmp_path / "c.vtt"), "-b", "pocketsphinx")
     assert r.returncode == 0, r.stderr
     vtt = (tmp_path / "c.vtt").read_text()
     assert vtt.startswith("WEBVTT\n\n00:00:0") and "yard" in vtt
@@ -72,7 +73,8 @@ def test_align_option(reel, shared_data: Path, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert [w["text"] for w in d["words"]] == ["Montreal", "forced", "aligner."]
-    assert abs(d["words"][1]["start"] - 0.55) < 0.05 and d["backend"] == "pocketsphinx-align"
+    assert abs(d["words"][1]["start"] - 0.55) < 0.05 and d["backend"] == "faster-whisper+align"
+    assert all(w["aligned"] is True for w in d["words"]) and "warning" not in r.stderr
 
 
 def test_bad_inputs_are_one_line_errors(reel, tmp_path: Path, lj: Path) -> None:
@@ -90,3 +92,52 @@ def test_bad_inputs_are_one_line_errors(reel, tmp_path: Path, lj: Path) -> None:
     (tmp_path / "bin.txt").write_bytes(b"\xff\xfe\x00bad")
     r = reel("transcribe", str(lj), "--align", str(tmp_path / "bin.txt"))
     assert r.returncode == 5 and "UTF-8" in r.stderr
+
+
+@pytest.fixture(scope="session")
+def two_talkers(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A recording joined from real clips of two talkers: LJSpeech (woman) and GRID bbaf2n (man), twice."""
+    import numpy as np
+
+    from reelkit.media import read_audio
+    from reelkit.media.writer import write_wav
+
+    lj = read_audio(shared_data / "speech" / "lhotse" / "LJ002-0020.wav", sample_rate=16000, channels=1).samples[0]
+    g = read_audio(shared_data / "av" / "grid" / "grid_bbaf2n.mpg", sample_rate=16000, channels=1).samples[0]
+    gap = np.zeros(12000, np.float32)
+    x = np.concatenate([lj, gap, g, gap, lj, gap, g])
+    return write_wav(tmp_path_factory.mktemp("talkers") / "two.wav", x[None, :], 16000)
+
+
+def test_speakers_in_every_export(reel, two_talkers: Path, tmp_path: Path) -> None:
+    import opentimelineio as otio
+
+    txt = tmp_path / "two.txt"
+    r = reel("transcribe", str(two_talkers), "--speakers", "2", "-b", "pocketsphinx", "-f", "txt", "-o", str(txt))
+    assert r.returncode == 0, r.stderr
+    d = json.loads((tmp_path / "two.json").read_text())
+    spk = [w["speaker"] for w in d["words"]]
+    assert set(spk) == {"S1", "S2"} and all(s["speaker"] in ("S1", "S2") for s in d["segments"])
+    text = txt.read_text()
+    assert "# S1" in text and "# S2" in text
+    for fmt, mark in (("srt", "S2: "), ("vtt", "<v S2>")):
+        r = reel("transcribe", str(two_talkers), "--speakers", "2", "-b", "pocketsphinx", "-f", fmt)
+        assert r.returncode == 0 and mark in r.stdout and mark.replace("2", "1") in r.stdout, r.stdout
+    # the text cut's timeline names each clip after its speaker (NLEs show clip names)
+    first = next(line for line in text.splitlines() if line.startswith("["))
+    edited = text.replace(first, first.rsplit(" ", 1)[0])  # delete the last word of the first line
+    txt.write_text(edited)
+    r = reel("cut", str(two_talkers), "--transcript", str(txt), "--export", "otio", "--rate", "25",
+             "-o", str(tmp_path / "cut.otio"))
+    assert r.returncode == 0, r.stderr
+    tl = otio.adapters.read_from_file(str(tmp_path / "cut.otio"))
+    names = [c.name for c in tl.find_clips()]
+    assert names and all(n.endswith(("— S1", "— S2")) for n in names), names
+
+
+def test_language_and_speaker_errors(reel, lj: Path) -> None:
+    r = reel("transcribe", str(lj), "--language", "klingon")
+    assert r.returncode == 2 and "unknown language code 'klingon'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    r = reel("transcribe", str(lj), "--speakers", "lots")
+    assert r.returncode == 2 and "--speakers" in r.stderr

@@ -237,6 +237,10 @@ def cut_cmd(
     plan = plan_cut(media, silence=silence, fillers=fillers, transcript=transcript, words_json=words,
                     margin=margin, min_silence=min_silence, rate=edit_rate)
     tl = ranges_timeline(plan.info, plan.keep, name=f"{media.stem} cut", rate=plan.rate)
+    if plan.words and any(getattr(w, "speaker", None) for w in plan.words):
+        from reelkit.edit.speakers import name_clips_by_speaker
+
+        name_clips_by_speaker(tl, plan.words, plan.sample_rate)  # "talk 3 — S2" in the NLE
     files: dict[str, str] = {"timeline": str(export_timeline(tl, out, export, force=force))}
     cues = None
     if captions:

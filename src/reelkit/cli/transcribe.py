@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from reelkit.cli._ui import ForceOpt, out_console, progress_bar, to_json
+from reelkit.cli._ui import ForceOpt, err_console, out_console, progress_bar, to_json
 from reelkit.errors import InputFormatError, OutputExistsError, UsageError
 from reelkit.fileio import check_input_file, check_output_path, write_text
 
@@ -50,10 +50,17 @@ def transcribe_cmd(
         "--align", metavar="TEXTFILE",
         help="Force-align this known text (script, corrected transcript) instead of recognising speech.")] = None,
     backend: Annotated[str, typer.Option("--backend", "-b",
-                                         help="ASR backend: pocketsphinx (bundled) or faster-whisper.")
-                       ] = "pocketsphinx",
-    model: Annotated[Path | None, typer.Option("--model", metavar="PATH",
-                                               help="Local model folder (faster-whisper).")] = None,
+                                         help="ASR backend: faster-whisper (Whisper, default) or pocketsphinx.")
+                       ] = "faster-whisper",
+    model: Annotated[str | None, typer.Option("--model", metavar="base|small|PATH",
+                                              help="Whisper model: base (installed), small, or a local "
+                                                   "CTranslate2 folder.")] = None,
+    language: Annotated[str | None, typer.Option("--language", "-l", metavar="CODE",
+                                                 help="Spoken language (en, de, fr...; default: detect).")
+                        ] = None,
+    translate: Annotated[bool, typer.Option("--translate", help="Translate the speech to English.")] = False,
+    speakers: Annotated[str | None, typer.Option("--speakers", metavar="N|auto",
+                                                 help="Label speakers: a number of speakers or auto.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
                       ] = None,
     force: ForceOpt = False,
@@ -76,9 +83,19 @@ def transcribe_cmd(
 
       reel transcribe talk.mp4 --align script.txt -f json     # word timings of a known text
 
-      reel transcribe talk.mp4 --backend faster-whisper --model ~/models/faster-whisper-small
+      reel transcribe interview.mp4 --speakers auto -f srt -o interview.srt   # speaker-labelled captions
+
+      reel transcribe interview.mp4 --language de --translate -f vtt     # English subtitles of German speech
+
+      reel transcribe talk.mp4 --backend pocketsphinx                  # small, English-only recogniser
+
+    Whisper base runs by default (int8 on the CPU, weights installed with reelkit, nothing downloaded).
+    --align never fails on a text that does not quite match: each word gets "aligned": true/false and
+    a warning gives the share found in the audio.
     """
     from reelkit.analysis.speech import align, transcribe
+    from reelkit.analysis.speech.align import aligned_share
+    from reelkit.analysis.speech.speakers import parse_speakers
 
     sidecar = output.with_suffix(".json") if output is not None and fmt == TranscriptFormat.txt else None
     if sidecar is not None and sidecar == output:
@@ -86,19 +103,25 @@ def transcribe_cmd(
     for target in (output, sidecar):  # refuse before any work
         if target is not None:
             check_output_path(target, force=force)
+    spk = parse_speakers(speakers)
     if align_text is not None:
-        if backend != "pocketsphinx" or model is not None:
-            raise UsageError("--align uses the bundled PocketSphinx aligner; drop --backend/--model")
+        if backend != "faster-whisper" or translate or spk is not None:
+            raise UsageError("--align works with the default Whisper backend, without --translate/--speakers")
         check_input_file(align_text, what="text file")
         try:
             text = align_text.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             raise InputFormatError(f"{align_text} is not UTF-8 text") from None
         with progress_bar("aligning", unit="samples") as prog:
-            t = align(media, text, progress=prog)
+            t = align(media, text, progress=prog, model=model)
+        share = aligned_share(t)
+        if share < 1.0:
+            err_console.print(f"warning: {share:.0%} of the {len(t.words)} words of {align_text.name} were found "
+                              "in the audio; the others have interpolated times (\"aligned\": false)")
     else:
         with progress_bar("transcribing", unit="samples") as prog:
-            t = transcribe(media, backend=backend, model=model, progress=prog)
+            t = transcribe(media, backend=backend, model=model, progress=prog, language=language,
+                           translate=translate, speakers=spk)
     data = render_transcript(t, fmt)
     if output is None:
         out_console.file.write(data)
@@ -124,10 +147,10 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     write_text(out_dir / "transcript.txt", transcript_to_text(t), force=True)
     fillers = sum(w.filler for w in t.words)
     lines = transcript_to_text(t, header=False).rstrip("\n")
-    a = align(sample, _SAMPLE_TEXT)
+    a = align(sample, _SAMPLE_TEXT, recognised=t)
     write_text(out_dir / "transcript-aligned.json", render_transcript(a, TranscriptFormat.json), force=True)
     timed = " ".join(f"{w.text}@{w.start / a.sample_rate:.2f}" for w in a.words[:6])
-    return (f"recognised (pocketsphinx, bundled model): {len(t.words)} words in {len(t.segments)} lines, "
+    return (f"recognised (Whisper base, installed with reelkit): {len(t.words)} words in {len(t.segments)} lines, "
             f"{fillers} flagged as fillers\n{lines}\n"
             f"aligned to the known text (word@seconds): {timed} ...\n"
             "wrote transcript.json, transcript.txt (edit it for `reel cut --transcript`) and transcript-aligned.json")

@@ -3,7 +3,8 @@
 Rules (the common broadcast/streaming style guides, e.g. Netflix/BBC timed-text guidance):
 
 * at most ``max_chars`` (42) characters per line and ``max_lines`` (2) lines per cue;
-* a new cue starts after a pause longer than ``max_pause_s`` (1 s), after sentence-ending punctuation
+* a new cue starts when the speaker changes, after a pause longer than ``max_pause_s`` (1 s), after
+  sentence-ending punctuation
   once the cue has some text, or when the text would not fit;
 * lines are broken where both lines are most balanced, preferring breaks after punctuation;
 * a cue stays up at least ``min_duration_s`` (5/6 s) and at most ``max_duration_s`` (7 s), and is
@@ -31,20 +32,23 @@ __all__ = ["CaptionWord", "Cue", "CueRules", "break_lines", "build_cues", "words
 
 @dataclass(frozen=True)
 class CaptionWord:
-    """A word with exact start/end times in seconds."""
+    """A word with exact start/end times in seconds (``speaker``: its label, or None)."""
 
     text: str
     start: Fraction
     end: Fraction
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
 class Cue:
-    """One caption: ``lines`` shown from ``start`` to ``end`` (seconds, exact)."""
+    """One caption: ``lines`` shown from ``start`` to ``end`` (seconds, exact), said by ``speaker``
+    (a label, or None when speakers are not known)."""
 
     start: Fraction
     end: Fraction
     lines: tuple[str, ...]
+    speaker: str | None = None
 
     @property
     def text(self) -> str:
@@ -67,7 +71,8 @@ class CueRules:
 
 def words_in_seconds(words: Sequence[TimedWord], sample_rate: int) -> list[CaptionWord]:
     """Words with sample times → :class:`CaptionWord` (exact seconds)."""
-    return [CaptionWord(w.text, Fraction(w.start, sample_rate), Fraction(w.end, sample_rate)) for w in words]
+    return [CaptionWord(w.text, Fraction(w.start, sample_rate), Fraction(w.end, sample_rate),
+                        getattr(w, "speaker", None)) for w in words]
 
 
 def words_on_timeline(words: Sequence[TimedWord], sample_rate: int, timeline: otio.schema.Timeline
@@ -91,7 +96,7 @@ def words_on_timeline(words: Sequence[TimedWord], sample_rate: int, timeline: ot
             inside = min(we, c1) - max(ws, c0)
             if we <= ws or inside * 2 < (we - ws):
                 continue
-            out.append(CaptionWord(w.text, r0 + max(ws, c0) - c0, r0 + min(we, c1) - c0))
+            out.append(CaptionWord(w.text, r0 + max(ws, c0) - c0, r0 + min(we, c1) - c0, getattr(w, "speaker", None)))
     out.sort(key=lambda w: w.start)
     return out
 
@@ -146,7 +151,7 @@ def build_cues(words: Sequence[CaptionWord], rules: CueRules | None = None) -> l
             pause = w.start - cur[-1].end > rules.max_pause_s
             too_slow = w.end - cur[0].start > rules.max_duration_s
             sentence = cur[-1].text[-1] in ".?!" and len(" ".join(x.text for x in cur)) >= rules.max_chars // 2
-            if too_long or pause or too_slow or sentence:
+            if too_long or pause or too_slow or sentence or w.speaker != cur[-1].speaker:
                 groups.append(cur)
                 cur = []
         cur.append(w)
@@ -163,5 +168,5 @@ def build_cues(words: Sequence[CaptionWord], rules: CueRules | None = None) -> l
         limit = groups[n + 1][0].start - rules.min_gap_s if n + 1 < len(groups) else None
         if end - start < want:
             end = start + want if limit is None else max(end, min(start + want, limit))
-        cues.append(Cue(start, end, tuple(lines)))
+        cues.append(Cue(start, end, tuple(lines), g[0].speaker))
     return cues

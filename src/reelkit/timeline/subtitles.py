@@ -37,7 +37,10 @@ def cues_to_srt(cues: Sequence[Cue]) -> str:
     """SubRip text: numbered blocks ``HH:MM:SS,mmm --> HH:MM:SS,mmm`` and the cue lines."""
     blocks = []
     for i, c in enumerate(cues, start=1):
-        blocks.append(f"{i}\n{_stamp(c.start, ',')} --> {_stamp(c.end, ',')}\n" + "\n".join(map(_clean, c.lines)))
+        lines = [_clean(x) for x in c.lines]
+        if c.speaker and lines:  # SRT has no voice tag: the usual "NAME: " prefix
+            lines[0] = f"{_clean(c.speaker)}: {lines[0]}"
+        blocks.append(f"{i}\n{_stamp(c.start, ',')} --> {_stamp(c.end, ',')}\n" + "\n".join(lines))
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
@@ -46,6 +49,8 @@ def cues_to_vtt(cues: Sequence[Cue]) -> str:
     blocks = ["WEBVTT"]
     for c in cues:
         lines = [_clean(x).replace("&", "&amp;").replace("<", "&lt;") for x in c.lines]
+        if c.speaker and lines:  # WebVTT voice span
+            lines[0] = f"<v {_clean(c.speaker).replace('>', '')}>{lines[0]}"
         blocks.append(f"{_stamp(c.start, '.')} --> {_stamp(c.end, '.')}\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 

@@ -7,9 +7,12 @@ install or where to put the weights.
 
 Built in:
 
-* ``pocketsphinx`` (default): CMU PocketSphinx 5 with the en-US model bundled in its wheel.
-* ``faster-whisper``: CTranslate2 Whisper from a local model directory (``model=PATH``), from the
-  optional extra ``pip install 'reelkit[whisper]'``; nothing is downloaded.
+* ``faster-whisper`` (default): CTranslate2 Whisper, int8 on CPU; ``model`` is ``base`` (the weights
+  the base install pulls in from pip) or a local CTranslate2 folder; nothing is downloaded.
+* ``pocketsphinx``: CMU PocketSphinx 5 with the en-US model bundled in its wheel (English only).
+
+Factories take ``(model, **options)``; options understood today: ``language`` (a Whisper code or
+None to detect) and ``task`` (``transcribe``/``translate``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from reelkit.analysis.speech.model import Segment, Word
 from reelkit.errors import UsageError
 from reelkit.progress import ProgressFn
 
-__all__ = ["ASR_RATE", "AsrBackend", "AsrResult", "available_backends", "get_backend", "register_backend"]
+__all__ = ["ASR_RATE", "DEFAULT_BACKEND", "AsrBackend", "AsrResult", "available_backends",
+            "get_backend", "register_backend"]
 
 #: every backend works on 16 kHz mono audio; word times count samples at this rate
 ASR_RATE = 16000
@@ -54,12 +58,14 @@ class AsrBackend(Protocol):
                    progress: ProgressFn | None = None) -> AsrResult: ...
 
 
-BackendFactory = Callable[[Path | None], AsrBackend]
+BackendFactory = Callable[..., AsrBackend]
+#: the backend used when none is named
+DEFAULT_BACKEND = "faster-whisper"
 _REGISTRY: dict[str, BackendFactory] = {}
 
 
 def register_backend(name: str, factory: BackendFactory) -> None:
-    """Register ``factory(model_path_or_None) -> AsrBackend`` under ``name`` (replaces an existing one)."""
+    """Register ``factory(model_or_None, **options) -> AsrBackend`` under ``name`` (replaces an existing one)."""
     _REGISTRY[name] = factory
 
 
@@ -69,8 +75,8 @@ def available_backends() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get_backend(name: str = "pocketsphinx", *, model: Path | None = None) -> AsrBackend:
-    """Create the backend ``name`` (with a local ``model`` directory where it needs one).
+def get_backend(name: str = DEFAULT_BACKEND, *, model: Path | str | None = None, **options: object) -> AsrBackend:
+    """Create the backend ``name`` (with ``model``, a name or local folder, where it takes one).
 
     Raises:
         UsageError: unknown backend name.
@@ -81,7 +87,7 @@ def get_backend(name: str = "pocketsphinx", *, model: Path | None = None) -> Asr
         factory = _REGISTRY[name]
     except KeyError:
         raise UsageError(f"unknown speech backend {name!r}; choose one of: {', '.join(sorted(_REGISTRY))}") from None
-    return factory(model)
+    return factory(model, **options)
 
 
 def _load_builtins() -> None:

@@ -27,7 +27,7 @@ import numpy as np
 from reelkit.analysis.speech.model import Word
 from reelkit.analysis.speech.text import normalize_word
 
-__all__ = ["FILLER_WORDS", "filler_token_text", "is_filler_word", "mark_fillers"]
+__all__ = ["FILLER_WORDS", "filler_token_text", "find_gap_fillers", "is_filler_word", "mark_fillers"]
 
 #: filled pauses (normalised spelling)
 FILLER_WORDS = frozenset({"um", "uh", "uhm", "umm", "uhh", "er", "erm", "err", "ah", "ahh", "hm", "hmm", "mm",
@@ -69,12 +69,13 @@ def _steadiness(audio: np.ndarray, sample_rate: int, start: int, end: int) -> tu
 
 
 def mark_fillers(words: Sequence[Word], *, audio: np.ndarray | None = None,
-                 sample_rate: int = 16000) -> list[Word]:
+                 sample_rate: int = 16000, offset: int = 0) -> list[Word]:
     """Return ``words`` with ``filler`` set by the rules in the module docstring.
 
     Args:
         words: in time order; start/end in samples at ``sample_rate``.
         audio: optional ``(n,)`` mono float32 at ``sample_rate`` for the audio-based rule.
+        offset: sample position of ``audio[0]`` (when ``audio`` is one chunk of a stream).
     """
     out = list(words)
     keys = [normalize_word(w.text) for w in out]
@@ -82,7 +83,7 @@ def mark_fillers(words: Sequence[Word], *, audio: np.ndarray | None = None,
     for i, w in enumerate(out):
         k = keys[i]
         if audio is not None and not flags[i] and w.end - w.start >= 0.35 * sample_rate:
-            st = _steadiness(audio, sample_rate, w.start, w.end)
+            st = _steadiness(audio, sample_rate, w.start - offset, w.end - offset)
             if st is not None and ((st[0] < 1.15 and st[1] < 1.35)
                                    or (k in _HESITATION_LOOKALIKES and st[0] < 1.35 and st[1] < 1.6)):
                 flags[i] = True
@@ -96,3 +97,63 @@ def mark_fillers(words: Sequence[Word], *, audio: np.ndarray | None = None,
             if repeat or false_start:
                 flags[i] = True
     return [dataclasses.replace(w, filler=f) if w.filler != f else w for w, f in zip(out, flags, strict=True)]
+
+
+def _frame_db(x: np.ndarray, hop: int) -> np.ndarray:
+    k = len(x) // hop
+    return 10 * np.log10((x[:k * hop].astype(np.float64).reshape(k, hop) ** 2).mean(axis=1) + 1e-12)
+
+
+def find_gap_fillers(words: Sequence[Word], audio: np.ndarray, *, offset: int = 0, sample_rate: int = 16000,
+                     min_gap_s: float = 0.3, min_voiced_s: float = 0.2) -> list[Word]:
+    """Add the filled pauses a recogniser left out: steady voiced sounds in the gaps between words.
+
+    A gap of at least ``min_gap_s`` (30 ms trimmed at each side) is searched for its longest run of
+    voiced 10 ms frames (15 dB over the chunk's noise floor and within 30 dB of its loudest frame);
+    a run of at least ``min_voiced_s`` whose spectrum is steady (the held-vowel test of
+    :func:`mark_fillers`) becomes a word ``uh`` (``um`` when its high band fades at the end, a closing
+    nasal), ``filler=True``, confidence 0.5.
+
+    Args:
+        words: time-ordered words inside ``audio`` (absolute samples; ``audio[0]`` is ``offset``).
+        audio: ``(n,)`` mono float32 at ``sample_rate``.
+    Returns:
+        ``words`` with the found fillers inserted in time order.
+    """
+    hop = sample_rate // 100
+    if len(audio) < 10 * hop:
+        return list(words)
+    db = _frame_db(audio, hop)
+    floor, top = float(np.percentile(db, 10)), float(db.max())
+    thresh = max(floor + 15.0, top - 30.0)
+    edges = [0, *[v for w in words for v in (w.start - offset, w.end - offset)], len(audio)]
+    trim = 3 * hop
+    found: list[Word] = []
+    for g in range(0, len(edges), 2):
+        a, b = edges[g] + trim, edges[g + 1] - trim
+        if b - a < min_gap_s * sample_rate - 2 * trim:
+            continue
+        voiced = db[a // hop:b // hop] > thresh
+        best, run, best_at = 0, 0, 0
+        for n, v in enumerate(voiced):
+            run = run + 1 if v else 0
+            if run > best:
+                best, best_at = run, n
+        if best * hop < min_voiced_s * sample_rate:
+            continue
+        s0 = a + (best_at - best + 1) * hop
+        s1 = s0 + best * hop
+        st = _steadiness(audio, sample_rate, s0, s1)
+        if st is None or not (st[0] < 1.35 and st[1] < 1.6):
+            continue
+        seg = audio[s0:s1]
+        third = len(seg) // 3
+        spec0 = np.abs(np.fft.rfft(seg[:third]))
+        spec2 = np.abs(np.fft.rfft(seg[-third:]))
+        hi0 = spec0[len(spec0) * 1000 * 2 // sample_rate:].sum() / (spec0.sum() + 1e-9)
+        hi2 = spec2[len(spec2) * 1000 * 2 // sample_rate:].sum() / (spec2.sum() + 1e-9)
+        text = "um" if hi2 < 0.5 * hi0 else "uh"
+        found.append(Word(text, s0 + offset, s1 + offset, 0.5, filler=True))
+    if not found:
+        return list(words)
+    return sorted([*words, *found], key=lambda w: (w.start, w.end))

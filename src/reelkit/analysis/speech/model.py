@@ -26,6 +26,9 @@ class Word:
         end: end sample (exclusive); ``end >= start``.
         confidence: 0..1 posterior-like confidence (1.0 for forced alignment of given text).
         filler: True for filled pauses (um, uh, er, ah, hm), repeated words and false starts.
+        speaker: speaker label (``S1``, ``S2``...) when speakers were found, else None.
+        aligned: for alignment of a given text: True where the word was found in the audio, False
+            where its time is interpolated between found words; None for recognised words.
     """
 
     text: str
@@ -33,6 +36,8 @@ class Word:
     end: int
     confidence: float = 1.0
     filler: bool = False
+    speaker: str | None = None
+    aligned: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,10 @@ class Transcript:
     def to_dict(self) -> dict[str, Any]:
         """The JSON schema of ``reel transcribe --format json`` (seconds as floats, 6 decimals).
 
-        ``{"media", "language", "backend", "words": [{"text", "start", "end", "confidence", "filler"}],
-        "segments": [{"start", "end", "text", "speaker"}]}``. Six decimals keep sample positions exact
+        ``{"media", "language", "backend", "words": [{"text", "start", "end", "confidence", "filler",
+        "speaker", "aligned"}], "segments": [{"start", "end", "text", "speaker"}]}`` (``speaker`` is a
+        label or null; ``aligned`` is true/false for words of an aligned text, null for recognised words).
+        Six decimals keep sample positions exact
         on a round trip through :meth:`from_dict` at rates up to 500 kHz.
         """
         sr = self.sample_rate
@@ -91,7 +98,8 @@ class Transcript:
             "language": self.language,
             "backend": self.backend,
             "words": [{"text": w.text, "start": sec(w.start), "end": sec(w.end),
-                       "confidence": round(float(w.confidence), 4), "filler": bool(w.filler)}
+                       "confidence": round(float(w.confidence), 4), "filler": bool(w.filler),
+                       "speaker": w.speaker, "aligned": w.aligned}
                       for w in self.words],
             "segments": [{"start": sec(s.start), "end": sec(s.end), "text": s.text, "speaker": s.speaker}
                          for s in self.segments],
@@ -122,7 +130,9 @@ class Transcript:
                     raise InputFormatError(f"transcript JSON: words[{i}] ends before it starts")
                 if not isinstance(w["text"], str):
                     raise InputFormatError(f"transcript JSON: words[{i}].text must be a string")
-                words.append(Word(w["text"], s, e, float(w.get("confidence", 1.0)), bool(w.get("filler", False))))
+                spk, al = w.get("speaker"), w.get("aligned")
+                words.append(Word(w["text"], s, e, float(w.get("confidence", 1.0)), bool(w.get("filler", False)),
+                                  None if spk is None else str(spk), None if al is None else bool(al)))
             segments = []
             for i, g in enumerate(data.get("segments") or []):
                 s, e = samples(g["start"], f"segments[{i}].start"), samples(g["end"], f"segments[{i}].end")

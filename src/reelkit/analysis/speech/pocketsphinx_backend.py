@@ -158,9 +158,16 @@ class PocketSphinxBackend:
         return AsrResult(words=words, language="en")
 
 
-def create(model: Path | None) -> PocketSphinxBackend:
-    """Factory for the registry; ``model`` is not used (the model ships in the wheel)."""
+def create(model: Path | str | None, *, language: str | None = None, task: str = "transcribe") -> PocketSphinxBackend:
+    """Factory for the registry; ``model`` is not used (the en-US model ships in the wheel).
+
+    Raises:
+        UsageError: a model, a language other than English, or translation was asked for.
+    """
     if model is not None:
         raise UsageError("the pocketsphinx backend uses its bundled en-US model; --model is for --backend "
                          "faster-whisper")
+    if language not in (None, "en", "auto") or task != "transcribe":
+        raise UsageError("the pocketsphinx backend is English-only and cannot translate; use --backend "
+                         "faster-whisper for --language/--translate")
     return PocketSphinxBackend()

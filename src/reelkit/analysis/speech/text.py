@@ -6,7 +6,8 @@ Format (UTF-8)::
     [00:00.00] and so my fellow americans
     [00:03.12] ask not what your country can do for you
 
-* Lines starting with ``#`` are comments; blank lines are ignored.
+* Lines starting with ``#`` are comments; blank lines are ignored. When speakers are known, a
+  comment line ``# S2`` stands before the first line of each change of speaker.
 * Every other line is one segment (a stretch of speech between pauses): an optional time tag
   ``[mm:ss.cc]`` (``[h:mm:ss.cc]`` past an hour) with the segment's start, then its words separated by
   single spaces.
@@ -59,9 +60,14 @@ def transcript_to_text(t: Transcript, *, header: bool = True) -> str:
         name = Path(t.media).name if t.media else "media"
         lines.append(f"# reelkit transcript of {name} — delete words or whole lines to cut them; "
                      "do not change or add words.")
+    speaker = None
     for seg, (i, j) in zip(t.segments or [None], segment_word_ranges(t), strict=False):
         if i == j:
             continue
+        who = seg.speaker if seg is not None else None
+        if who is not None and who != speaker:
+            lines.append(f"# {who}")
+            speaker = who
         start = seg.start if seg is not None else t.words[i].start
         lines.append(f"{format_tag(start, t.sample_rate)} " + " ".join(w.text for w in t.words[i:j]))
     return "\n".join(lines) + "\n"
