@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -581,13 +581,21 @@ class MediapipeBackend:
         return out
 
     def _faces(self, img: np.ndarray) -> list[Subject]:
-        h, w = img.shape[:2]
+        h0, w0 = img.shape[:2]
         found: list[Subject] = []
-        for model in (self._fd_full, self._fd_short):
-            res = model.process(img)
+        # the detectors see a fixed 128/192 px square: on a wide picture small faces vanish, so the
+        # full-range model also runs on overlapping square tiles of the picture's height
+        views: list[tuple[Any, int, np.ndarray]] = [(self._fd_full, 0, img), (self._fd_short, 0, img)]
+        if w0 >= 1.4 * h0:
+            k = int(np.ceil((w0 - h0) / (0.75 * h0))) + 1
+            for x in np.linspace(0, w0 - h0, k).round().astype(int):
+                views.append((self._fd_full, int(x), np.ascontiguousarray(img[:, x:x + h0])))
+        for model, ox, view in views:
+            res = model.process(view)
+            h, w = view.shape[:2]
             for d in res.detections or []:
                 bb = d.location_data.relative_bounding_box
-                box = (bb.xmin * w, bb.ymin * h, bb.width * w, bb.height * h)
+                box = (bb.xmin * w + ox, bb.ymin * h, bb.width * w, bb.height * h)
                 kp = d.location_data.relative_keypoints  # right eye, left eye, nose, mouth, right ear, left ear
                 gaze = facing = None
                 if len(kp) >= 6:

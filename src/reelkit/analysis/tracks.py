@@ -109,7 +109,8 @@ def observations(frame: int, subjects: Sequence[Subject], *, image: np.ndarray |
 
     Returns:
         One observation per person; a face on a back-turned head (facing < -0.3) is not counted
-        as a face, a face no body claims becomes a head-only observation.
+        as a face, a face no body claims becomes a head-only observation unless it lies on a
+        body below its head (a face printed on a shirt).
     """
     people = [s for s in subjects if s.kind == "person"]
     faces = [s for s in subjects if s.kind == "face"]
@@ -145,6 +146,10 @@ def observations(frame: int, subjects: Sequence[Subject], *, image: np.ndarray |
     for i, f in enumerate(faces):
         if i in claimed or f.confidence < 0.6:
             continue
+        cx, cy = f.center
+        if any(p.box[0] <= cx <= p.box[0] + p.box[2] and (p.head or p.box)[1] + (p.head or p.box)[3] < cy
+               <= p.box[1] + p.box[3] for p in people):
+            continue  # a "face" on someone's torso, below their head: a print on a shirt
         head = f.head or f.box
         out.append(Observation(frame, tuple(float(v) for v in head), None, float(f.confidence),  # type: ignore[arg-type]
                                float(f.facing if f.facing is not None else 0.7),
@@ -257,7 +262,7 @@ def build_tracks(samples: Sequence[tuple[int, Sequence[Observation]]], *, max_ga
         for b, o in enumerate(obs):
             if b not in matched:
                 # re-find a lost track by appearance (someone reappearing elsewhere after an occlusion)
-                lost = [i for i in range(len(tracks)) if i not in hit and i not in live
+                lost = [i for i in range(len(tracks)) if i not in hit
                         and tracks[i].obs[-1].frame < frame and frame - tracks[i].obs[-1].frame <= 3 * max_gap]
                 best, best_c = None, 0.35
                 for i in lost:

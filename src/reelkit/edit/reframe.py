@@ -54,7 +54,7 @@ __all__ = ["FALLBACKS", "ReframePlan", "active_speaker_scores", "path_timeline",
 Fallback = Literal["split", "pad", "none"]
 FALLBACKS: tuple[str, ...] = ("split", "pad", "none")
 _GRID_W = 64  # motion grid columns
-_AREA_W = 160  # width of the frames kept for the picture-area (bars) analysis
+_AREA_W = 320  # width of the frames kept for the picture-area (bars) analysis
 
 
 @dataclass
@@ -385,7 +385,7 @@ def reframe(
     fallback: Fallback = "split",
     backend: str = DEFAULT_BACKEND,
     framing: Framing | None = None,
-    analysis_side: int = 320,
+    analysis_side: int = 480,
     detect_hz: float = 2.0,
     active_speaker: bool = True,
     info: MediaInfo | None = None,
@@ -543,7 +543,7 @@ def reframe(
             voice.append(voice_activity(path, n, rate, info))
         return voice[0]
 
-    passthrough = abs(float(Fraction(aw, ah) / ratio) - 1.0) < 0.01
+    passthrough = abs(float(Fraction(aw, ah) / ratio) - 1.0) < 0.02  # a bar edge rounded off is not a crop
     for si, (start, end) in enumerate(spans):
         shot_len = end - start + 1
         if passthrough:
@@ -557,8 +557,11 @@ def reframe(
         n_samples = max(1, len(shot_samples))
         obs = [(f, [o for o in ob if _inside_area(o.head, area)]) for f, ob in person_obs if start <= f <= end]
         all_tracks = build_tracks(obs, max_gap=max(3 * every, round(3 * fps)))
+        # a subject is seen in a quarter of the shot's samples, and at least 3 times in a longer shot
+        # (a pose found for a moment on furniture is not a person)
+        need = max(1, round(0.25 * n_samples)) if n_samples < 8 else max(3, round(0.25 * n_samples))
         tracks = [t for t in all_tracks
-                  if len(t.obs) >= max(1, round(0.25 * n_samples)) or (n_samples <= 2 and t.obs[0].confidence > 0.6)]
+                  if len(t.obs) >= need or (n_samples <= 2 and t.obs[0].confidence > 0.6)]
         if not tracks:
             plan, kind, why = _fallback_plan(shot_samples, start, end, area, window, fps, framing)
             windows[start:end + 1] = plan[0]
@@ -602,6 +605,16 @@ def reframe(
                     speakers[si] = tuple(float(v) for v in np.nanmedian(b[ok], axis=0))  # type: ignore[assignment]
                     reason = (f"{1 + len(rivals)} important people do not fit together: following the speaker "
                               f"(track {tracks[picked].id}, mouth motion matches the voice)")
+                elif fallback in ("split", "none") and len(rivals) >= 2:
+                    # a crowd: the main subject with as many of the important people next to it as fit
+                    fit = [main]
+                    for k in rivals:
+                        if _fits(_union([heads[j] for j in [*fit, k]]), (window[0] * (1 - 2 * framing.margin),
+                                                                          window[1])):
+                            fit.append(k)
+                    framed = fit
+                    reason = (f"{1 + len(rivals)} important people do not fit together: framing the main subject"
+                              + (f" with the {len(fit) - 1} beside it that fit" if len(fit) > 1 else " only"))
                 elif fallback == "split":
                     mode_override = "split"
                     reason = (f"{1 + len(rivals)} important people do not fit together and no one clearly speaks: "
