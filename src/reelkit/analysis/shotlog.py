@@ -235,7 +235,7 @@ def _representative(info: MediaInfo, frame: int) -> np.ndarray | None:
 
 
 def log_shots(path: str | os.PathLike[str], *, info: MediaInfo | None = None, thumbnails: str | os.PathLike[str]
-              | None = None, subjects_backend: str = "opencv", force: bool = False,
+              | None = None, subjects_backend: str = "auto", force: bool = False,
               progress: ProgressFn | None = None, **tuning: float) -> ShotDetection:
     """Detect shots and fill each shot's log fields (see the module docstring).
 

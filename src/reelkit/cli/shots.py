@@ -176,7 +176,7 @@ def shots_cmd(
     thumbnails: Annotated[Path | None, typer.Option("--thumbnails", help="Folder for one JPEG per shot.")] = None,
     split: Annotated[Path | None, typer.Option("--split", help="Folder for one video file per shot.")] = None,
     subjects_backend: Annotated[str, typer.Option("--subjects-backend", help="Face/person detector backend.")
-                                ] = "opencv",
+                                ] = "auto",
     force: ForceOpt = False,
 ) -> None:
     """Find the shots of a video (cuts, dissolves, fades, wipes) and log each shot.
