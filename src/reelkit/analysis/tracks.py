@@ -212,14 +212,15 @@ class PersonTrack:
 
 
 def build_tracks(samples: Sequence[tuple[int, Sequence[Observation]]], *, max_gap: int,
-                 gate: float = 1.6) -> list[PersonTrack]:
+                 gate: float = 2.5) -> list[PersonTrack]:
     """Link per-sample observations into identity-preserving tracks.
 
     Args:
         samples: ``(frame, observations)`` in increasing frame order (one shot).
         max_gap: frames a track stays open without being seen (occlusion, turn away).
         gate: largest head-centre distance to the prediction, in head widths, for a match one
-            sample later; it grows by 0.5 per further missed second-equivalent (0.15 per sample).
+            sample later (someone starting to walk out of the frame moves ~2.5 head widths in
+            half a second); it grows by 0.25 per missed sample.
 
     Returns:
         The tracks, in order of first appearance.
@@ -241,7 +242,7 @@ def build_tracks(samples: Sequence[tuple[int, Sequence[Observation]]], *, max_ga
                 cx, cy = o.centre
                 d = float(np.hypot(cx - px, cy - py)) / size
                 ratio = o.head[2] / size
-                g = gate + 0.15 * misses[ti]
+                g = gate + 0.25 * misses[ti]
                 if d > g or not 0.45 < ratio < 2.2:
                     continue
                 c = d + abs(np.log(ratio))

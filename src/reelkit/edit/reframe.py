@@ -318,6 +318,12 @@ def _shift(boxes: np.ndarray, area: tuple[int, int, int, int]) -> np.ndarray:
     return np.stack([x0, y0, x1 - x0, y1 - y0], 1)
 
 
+def _pad(boxes: np.ndarray, fx: float, fy: float) -> np.ndarray:
+    """Boxes grown by ``fx`` of their width on each side and ``fy`` of their height above and below."""
+    b = np.asarray(boxes, float)
+    return np.stack([b[:, 0] - fx * b[:, 2], b[:, 1] - fy * b[:, 3], b[:, 2] * (1 + 2 * fx), b[:, 3] * (1 + 2 * fy)], 1)
+
+
 def _together(a: np.ndarray, b: np.ndarray) -> float:
     """Share of the frames where either is seen in which both are."""
     ka, kb = np.all(np.isfinite(a), axis=1), np.all(np.isfinite(b), axis=1)
@@ -559,7 +565,9 @@ def reframe(
         all_tracks = build_tracks(obs, max_gap=max(3 * every, round(3 * fps)))
         # a subject is seen in a quarter of the shot's samples, and at least 3 times in a longer shot
         # (a pose found for a moment on furniture is not a person)
-        need = max(1, round(0.25 * n_samples)) if n_samples < 8 else max(3, round(0.25 * n_samples))
+        # (capped at 6 samples, 3 s at 2 Hz: in a long shot people who come and go one after another
+        # are each a subject while they are there)
+        need = max(1, round(0.25 * n_samples)) if n_samples < 8 else max(3, min(6, round(0.25 * n_samples)))
         tracks = [t for t in all_tracks
                   if len(t.obs) >= need or (n_samples <= 2 and t.obs[0].confidence > 0.6)]
         if not tracks:
@@ -649,6 +657,9 @@ def reframe(
             windows[start:end + 1] = panels[0]
             plans.append(ShotPlan(start, end, "split", tuple(panels), decision=decision))
             continue
+        # a little air around each head (and slack for the head's motion between samples)
+        heads = [_pad(h, 0.15, 0.1) for h in heads]
+        seen = [_pad(h, 0.15, 0.1) for h in seen]
         required = _union([heads[k] for k in framed])
         if len(framed) == 1:
             # before the main subject enters / after it leaves: frame whoever is on screen then
