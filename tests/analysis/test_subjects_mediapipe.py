@@ -100,3 +100,14 @@ def test_missing_model_names_the_extra(tmp_path: Path) -> None:
 def test_auto_is_mediapipe_here() -> None:
     assert resolve_backend("auto") == "mediapipe"
     assert resolve_backend("opencv") == "opencv"
+
+
+def test_false_faces_dropped(shared_data: Path) -> None:
+    # the skull print on the signer's sweatshirt is found by the face detector; pose puts it on his torso
+    img = _frame(shared_data, "reframe/people/intel_asl_again.mkv", 0)
+    faces = [s for s in detect_subjects(img, kinds=("face", "person"), backend="mediapipe") if s.kind == "face"]
+    assert len(faces) == 1 and faces[0].box[1] < 150  # his own face, at the top
+    # a "face" found on the back of a head is not a face
+    img = _frame(shared_data, "reframe/people/intel_one_by_one_person.mp4", 300)
+    subs = detect_subjects(img, kinds=("face", "person"), backend="mediapipe")
+    assert [s.kind for s in subs] == ["person"]

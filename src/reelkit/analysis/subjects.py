@@ -524,6 +524,29 @@ def _pose_person(lms: list[tuple[float, float, float]], w: int, h: int) -> Subje
                    round(facing, 3), None if gaze is None else round(gaze, 3))
 
 
+def _drop_false_faces(subjects: list[Subject]) -> list[Subject]:
+    """Drop "faces" that a pose contradicts: on a back-turned head, or on a torso below the head
+    (a face printed on a shirt)."""
+    people = [s for s in subjects if s.kind == "person" and s.head is not None]
+    keep = []
+    for s in subjects:
+        if s.kind == "face":
+            cx, cy = s.center
+            bad = False
+            for p in people:
+                hx, hy, hw, hh = p.head  # type: ignore[misc]
+                on_head = hx - 0.25 * hw <= cx <= hx + 1.25 * hw and hy - 0.25 * hh <= cy <= hy + 1.25 * hh
+                if on_head and (p.facing or 0.0) < -0.3:
+                    bad = True
+                px, py, pw, ph = p.box
+                if not on_head and px <= cx <= px + pw and hy + hh < cy <= py + ph:
+                    bad = True
+            if bad:
+                continue
+        keep.append(s)
+    return keep
+
+
 class MediapipeBackend:
     """MediaPipe's bundled models through the legacy ``solutions`` API (mediapipe 0.10.14-0.10.21).
 
@@ -574,6 +597,8 @@ class MediapipeBackend:
                 out += [s.scaled(1 / scale) for s in self._faces(small)]
             if "person" in kinds:
                 out += [s.scaled(1 / scale) for s in self._people(small)]
+        if "face" in kinds and "person" in kinds:
+            out = _drop_false_faces(out)
         if "saliency" in kinds:
             out += _saliency_subjects(image)
         if "text" in kinds:
