@@ -114,3 +114,18 @@ def test_demo_step(sample_video: Path, tmp_path: Path) -> None:
     assert (v.video.width, v.video.height) == (360, 640) and v.video.frames == 330 and v.audio is not None
     assert (tmp_path / "sample_vertical_9x16.fcpxml").stat().st_size > 0
     assert "sample_vertical_9x16.mp4" in report
+
+
+def test_real_clip_reports_backend_area_and_decision(reel, shared_data: Path) -> None:
+    import importlib.util
+
+    clip = shared_data / "reframe/people/intel_asl_again.mkv"
+    r = reel("reframe", str(clip), "--aspect", "9:16", "--no-shots", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    want = "mediapipe" if importlib.util.find_spec("mediapipe") else "opencv"
+    assert d["backend"] == want and d["active_area"] == [0, 0, 640, 480]
+    shot = d["shots"][0]
+    assert shot["decision"]["reason"] and shot["decision"]["subject"].startswith("track")
+    r = reel("reframe", str(clip), "--backend", "bogus")
+    assert r.returncode != 0 and "unknown subject backend" in r.stderr and "Traceback" not in r.stderr

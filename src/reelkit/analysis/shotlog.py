@@ -416,7 +416,7 @@ def log_detectors(**tuning: float) -> list[Detector]:
 
 
 def log_shots(path: str | os.PathLike[str], *, info: MediaInfo | None = None, thumbnails: str | os.PathLike[str]
-              | None = None, subjects_backend: str = "opencv", force: bool = False,
+              | None = None, subjects_backend: str = "auto", force: bool = False,
               progress: ProgressFn | None = None, **tuning: float) -> ShotDetection:
     """Detect shots and fill each shot's log fields (see the module docstring), from ONE decode.
 

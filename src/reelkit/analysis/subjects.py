@@ -4,8 +4,16 @@ Backends are registered by name. ``"opencv"`` (the default) uses only what ships
 ``opencv-python-headless`` wheel: the Haar frontal and profile face cascades, the HOG people
 detector, a spectral-residual saliency map (Hou & Zhang 2007, written here in numpy because the
 contrib saliency module is not installed) and MSER text regions filtered by stroke and layout
-heuristics. ``"mediapipe"`` uses the face-detection and pose models bundled in
-``mediapipe>=0.10.14,<=0.10.21`` (install ``reelkit[mediapipe]``).
+heuristics. ``"mediapipe"`` uses the models bundled in ``mediapipe>=0.10.14,<=0.10.21``
+(install ``reelkit[mediapipe]``; wheels exist for CPython 3.9-3.12, none for 3.13+): face detection
+short range *and* full range (merged), and the pose *full* landmark model (``model_complexity=1``,
+the only pose model inside the wheel; ``lite``/``heavy`` are run-time downloads and are never
+used), run repeatedly with the found people masked out so several people are found. Each person
+carries a head box and a facing estimate, so a back-turned figure is still located and known to
+be back-turned. ``"auto"`` (the default) is ``"mediapipe"`` where it is installed, else ``"opencv"``
+with a one-line note on stderr. Nothing here touches the network: the model files are checked to
+be inside the wheel before any mediapipe graph is built, and a missing one raises
+:class:`~reelkit.errors.BackendUnavailable` naming the extra.
 
 >>> from reelkit.analysis.subjects import detect_subjects
 >>> subjects = detect_subjects(rgb, kinds=("face", "person"))          # doctest: +SKIP
@@ -16,20 +24,24 @@ Boxes are ``(x, y, w, h)`` in pixels of the image analysed (floats, top-left ori
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
 from reelkit.errors import BackendUnavailable, UsageError
 
-__all__ = ["KINDS", "Subject", "SubjectBackend", "available_backends", "detect_subjects", "get_backend",
-           "nms", "register_backend", "saliency_map"]
+__all__ = ["DEFAULT_BACKEND", "KINDS", "MEDIAPIPE_MODELS", "Subject", "SubjectBackend", "available_backends",
+           "check_mediapipe_models", "detect_subjects", "get_backend", "nms", "register_backend", "resolve_backend",
+           "saliency_map"]
 
 SubjectKind = Literal["face", "person", "saliency", "text"]
 KINDS: tuple[str, ...] = ("face", "person", "saliency", "text")
+DEFAULT_BACKEND = "auto"
 
 
 @dataclass(frozen=True)
@@ -41,11 +53,20 @@ class Subject:
         box: ``(x, y, w, h)`` in pixels of the analysed image (top-left corner, width, height).
         confidence: detector confidence in [0, 1] (monotonic in the detector's score; not a calibrated
             probability).
+        head: the head box ``(x, y, w, h)`` in the same pixels when the detector locates one (faces:
+            the face box grown to the whole head; people from pose: from the face/ear landmarks),
+            else None.
+        facing: how much the subject faces the camera, 1 = frontal, 0 = profile, -1 = back turned
+            (None when unknown).
+        gaze: horizontal look direction in the image, -1 = looking left … +1 = right (None unknown).
     """
 
     kind: str
     box: tuple[float, float, float, float]
     confidence: float
+    head: tuple[float, float, float, float] | None = None
+    facing: float | None = None
+    gaze: float | None = None
 
     @property
     def center(self) -> tuple[float, float]:
@@ -62,12 +83,23 @@ class Subject:
         """The same subject with its box scaled by ``sx`` horizontally and ``sy`` vertically."""
         sy = sx if sy is None else sy
         x, y, w, h = self.box
-        return Subject(self.kind, (x * sx, y * sy, w * sx, h * sy), self.confidence)
+        head = None
+        if self.head is not None:
+            hx, hy, hw, hh = self.head
+            head = (hx * sx, hy * sy, hw * sx, hh * sy)
+        return Subject(self.kind, (x * sx, y * sy, w * sx, h * sy), self.confidence, head, self.facing, self.gaze)
 
     def to_dict(self) -> dict[str, object]:
-        """``{"kind", "box": [x, y, w, h], "confidence"}`` (JSON-ready)."""
-        return {"kind": self.kind, "box": [round(float(v), 2) for v in self.box],
-                "confidence": round(float(self.confidence), 4)}
+        """``{"kind", "box": [x, y, w, h], "confidence"}`` plus ``head``/``facing``/``gaze`` when known."""
+        d: dict[str, object] = {"kind": self.kind, "box": [round(float(v), 2) for v in self.box],
+                                "confidence": round(float(self.confidence), 4)}
+        if self.head is not None:
+            d["head"] = [round(float(v), 2) for v in self.head]
+        if self.facing is not None:
+            d["facing"] = round(float(self.facing), 3)
+        if self.gaze is not None:
+            d["gaze"] = round(float(self.gaze), 3)
+        return d
 
 
 class SubjectBackend(Protocol):
@@ -91,35 +123,63 @@ def register_backend(name: str, factory: Callable[[], SubjectBackend]) -> None:
 
 
 def available_backends() -> list[str]:
-    """Names of the registered backends (registered is not the same as installed)."""
-    return sorted(_FACTORIES)
+    """Names of the registered backends (registered is not the same as installed), plus ``"auto"``."""
+    return sorted([*_FACTORIES, "auto"])
 
 
-def get_backend(name: str = "opencv") -> SubjectBackend:
+_NOTED: set[str] = set()
+
+
+def resolve_backend(name: str = DEFAULT_BACKEND) -> str:
+    """The concrete backend ``name`` stands for: ``"auto"`` → ``"mediapipe"`` when that package is
+    importable, else ``"opencv"`` (with a one-line note on stderr, once per process). Other names
+    are returned unchanged.
+    """
+    if name != "auto":
+        return name
+    import importlib.util
+
+    if importlib.util.find_spec("mediapipe") is not None:
+        return "mediapipe"
+    if "auto" not in _NOTED:
+        import sys
+
+        _NOTED.add("auto")
+        print("note: mediapipe is not installed (pip install 'reelkit[mediapipe]', Python 3.11-3.12): "
+              "subjects use the weaker OpenCV detectors", file=sys.stderr)
+    return "opencv"
+
+
+def get_backend(name: str = DEFAULT_BACKEND) -> SubjectBackend:
     """The backend instance registered as ``name`` (created on first use, then cached).
+
+    ``"auto"`` resolves through :func:`resolve_backend`.
 
     Raises:
         UsageError: unknown backend name.
-        BackendUnavailable: the backend's optional dependency is not installed.
+        BackendUnavailable: the backend's optional dependency is not installed, or a model file is
+            missing from it.
     """
+    name = resolve_backend(name)
     with _LOCK:
         if name in _INSTANCES:
             return _INSTANCES[name]
         if name not in _FACTORIES:
-            raise UsageError(f"unknown subject backend {name!r}; choose one of {sorted(_FACTORIES)}")
+            raise UsageError(f"unknown subject backend {name!r}; choose one of {available_backends()}")
         inst = _FACTORIES[name]()
         _INSTANCES[name] = inst
         return inst
 
 
 def detect_subjects(image: np.ndarray, *, kinds: Iterable[str] = ("face", "person"),
-                    backend: str = "opencv") -> list[Subject]:
+                    backend: str = DEFAULT_BACKEND) -> list[Subject]:
     """Detect subjects in one RGB picture.
 
     Args:
         image: ``(H, W, 3)`` uint8 RGB (a grey ``(H, W)`` image is accepted too).
         kinds: which detectors to run, any of ``"face"``, ``"person"``, ``"saliency"``, ``"text"``.
-        backend: registered backend name (``"opencv"`` default, ``"mediapipe"``).
+        backend: registered backend name: ``"auto"`` (default: mediapipe where installed, else
+            OpenCV), ``"mediapipe"`` or ``"opencv"``.
 
     Returns:
         Subjects sorted by kind order then descending confidence; boxes in pixels of ``image``.
@@ -322,6 +382,8 @@ class OpenCVBackend:
                     out += [s.scaled(1 / scale) for s in self._faces(gray)]
                 if "person" in kinds:
                     out += [s.scaled(1 / scale) for s in self._people(gray)]
+            out = [Subject(s.kind, s.box, s.confidence, _face_head(s.box) if s.kind == "face" else _body_head(s.box))
+                   for s in out]
         if "saliency" in kinds:
             out += _saliency_subjects(image)
         if "text" in kinds:
@@ -365,53 +427,231 @@ class OpenCVBackend:
         return nms(found, 0.4)
 
 
-class MediapipeBackend:
-    """MediaPipe's bundled face detection (full range) and pose models (legacy ``solutions`` API).
+def _face_head(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """The whole head around a face box (eyebrows to chin): wider by 16 %, 25 % of the face taller
+    upwards (hair, crown) and 5 % downwards."""
+    x, y, w, h = box
+    return (x - 0.08 * w, y - 0.25 * h, 1.16 * w, 1.3 * h)
 
-    Saliency and text come from the OpenCV helpers (MediaPipe has no such models).
+
+def _body_head(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """A head estimate for a standing body box without landmarks: the top 1/7 of it, 40 % of its width."""
+    x, y, w, h = box
+    hw = max(0.4 * w, h / 9.0)
+    return (x + w / 2 - hw / 2, y, hw, h / 7.0)
+
+
+# Model files inside the mediapipe wheel that the backend uses (relative to the package folder).
+# Pose: model_complexity=1 only ("full"); "lite" (0) and "heavy" (2) are fetched from the network
+# by mediapipe at run time and are never asked for.
+MEDIAPIPE_MODELS: tuple[str, ...] = (
+    "modules/face_detection/face_detection_short_range.tflite",
+    "modules/face_detection/face_detection_short_range_cpu.binarypb",
+    "modules/face_detection/face_detection_full_range_sparse.tflite",
+    "modules/face_detection/face_detection_full_range_cpu.binarypb",
+    "modules/pose_detection/pose_detection.tflite",
+    "modules/pose_landmark/pose_landmark_full.tflite",
+    "modules/pose_landmark/pose_landmark_cpu.binarypb",
+)
+
+
+def check_mediapipe_models(root: str | os.PathLike[str] | None = None) -> str:
+    """Check that every model file the mediapipe backend needs is inside the installed package.
+
+    Args:
+        root: the ``mediapipe`` package folder (default: the installed one).
+
+    Returns:
+        The package folder checked.
+
+    Raises:
+        BackendUnavailable: mediapipe is not installed, or a model file is missing (a release
+            without bundled models, or a damaged install) — never a download attempt.
+    """
+    if root is None:
+        import importlib.util
+
+        spec = importlib.util.find_spec("mediapipe")
+        if spec is None or not spec.submodule_search_locations:
+            raise BackendUnavailable("the mediapipe subject backend is not installed",
+                                     hint="pip install 'reelkit[mediapipe]' (Python 3.11-3.12), "
+                                          "or use --backend opencv")
+        root = next(iter(spec.submodule_search_locations))
+    missing = [m for m in MEDIAPIPE_MODELS if not (Path(root) / m).is_file()]
+    if missing:
+        raise BackendUnavailable(
+            f"the mediapipe install at {root} lacks the bundled model file(s) {', '.join(missing)}; "
+            "reelkit never downloads models",
+            hint="pip install --force-reinstall 'reelkit[mediapipe]' (mediapipe>=0.10.14,<=0.10.21 ships "
+                 "them), or use --backend opencv")
+    return str(root)
+
+
+# pose landmark indices (BlazePose topology)
+_NOSE, _EYE_L, _EYE_R, _EAR_L, _EAR_R, _MOUTH_L, _MOUTH_R = 0, 2, 5, 7, 8, 9, 10
+_SH_L, _SH_R, _HIP_L, _HIP_R = 11, 12, 23, 24
+
+
+def _pose_person(lms: list[tuple[float, float, float]], w: int, h: int) -> Subject | None:
+    """A person Subject (body box, head box, facing, gaze) from 33 normalised pose landmarks."""
+    pts = np.array(lms, float)  # (33, 3): x, y in [0, 1] (may overshoot), visibility
+    xy = pts[:, :2] * (w, h)
+    vis = pts[:, 2]
+    good = vis > 0.5
+    body = xy[good] if good.sum() >= 4 else xy
+    x0, y0 = np.clip(body.min(0), 0, (w, h))
+    x1, y1 = np.clip(body.max(0), 0, (w, h))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    face = xy[[_NOSE, _EYE_L, _EYE_R, _EAR_L, _EAR_R, _MOUTH_L, _MOUTH_R]]
+    ear_w = float(np.hypot(*(xy[_EAR_L] - xy[_EAR_R])))
+    sh_w = float(np.hypot(*(xy[_SH_L] - xy[_SH_R])))
+    eye_mouth = float(np.hypot(*((xy[_EYE_L] + xy[_EYE_R]) / 2 - (xy[_MOUTH_L] + xy[_MOUTH_R]) / 2)))
+    hw = max(1.35 * ear_w, 0.45 * sh_w, 2.6 * eye_mouth, 4.0)
+    cx = float(np.mean(face[:, 0]))
+    cy = float(np.mean(face[:, 1])) - 0.12 * hw  # the landmarks sit low in the head (no crown point)
+    head = (cx - hw / 2, cy - 0.62 * hw, hw, 1.25 * hw)
+    y0 = min(y0, head[1])
+    # facing: on a frontal body the person's left shoulder is on the image right; on a back-turned
+    # one it is on the left. The face landmarks' visibility separates frontal from profile.
+    side = float(np.clip((xy[_SH_L, 0] - xy[_SH_R, 0]) / max(sh_w, 1.0), -1, 1))
+    face_vis = float(np.mean(vis[[_NOSE, _EYE_L, _EYE_R, _MOUTH_L, _MOUTH_R]]))
+    facing = float(np.clip(side, -1, 1) * (0.5 + 0.5 * face_vis)) if sh_w > 0.3 * hw else 0.0
+    ears_mid = (xy[_EAR_L, 0] + xy[_EAR_R, 0]) / 2
+    gaze = float(np.clip((xy[_NOSE, 0] - ears_mid) / max(0.5 * hw, 1.0), -1, 1)) if facing > -0.3 else None
+    conf = float(np.mean(vis[[_NOSE, _SH_L, _SH_R, _HIP_L, _HIP_R]]))
+    return Subject("person", (float(x0), float(y0), float(x1 - x0), float(y1 - y0)), conf, head,
+                   round(facing, 3), None if gaze is None else round(gaze, 3))
+
+
+def _drop_false_faces(subjects: list[Subject]) -> list[Subject]:
+    """Drop "faces" that a pose contradicts: on a back-turned head, or on a torso below the head
+    (a face printed on a shirt)."""
+    people = [s for s in subjects if s.kind == "person" and s.head is not None]
+    keep = []
+    for s in subjects:
+        if s.kind == "face":
+            cx, cy = s.center
+            bad = False
+            for p in people:
+                hx, hy, hw, hh = p.head  # type: ignore[misc]
+                on_head = hx - 0.25 * hw <= cx <= hx + 1.25 * hw and hy - 0.25 * hh <= cy <= hy + 1.25 * hh
+                if on_head and (p.facing or 0.0) < -0.3:
+                    bad = True
+                px, py, pw, ph = p.box
+                if not on_head and px <= cx <= px + pw and hy + hh < cy <= py + ph:
+                    bad = True
+            if bad:
+                continue
+        keep.append(s)
+    return keep
+
+
+class MediapipeBackend:
+    """MediaPipe's bundled models through the legacy ``solutions`` API (mediapipe 0.10.14-0.10.21).
+
+    * faces: face detection short range (close-ups, < 2 m) *and* full range (small, far faces) on the
+      same picture, merged by NMS; each face gets a head box and a gaze from its eye/nose key points;
+    * people: the pose *full* landmark model, run up to ``max_people`` times with each found person
+      painted out (the pose graph finds one person per call), giving a body box, a head box located
+      from the face and ear landmarks (also on a back-turned figure) and a facing estimate;
+    * saliency and text come from the OpenCV helpers (MediaPipe has no such models).
+
+    Pictures are analysed at most ``max_side`` pixels on the long side (boxes mapped back).
     """
 
     name = "mediapipe"
 
-    def __init__(self) -> None:
+    def __init__(self, max_side: int = 640, max_people: int = 4) -> None:
+        check_mediapipe_models()
         try:
             import mediapipe as mp  # type: ignore[import-not-found]
 
-            self._fd = mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5)
-            self._pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=0)
+            sol = mp.solutions
+            self._fd_short = sol.face_detection.FaceDetection(model_selection=0, min_detection_confidence=0.5)
+            self._fd_full = sol.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5)
+            # model_complexity=1 is the full model bundled in the wheel (0 and 2 would be downloaded)
+            self._pose = sol.pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=False,
+                                       min_detection_confidence=0.5)
         except ImportError:
             raise BackendUnavailable("the mediapipe subject backend is not installed",
-                                     hint="pip install 'reelkit[mediapipe]'") from None
+                                     hint="pip install 'reelkit[mediapipe]' (Python 3.11-3.12)") from None
         except AttributeError:
             raise BackendUnavailable("this mediapipe release has no bundled models (solutions API)",
                                      hint="pip install 'reelkit[mediapipe]' (mediapipe>=0.10.14,<=0.10.21)") from None
+        self._max_side = max_side
+        self._max_people = max_people
         self._lock = threading.Lock()
 
     def detect(self, image: np.ndarray, kinds: Sequence[str]) -> list[Subject]:
-        h, w = image.shape[:2]
+        import cv2
+
+        h0, w0 = image.shape[:2]
+        scale = min(1.0, self._max_side / max(h0, w0))
+        small = image if scale == 1.0 else cv2.resize(
+            image, (max(8, round(w0 * scale)), max(8, round(h0 * scale))), interpolation=cv2.INTER_AREA)
+        small = np.ascontiguousarray(small)
         out: list[Subject] = []
         with self._lock:
             if "face" in kinds:
-                res = self._fd.process(image)
-                for d in res.detections or []:
-                    bb = d.location_data.relative_bounding_box
-                    out.append(Subject("face", (bb.xmin * w, bb.ymin * h, bb.width * w, bb.height * h),
-                                       float(d.score[0])))
+                out += [s.scaled(1 / scale) for s in self._faces(small)]
             if "person" in kinds:
-                res = self._pose.process(image)
-                if res.pose_landmarks is not None:
-                    pts = [(lm.x, lm.y, lm.visibility) for lm in res.pose_landmarks.landmark]
-                    vis = [(x, y) for x, y, v in pts if v > 0.5] or [(x, y) for x, y, _ in pts]
-                    xs = np.clip([p[0] for p in vis], 0, 1) * w
-                    ys = np.clip([p[1] for p in vis], 0, 1) * h
-                    conf = float(np.mean([v for _, _, v in pts]))
-                    out.append(Subject("person", (float(xs.min()), float(ys.min()), float(np.ptp(xs)),
-                                                  float(np.ptp(ys))), conf))
+                out += [s.scaled(1 / scale) for s in self._people(small)]
+        if "face" in kinds and "person" in kinds:
+            out = _drop_false_faces(out)
         if "saliency" in kinds:
             out += _saliency_subjects(image)
         if "text" in kinds:
             out += _text_subjects(image)
         return out
+
+    def _faces(self, img: np.ndarray) -> list[Subject]:
+        h0, w0 = img.shape[:2]
+        found: list[Subject] = []
+        # the detectors see a fixed 128/192 px square: on a wide picture small faces vanish, so the
+        # full-range model also runs on overlapping square tiles of the picture's height
+        views: list[tuple[Any, int, np.ndarray]] = [(self._fd_full, 0, img), (self._fd_short, 0, img)]
+        if w0 >= 1.4 * h0:
+            k = int(np.ceil((w0 - h0) / (0.75 * h0))) + 1
+            for x in np.linspace(0, w0 - h0, k).round().astype(int):
+                views.append((self._fd_full, int(x), np.ascontiguousarray(img[:, x:x + h0])))
+        for model, ox, view in views:
+            res = model.process(view)
+            h, w = view.shape[:2]
+            for d in res.detections or []:
+                bb = d.location_data.relative_bounding_box
+                box = (bb.xmin * w + ox, bb.ymin * h, bb.width * w, bb.height * h)
+                kp = d.location_data.relative_keypoints  # right eye, left eye, nose, mouth, right ear, left ear
+                gaze = facing = None
+                if len(kp) >= 6:
+                    ear_mid = (kp[4].x + kp[5].x) / 2
+                    span = max(abs(kp[4].x - kp[5].x), 1e-3)
+                    gaze = float(np.clip((kp[2].x - ear_mid) / (0.5 * span), -1, 1))
+                    facing = float(np.clip(1.0 - abs(gaze), 0.0, 1.0))
+                found.append(Subject("face", box, float(d.score[0]), _face_head(box), facing, gaze))
+        return nms(found, 0.3)
+
+    def _people(self, img: np.ndarray) -> list[Subject]:
+        h, w = img.shape[:2]
+        work = img.copy()
+        fill = np.median(img.reshape(-1, 3), axis=0).astype(np.uint8)
+        people: list[Subject] = []
+        for _ in range(self._max_people):
+            res = self._pose.process(work)
+            if res.pose_landmarks is None:
+                break
+            p = _pose_person([(lm.x, lm.y, lm.visibility) for lm in res.pose_landmarks.landmark], w, h)
+            # a second, third ... call runs on a picture with holes painted in: ask more of it
+            if (p is None or p.confidence < (0.3 if not people else 0.7) or p.box[3] < 0.08 * h
+                    or any(_iou(p.box, q.box) > 0.5 or _iou(p.head or p.box, q.head or q.box) > 0.3 for q in people)):
+                break
+            people.append(p)
+            x, y, bw, bh = p.box
+            # paint the person out (grown a little) so the next call finds someone else
+            x0, y0 = max(0, int(x - 0.1 * bw)), max(0, int(y - 0.05 * bh))
+            x1, y1 = min(w, int(np.ceil(x + 1.1 * bw))), min(h, int(np.ceil(y + 1.05 * bh)))
+            work[y0:y1, x0:x1] = fill
+        return people
 
 
 register_backend("opencv", OpenCVBackend)

@@ -122,17 +122,21 @@ class Framing:
 
 @dataclass(frozen=True)
 class ShotPlan:
-    """One shot of a crop path: ``[start, end]`` (inclusive frames), camera mode, split panels."""
+    """One shot of a crop path: ``[start, end]`` (inclusive frames), camera mode, split panels, and
+    the framing decision (``{"subject", "reason", "people", "tracks": [{"id", "importance", parts...}]}``)."""
 
     start: int
     end: int
     mode: str
     panels: tuple[tuple[int, int, int, int], ...] = ()
+    decision: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"start": self.start, "end": self.end, "mode": self.mode}
         if self.panels:
             d["panels"] = [list(p) for p in self.panels]
+        if self.decision is not None:
+            d["decision"] = self.decision
         return d
 
 
@@ -353,7 +357,7 @@ def _axis_plan(lo_req: np.ndarray, hi_req: np.ndarray, target: np.ndarray, size:
 
 def plan_shot(boxes: np.ndarray, *, source_size: tuple[int, int], window: tuple[int, int], rate: float,
               framing: Framing | None = None, face: bool = False,
-              confidence: np.ndarray | None = None) -> tuple[np.ndarray, str]:
+              confidence: np.ndarray | None = None, gaze: np.ndarray | None = None) -> tuple[np.ndarray, str]:
     """Plan the crop window of one shot.
 
     Args:
@@ -365,6 +369,8 @@ def plan_shot(boxes: np.ndarray, *, source_size: tuple[int, int], window: tuple[
         framing: margins and bounds.
         face: the boxes are faces (eye-line placement) rather than bodies/objects (headroom).
         confidence: ``(n,)`` observation weights (default 1 where observed).
+        gaze: ``(n,)`` horizontal look direction of the subject in [-1, 1] (left … right); half of
+            the lead room goes in the direction of the look (look room), added to the motion lead.
 
     Returns:
         ``((n, 4) float windows, mode)`` with mode ``steady``, ``pan`` or ``track`` (the moving axis
@@ -393,7 +399,12 @@ def plan_shot(boxes: np.ndarray, *, source_size: tuple[int, int], window: tuple[
     # lead room: shift the target ahead of the subject's (smoothed) motion
     vel = np.gradient(median_filter(cx, size=min(n, 9), mode="nearest")) if n > 2 else np.zeros(n)
     v_ref = 0.01 * cw  # px/frame at which the full lead room applies
-    target_x = cx + framing.lead_room * cw * np.clip(vel / v_ref, -1.0, 1.0)
+    lead = vel / v_ref
+    if gaze is not None:
+        g = np.asarray(gaze, float).reshape(-1)[:n]
+        g = median_filter(np.where(np.isfinite(g), g, 0.0), size=min(n if n % 2 else n - 1, 9) or 1, mode="nearest")
+        lead = lead + 0.5 * np.clip(g, -1.0, 1.0)
+    target_x = cx + framing.lead_room * cw * np.clip(lead, -1.0, 1.0)
     if face:
         target_y = (y0 + y1) / 2.0 + ch / 2.0 - framing.eye_line * ch
     else:

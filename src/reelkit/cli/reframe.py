@@ -41,7 +41,7 @@ def detect_shot_spans(video: Path, info: Any, progress: Any = None) -> list[tupl
     return [(int(s.start), int(s.end)) for s in det.shots]
 
 
-def plan_for(video: Path, aspect: str, *, width: int, fallback: str, backend: str = "opencv",
+def plan_for(video: Path, aspect: str, *, width: int, fallback: str, backend: str = "auto",
              shots: bool = True) -> Any:
     """Probe, detect shots and plan a reframe (shared by the command and the demo step)."""
     from reelkit.camera.reframe_path import parse_aspect
@@ -64,13 +64,17 @@ def plan_for(video: Path, aspect: str, *, width: int, fallback: str, backend: st
 def _text(plan: Any) -> None:
     p = plan.path
     w, h = int(p.windows[0][2]), int(p.windows[0][3])
+    if plan.active_area and tuple(plan.active_area) != (0, 0, *p.source_size):
+        ax, ay, aw, ah = plan.active_area
+        out_console.print(f"  picture area {aw}×{ah} at ({ax}, {ay}) inside bars")
     out_console.print(f"[bold]{p.video}[/]  {p.source_size[0]}×{p.source_size[1]} → "
                       f"{p.aspect.numerator}:{p.aspect.denominator} window {w}×{h}, "
                       f"output {plan.output_size[0]}×{plan.output_size[1]}")
     for i, s in enumerate(p.shots):
         subj = plan.subjects.get(i, "none")
         extra = " (active speaker)" if i in plan.speakers else ""
-        out_console.print(f"  shot {i + 1:>3}  frames {s.start:>6}–{s.end:<6} {s.mode:<11} {subj}{extra}")
+        why = f"  — {s.decision['reason']}" if s.decision and s.decision.get("reason") else ""
+        out_console.print(f"  shot {i + 1:>3}  frames {s.start:>6}–{s.end:<6} {s.mode:<11} {subj}{extra}{why}")
 
 
 def reframe_cmd(
@@ -87,7 +91,8 @@ def reframe_cmd(
     fallback: Annotated[FallbackOpt, typer.Option("--fallback", help="When subjects cannot fit: split screen, "
                                                   "pad with a blurred fill, or none (main subject only).",
                                                   case_sensitive=False)] = FallbackOpt.split,
-    backend: Annotated[str, typer.Option("--backend", help="Subject detector: opencv or mediapipe.")] = "opencv",
+    backend: Annotated[str, typer.Option("--backend", help="Subject detector: auto (mediapipe where installed, "
+                                         "else opencv), mediapipe or opencv.")] = "auto",
     no_shots: Annotated[bool, typer.Option("--no-shots", help="Treat the whole video as one shot.")] = False,
     fmt: FormatOpt = OutFormat.text,
     force: ForceOpt = False,
@@ -129,6 +134,8 @@ def reframe_cmd(
     report: dict[str, Any] = {"video": plan.path.video,
                               "aspect": f"{plan.path.aspect.numerator}:{plan.path.aspect.denominator}",
                               "output_size": list(plan.output_size),
+                              "backend": plan.backend,
+                              "active_area": list(plan.active_area) if plan.active_area else None,
                               "shots": [{**s.to_dict(), "subject": plan.subjects.get(i, "none")}
                                         for i, s in enumerate(plan.path.shots)]}
     if export_path is not None:

@@ -176,7 +176,7 @@ def shots_cmd(
     thumbnails: Annotated[Path | None, typer.Option("--thumbnails", help="Folder for one JPEG per shot.")] = None,
     split: Annotated[Path | None, typer.Option("--split", help="Folder for one video file per shot.")] = None,
     subjects_backend: Annotated[str, typer.Option("--subjects-backend", help="Face/person detector backend.")
-                                ] = "opencv",
+                                ] = "auto",
     detect_only: Annotated[bool, typer.Option("--detect-only", help="Boundaries only: no shot log (faster).")
                            ] = False,
     index: Annotated[Path | None, typer.Option("--index", help="Media index file (default: .reelkit/index.sqlite "

@@ -33,7 +33,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from reelkit.analysis.subjects import Subject, detect_subjects
+from reelkit.analysis.picture_area import active_area
+from reelkit.analysis.subjects import DEFAULT_BACKEND, Subject, detect_subjects, get_backend, resolve_backend
+from reelkit.analysis.tracks import Observation, PersonTrack, build_tracks, observations, track_importance
 from reelkit.camera.reframe_path import (
     CropPath,
     Framing,
@@ -52,6 +54,7 @@ __all__ = ["FALLBACKS", "ReframePlan", "active_speaker_scores", "path_timeline",
 Fallback = Literal["split", "pad", "none"]
 FALLBACKS: tuple[str, ...] = ("split", "pad", "none")
 _GRID_W = 64  # motion grid columns
+_AREA_W = 320  # width of the frames kept for the picture-area (bars) analysis
 
 
 @dataclass
@@ -120,8 +123,10 @@ class ReframePlan:
         rate: frame rate of the source.
         output_size: ``(w, h)`` of the rendered output for the requested width.
         speakers: per shot index, the chosen active-speaker track's mean box, when one was chosen.
-        subjects: per shot index, the kind of subject that steered the camera (``face``, ``person``,
+        subjects: per shot index, the kind of subject that steered the camera (``person``,
             ``motion``, ``saliency`` or ``none``).
+        active_area: ``(x, y, w, h)`` of the picture inside any letterbox/pillarbox bars (source px).
+        backend: the subject detector that ran (``mediapipe`` or ``opencv``).
     """
 
     path: CropPath
@@ -130,6 +135,8 @@ class ReframePlan:
     output_size: tuple[int, int]
     speakers: dict[int, tuple[float, float, float, float]] = field(default_factory=dict)
     subjects: dict[int, str] = field(default_factory=dict)
+    active_area: tuple[int, int, int, int] | None = None
+    backend: str = ""
 
 
 def voice_activity(path: str | os.PathLike[str], n_frames: int, rate: Fraction, info: MediaInfo | None = None
@@ -265,13 +272,95 @@ def active_speaker_scores(path: str | os.PathLike[str], info: MediaInfo, tracks:
 
 
 def _detect(img: np.ndarray, backend: str, sx: float, sy: float) -> list[Subject]:
-    """Faces; people only where no face; saliency only where neither (HOG is the slow one)."""
-    subs = detect_subjects(img, kinds=("face",), backend=backend)
-    if not subs:
-        subs = detect_subjects(img, kinds=("person",), backend=backend)
+    """Faces and people (source px); saliency only where neither is found.
+
+    With the OpenCV backend people are searched only where no face is found (HOG is slow and
+    rarely adds anything to a Haar face); mediapipe's pose model is the one that finds back-turned
+    and far people, so it always runs.
+    """
+    if backend == "opencv":
+        subs = detect_subjects(img, kinds=("face",), backend=backend)
+        if not subs:
+            subs = detect_subjects(img, kinds=("person",), backend=backend)
+    else:
+        subs = detect_subjects(img, kinds=("face", "person"), backend=backend)
     if not subs:
         subs = detect_subjects(img, kinds=("saliency",), backend=backend)
     return [s.scaled(sx, sy) for s in subs]
+
+
+class _FaceView:
+    """A person track seen as a face track (``boxes``) for :func:`active_speaker_scores`."""
+
+    def __init__(self, track: PersonTrack, start: int, end: int, reach: int) -> None:
+        self._heads = track.heads(start, end, hold=reach)
+        self._start = start
+
+    def boxes(self, start: int, end: int, reach: int) -> np.ndarray:
+        h = self._heads[start - self._start:end - self._start + 1]
+        # the face inside the head box (inverse of the head growth of reelkit.analysis.subjects)
+        return np.stack([h[:, 0] + 0.069 * h[:, 2], h[:, 1] + 0.192 * h[:, 3], h[:, 2] / 1.16, h[:, 3] / 1.3], 1)
+
+
+def _inside_area(box: tuple[float, float, float, float], area: tuple[int, int, int, int]) -> bool:
+    """The box centre lies in the active picture (detections inside a bar are ignored)."""
+    cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
+    return area[0] <= cx <= area[0] + area[2] and area[1] <= cy <= area[1] + area[3]
+
+
+def _shift(boxes: np.ndarray, area: tuple[int, int, int, int]) -> np.ndarray:
+    """Boxes in active-area pixels, clipped to the area."""
+    b = np.asarray(boxes, float).copy()
+    x0 = np.clip(b[:, 0] - area[0], 0, area[2])
+    y0 = np.clip(b[:, 1] - area[1], 0, area[3])
+    x1 = np.clip(b[:, 0] + b[:, 2] - area[0], 0, area[2])
+    y1 = np.clip(b[:, 1] + b[:, 3] - area[1], 0, area[3])
+    return np.stack([x0, y0, x1 - x0, y1 - y0], 1)
+
+
+def _pad(boxes: np.ndarray, fx: float, fy: float) -> np.ndarray:
+    """Boxes grown by ``fx`` of their width on each side and ``fy`` of their height above and below."""
+    b = np.asarray(boxes, float)
+    return np.stack([b[:, 0] - fx * b[:, 2], b[:, 1] - fy * b[:, 3], b[:, 2] * (1 + 2 * fx), b[:, 3] * (1 + 2 * fy)], 1)
+
+
+def _together(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of the frames where either is seen in which both are."""
+    ka, kb = np.all(np.isfinite(a), axis=1), np.all(np.isfinite(b), axis=1)
+    return float((ka & kb).sum() / max(1, (ka | kb).sum()))
+
+
+def _fallback_plan(shot_samples: list[tuple[int, list[Subject]]], start: int, end: int,
+                   area: tuple[int, int, int, int], window: tuple[int, int], fps: float,
+                   framing: Framing) -> tuple[tuple[np.ndarray, str], str, str]:
+    """No person in the shot: follow the moving object, else sit on the saliency centre, else centre.
+
+    Returns ``((windows (n, 4), mode), subject kind, reason)``.
+    """
+    ax, ay, aw, ah = area
+    n = end - start + 1
+    n_samples = max(1, len(shot_samples))
+    tr = [t for t in _associate(shot_samples, "motion") if len(t.samples) >= max(2, round(0.3 * n_samples))]
+    if tr:
+        t = max(tr, key=lambda t: t.size * len(t.samples))
+        wins, mode = plan_shot(_shift(t.boxes(start, end, 0), area), source_size=(aw, ah), window=window,
+                               rate=fps, framing=framing, face=False)
+        wins[:, 0] += ax
+        wins[:, 1] += ay
+        return (wins, mode), "motion", "no person found: following the main moving object"
+    sal = [s for _, subs in shot_samples for s in subs if s.kind == "saliency" and _inside_area(s.box, area)]
+    if sal:
+        wsum = sum(s.confidence for s in sal) or 1.0
+        cx = sum(s.center[0] * s.confidence for s in sal) / wsum
+        cy = sum(s.center[1] * s.confidence for s in sal) / wsum
+        win = (float(np.clip(cx - window[0] / 2, ax, ax + aw - window[0])),
+               float(np.clip(cy - window[1] / 2, ay, ay + ah - window[1])))
+        kind, why = "saliency", "no person or moving object found: steady on the most salient region"
+    else:
+        win = (ax + (aw - window[0]) / 2.0, ay + (ah - window[1]) / 2.0)
+        kind, why = "none", "no person, motion or salient region found: steady centred window"
+    out = np.tile(np.array([win[0], win[1], window[0], window[1]], float), (n, 1))
+    return (out, "steady"), kind, why
 
 
 def _union(boxes: Sequence[np.ndarray]) -> np.ndarray:
@@ -300,9 +389,9 @@ def reframe(
     shots: Sequence[tuple[int, int]] | None = None,
     width: int = 1080,
     fallback: Fallback = "split",
-    backend: str = "opencv",
+    backend: str = DEFAULT_BACKEND,
     framing: Framing | None = None,
-    analysis_side: int = 320,
+    analysis_side: int = 480,
     detect_hz: float = 2.0,
     active_speaker: bool = True,
     info: MediaInfo | None = None,
@@ -317,7 +406,7 @@ def reframe(
             (:func:`reelkit.analysis.shots.detect_shots`) when available, else one shot.
         width: output width in pixels (output height follows the aspect; both even).
         fallback: what to do when the required subjects cannot fit: ``split``, ``pad`` or ``none``.
-        backend: subject-detection backend name.
+        backend: subject-detection backend name (``"auto"``: mediapipe where installed, else OpenCV).
         framing: margins and motion bounds (:class:`Framing`).
         analysis_side: long side of the analysis frames in pixels.
         detect_hz: subject detections per second of video (plus one at the first and last frame of
@@ -344,8 +433,9 @@ def reframe(
     rate = info.require_rate()
     src_w, src_h = output_size(video)  # upright, square pixels: what read_frames yields at full size
     out_size = (_even(width), _even(width / ratio))
-    window = crop_size((src_w, src_h), ratio)
     fps = float(rate)
+    backend_name = resolve_backend(backend)
+    get_backend(backend_name)  # fail fast (missing extra or model file) before decoding
 
     # -- one decode pass at analysis resolution ---------------------------------------------
     total = video.frames
@@ -359,6 +449,8 @@ def reframe(
     shot_starts = {s + (-s) % step for s in starts}
     shot_ends = {e - e % step for e in ends}
     samples: list[tuple[int, list[Subject]]] = []
+    person_obs: list[tuple[int, list[Observation]]] = []
+    area_frames: list[np.ndarray] = []
     prev: np.ndarray | None = None
     recent = np.zeros(0)
     sx = sy = 1.0
@@ -391,11 +483,14 @@ def reframe(
             recent = 0.7 * recent + g
         prev = gray
         if fr.index % every == 0 or fr.index in shot_starts or fr.index in shot_ends:
-            subs = _detect(img, backend, sx, sy)
+            subs = _detect(img, backend_name, sx, sy)
+            person_obs.append((fr.index, observations(fr.index, subs, image=img, scale=(1 / sx, 1 / sy))))
             mb = _motion_box(recent, (src_w, src_h))
             if mb is not None:
                 subs.append(Subject("motion", mb, 0.5))
             samples.append((fr.index, subs))
+            if len(area_frames) < 400:
+                area_frames.append(cv2.resize(gray, (_AREA_W, max(8, round(_AREA_W * h / w)))).astype(np.uint8))
         n += 1
         if progress is not None and n % 15 == 0:
             progress(fr.index + 1, total)
@@ -415,8 +510,17 @@ def reframe(
         if 0 <= s0 <= e0 and not ((sampled >= s0) & (sampled <= e0)).any():
             for fr in read_frames(path, max_side=analysis_side, info=info, start=s0, end=s0 + 1):
                 h, w = fr.image.shape[:2]
-                samples.append((fr.index, _detect(fr.image, backend, src_w / w, src_h / h)))
+                subs = _detect(fr.image, backend_name, src_w / w, src_h / h)
+                samples.append((fr.index, subs))
+                person_obs.append((fr.index, observations(fr.index, subs, image=fr.image,
+                                                          scale=(w / src_w, h / src_h))))
     samples.sort(key=lambda x: x[0])
+    person_obs.sort(key=lambda x: x[0])
+
+    # -- picture area (letterbox / pillarbox / burned-in borders) -----------------------------
+    ax, ay, aw, ah = active_area(area_frames, source_size=(src_w, src_h))
+    area = (ax, ay, aw, ah)
+    window = crop_size((aw, ah), ratio)
 
     # -- shots --------------------------------------------------------------------------------
     if shots is None:
@@ -436,112 +540,160 @@ def reframe(
     plans: list[ShotPlan] = []
     speakers: dict[int, tuple[float, float, float, float]] = {}
     steer: dict[int, str] = {}
-    voice: np.ndarray | None = None
+    voice: list[np.ndarray | None] = []
     reach = every  # hold a track's box this many frames past its last sample
+    centred = (ax + (aw - window[0]) / 2.0, ay + (ah - window[1]) / 2.0, window[0], window[1])
 
-    passthrough = abs(float(Fraction(src_w, src_h) / ratio) - 1.0) < 0.01
+    def get_voice() -> np.ndarray | None:
+        if not voice:
+            voice.append(voice_activity(path, n, rate, info))
+        return voice[0]
+
+    passthrough = abs(float(Fraction(aw, ah) / ratio) - 1.0) < 0.02  # a bar edge rounded off is not a crop
     for si, (start, end) in enumerate(spans):
+        shot_len = end - start + 1
         if passthrough:
-            windows[start:end + 1] = (0, 0, src_w, src_h)
-            plans.append(ShotPlan(start, end, "passthrough"))
+            windows[start:end + 1] = (ax, ay, window[0], window[1])
+            why = "the source already has the requested aspect" if area == (0, 0, src_w, src_h) else \
+                "the active picture inside the bars already has the requested aspect"
+            plans.append(ShotPlan(start, end, "passthrough", decision={"subject": "none", "reason": why}))
             steer[si] = "none"
             continue
         shot_samples = [(f, subs) for f, subs in samples if start <= f <= end]
         n_samples = max(1, len(shot_samples))
-        chosen_kind = "none"
-        tracks: list[_Track] = []
-        for kind in ("face", "person", "motion"):
-            tr = [t for t in _associate(shot_samples, kind)
-                  if len(t.samples) >= max(1, round(0.3 * n_samples)) or (n_samples <= 2 and t.confidence > 0.6)]
-            if tr:
-                biggest = max(t.size for t in tr)
-                tracks = [t for t in tr if t.size >= 0.25 * biggest]
-                chosen_kind = kind
-                break
-        shot_len = end - start + 1
+        obs = [(f, [o for o in ob if _inside_area(o.head, area)]) for f, ob in person_obs if start <= f <= end]
+        all_tracks = build_tracks(obs, max_gap=max(3 * every, round(3 * fps)))
+        # a subject is seen in a quarter of the shot's samples, and at least 3 times in a longer shot
+        # (a pose found for a moment on furniture is not a person)
+        # (capped at 6 samples, 3 s at 2 Hz: in a long shot people who come and go one after another
+        # are each a subject while they are there)
+        need = max(1, round(0.25 * n_samples)) if n_samples < 8 else max(3, min(6, round(0.25 * n_samples)))
+        tracks = [t for t in all_tracks
+                  if len(t.obs) >= need or (n_samples <= 2 and t.obs[0].confidence > 0.6)]
         if not tracks:
-            # no subject: steady on the saliency centre of mass (the picture centre when flat)
-            sal = [s for _, subs in shot_samples for s in subs if s.kind == "saliency"]
-            np.full((shot_len, 4), np.nan)
-            if sal:
-                wsum = sum(s.confidence for s in sal) or 1.0
-                cx = sum(s.center[0] * s.confidence for s in sal) / wsum
-                cy = sum(s.center[1] * s.confidence for s in sal) / wsum
-                chosen_kind = "saliency"
-                win = (float(np.clip(cx - window[0] / 2, 0, src_w - window[0])),
-                       float(np.clip(cy - window[1] / 2, 0, src_h - window[1])))
-            else:
-                win = ((src_w - window[0]) / 2.0, (src_h - window[1]) / 2.0)
-            windows[start:end + 1] = (win[0], win[1], window[0], window[1])
-            plans.append(ShotPlan(start, end, "steady"))
-            steer[si] = chosen_kind
+            plan, kind, why = _fallback_plan(shot_samples, start, end, area, window, fps, framing)
+            windows[start:end + 1] = plan[0]
+            plans.append(ShotPlan(start, end, plan[1], decision={"subject": kind, "reason": why}))
+            steer[si] = kind
             continue
-        tracks.sort(key=lambda t: -(t.size * len(t.samples) * t.confidence))
-        # boxes only between a track's first and last sample: tracks that follow each other in time
-        # (an undetected cut, someone leaving as another enters) must not count as together
-        boxes = []
-        for t in tracks:
-            b = t.boxes(start, end, 0)
-            e = t.slack(start, end)  # widen by the interpolation error bound (curved motion between samples)
-            boxes.append(np.stack([b[:, 0] - e[:, 0], b[:, 1] - e[:, 1], b[:, 2] + 2 * e[:, 0],
-                                   b[:, 3] + 2 * e[:, 1]], 1))
-        required = _union(boxes)
-        present = np.sum([np.all(np.isfinite(b), axis=1) for b in boxes], axis=0)
-        together = present >= 2
+        scores = track_importance(tracks, n_samples=n_samples, frame_size=(src_w, src_h))
+        order = sorted(range(len(tracks)), key=lambda k: -scores[k][0])
+        heads = [tracks[k].heads(start, end, hold=reach) for k in range(len(tracks))]
+        seen = [tracks[k].heads(start, end) for k in range(len(tracks))]  # first..last sample only
+        main = order[0]
+        # rivals: tracks nearly as important as the main one, on screen with it for a good part
+        rivals = [k for k in order[1:] if scores[k][0] >= 0.75 * scores[main][0]
+                  and _together(seen[main], seen[k]) >= 0.3]
+        decision: dict[str, Any] = {"people": len(tracks), "tracks": [
+            {"id": tracks[k].id, "importance": round(scores[k][0], 3), **scores[k][1],
+             "samples": len(tracks[k].obs)} for k in order[:8]]}
         mode_override: str | None = None
-        if len(tracks) > 1 and together.mean() >= 0.3 and not _fits(required[together], window):
-            picked = None
-            if active_speaker and chosen_kind == "face":
-                if voice is None:
-                    voice = voice_activity(path, n, rate, info)
-                if voice is not None and voice[start:end + 1].any():
-                    scores = active_speaker_scores(path, info, tracks, voice, start, end, (src_w, src_h), reach)
-                    order = np.argsort(scores)[::-1]
-                    if scores[order[0]] > 0.15 and (len(order) == 1 or scores[order[0]] - scores[order[1]] > 0.05):
-                        picked = int(order[0])
-            if picked is not None:
-                required = boxes[picked]
-                b = boxes[picked]
-                ok = np.all(np.isfinite(b), axis=1)
-                speakers[si] = tuple(float(v) for v in np.nanmedian(b[ok], axis=0))  # type: ignore[assignment]
-            elif fallback == "split" and len(tracks) >= 2:
-                mode_override = "split"
-            elif fallback == "pad":
-                mode_override = "pad"
+        framed = [main]
+        reason = ""
+        if rivals:
+            group = [main, *rivals]
+            if _fits(_union([heads[k] for k in group]), (window[0] * (1 - 2 * framing.margin), window[1])):
+                framed = group
+                reason = f"{len(group)} important people fit the window together: framing the group"
             else:
-                required = boxes[0]
-        steer[si] = chosen_kind
+                picked = None
+                if active_speaker and get_voice() is not None and get_voice()[start:end + 1].any():  # type: ignore[index]
+                    cand = [main, *rivals]
+                    spk = active_speaker_scores(path, info, [_FaceView(tracks[k], start, end, reach) for k in cand],
+                                                get_voice(), start, end, (src_w, src_h), reach)  # type: ignore[arg-type]
+                    best = int(np.argmax(spk))
+                    rest = sorted(spk, reverse=True)
+                    decision["speaking"] = {str(tracks[k].id): round(v, 3) for k, v in zip(cand, spk, strict=True)}
+                    if rest[0] > 0.15 and (len(rest) == 1 or rest[0] - rest[1] > 0.05):
+                        picked = cand[best]
+                if picked is not None:
+                    framed = [picked]
+                    b = heads[picked]
+                    ok = np.all(np.isfinite(b), axis=1)
+                    speakers[si] = tuple(float(v) for v in np.nanmedian(b[ok], axis=0))  # type: ignore[assignment]
+                    reason = (f"{1 + len(rivals)} important people do not fit together: following the speaker "
+                              f"(track {tracks[picked].id}, mouth motion matches the voice)")
+                elif fallback in ("split", "none") and len(rivals) >= 2:
+                    # a crowd: the main subject with as many of the important people next to it as fit
+                    fit = [main]
+                    for k in rivals:
+                        if _fits(_union([heads[j] for j in [*fit, k]]), (window[0] * (1 - 2 * framing.margin),
+                                                                          window[1])):
+                            fit.append(k)
+                    framed = fit
+                    reason = (f"{1 + len(rivals)} important people do not fit together: framing the main subject"
+                              + (f" with the {len(fit) - 1} beside it that fit" if len(fit) > 1 else " only"))
+                elif fallback == "split":
+                    mode_override = "split"
+                    reason = (f"{1 + len(rivals)} important people do not fit together and no one clearly speaks: "
+                              "stacked split of the two main people")
+                elif fallback == "pad":
+                    mode_override = "pad"
+                    reason = f"{1 + len(rivals)} important people do not fit together: whole picture on a blurred fill"
+                else:
+                    reason = f"{1 + len(rivals)} important people do not fit together: the main subject only"
+        if not reason:
+            top = scores[main][1]
+            best_parts = sorted((p for p in top if p != "screen_time"), key=lambda p: -top[p])[:2]
+            reason = ("one person" if len(tracks) == 1 else
+                      f"main subject of {len(tracks)} people (highest importance: {', '.join(best_parts)})")
+        decision.update({"subject": "group" if len(framed) > 1 else f"track {tracks[framed[0]].id}",
+                         "reason": reason})
+        faced = np.mean([o.face for k in framed for o in tracks[k].obs])
+        steer[si] = "face" if faced >= 0.5 else "person"  # frontal faces steered it, or bodies/heads
         if mode_override == "pad":
             windows[start:end + 1] = (0, 0, src_w, src_h)
-            plans.append(ShotPlan(start, end, "pad"))
+            plans.append(ShotPlan(start, end, "pad", decision=decision))
             continue
         if mode_override == "split":
-            half = crop_size((src_w, src_h), ratio * 2)
+            half = crop_size((aw, ah), ratio * 2)
             panels = []
-            pair = sorted(boxes[:2], key=lambda b: float(np.nanmedian(b[:, 0])))
-            for b in pair:
-                pw, _mode = plan_shot(b, source_size=(src_w, src_h), window=half, rate=fps, framing=framing,
-                                      face=chosen_kind == "face")
+            pair = sorted([main, rivals[0]], key=lambda k: float(np.nanmedian(heads[k][:, 0])))
+            for k in pair:
+                pw, _mode = plan_shot(_shift(heads[k], area), source_size=(aw, ah), window=half, rate=fps,
+                                      framing=framing, face=True)
                 med = np.median(pw, axis=0)
-                panels.append((round(med[0]), round(med[1]), half[0], half[1]))
-            # frames carry the first panel's window; the shot lists both panels
+                panels.append((round(med[0]) + ax, round(med[1]) + ay, half[0], half[1]))
             windows[start:end + 1] = panels[0]
-            plans.append(ShotPlan(start, end, "split", tuple(panels)))
+            plans.append(ShotPlan(start, end, "split", tuple(panels), decision=decision))
             continue
-        wins, mode = plan_shot(required, source_size=(src_w, src_h), window=window, rate=fps, framing=framing,
-                               face=chosen_kind == "face")
+        # a little air around each head (and slack for the head's motion between samples)
+        heads = [_pad(h, 0.15, 0.1) for h in heads]
+        seen = [_pad(h, 0.15, 0.1) for h in seen]
+        required = _union([heads[k] for k in framed])
+        if len(framed) == 1:
+            # before the main subject enters / after it leaves: frame whoever is on screen then
+            # (in order of importance), so a shot with people who follow each other stays framed
+            required = seen[framed[0]].copy()
+            for k in order:
+                gap = ~np.all(np.isfinite(required), axis=1)
+                if not gap.any():
+                    break
+                required[gap] = seen[k][gap]
+            gap = ~np.all(np.isfinite(required), axis=1)
+            required[gap] = heads[framed[0]][gap]
+        gaze = None
+        if len(framed) == 1:
+            t = tracks[framed[0]]
+            gaze = t.values("gaze", start, end, hold=reach)
+            gaze = np.where(np.isfinite(gaze), gaze, 0.0)
+        wins, mode = plan_shot(_shift(required, area), source_size=(aw, ah), window=window, rate=fps,
+                               framing=framing, face=True, gaze=gaze)
+        wins[:, 0] += ax
+        wins[:, 1] += ay
         windows[start:end + 1] = wins
-        plans.append(ShotPlan(start, end, mode))
+        plans.append(ShotPlan(start, end, mode, decision=decision))
+        _ = shot_len
     # frames outside any shot span: hold a centred window
     covered = np.zeros(n, bool)
     for s, e in spans:
         covered[s:e + 1] = True
-    windows[~covered] = ((src_w - window[0]) / 2.0, (src_h - window[1]) / 2.0, window[0], window[1])
+    windows[~covered] = centred
     # sub-pixel positions (1/100 px): rounding a slow pan to whole pixels makes it judder
     windows = np.round(windows, 2)
     path_obj = CropPath(source_size=(src_w, src_h), aspect=ratio, windows=windows, shots=plans, video=str(info.path))
     return ReframePlan(path=path_obj, info=info, rate=rate, output_size=out_size, speakers=speakers,
-                       subjects=steer)
+                       subjects=steer, active_area=area, backend=backend_name)
 
 
 def path_timeline(plan: ReframePlan, *, tolerance: float = 2.0, name: str | None = None) -> Any:
