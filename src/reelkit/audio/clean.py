@@ -45,6 +45,7 @@ from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import butter, iirnotch, istft, resample_poly, sosfiltfilt, stft, tf2sos, welch
 from scipy.special import exp1
 
+from reelkit.audio.layout import ChannelLayout
 from reelkit.audio.meter import LoudnessResult, measure
 from reelkit.audio.normalize import NormalizeResult, get_target, normalize_array
 from reelkit.errors import UsageError
@@ -364,7 +365,7 @@ class CleanResult:
 
 def clean_speech(samples: np.ndarray, sample_rate: int, *, target: str | None = "podcast",
                  highpass_hz: float = 80.0, hum: bool = True, denoise: bool = True, deess: bool = True,
-                 compress: bool = True, floor_db: float = -18.0, layout: str | None = None,
+                 compress: bool = True, floor_db: float = -18.0, layout: str | ChannelLayout | None = None,
                  progress: ProgressFn | None = None) -> CleanResult:
     """Run the cleanup chain on ``(channels, n)`` (or ``(n,)``) float audio at ``sample_rate`` Hz.
 

@@ -28,6 +28,10 @@ MediaArg = Annotated[Path, typer.Argument(help="Media file with an audio stream 
 OutputOpt = Annotated[Path | None, typer.Option(
     "--output", "-o", help="Output file (.mp4/.mov/.m4v/.mkv keep the video, copied; .wav/.flac/.m4a audio only). "
     "Default: MEDIA.<normalized|clean>.<ext> beside the input.", show_default=False)]
+LayoutOpt = Annotated[str | None, typer.Option(
+    "--layout", help="Channel layout for the loudness weights, overriding the file's: an FFmpeg name (stereo, 5.0, "
+    "5.1, 5.1(side), 7.1...) or labels such as L,R,C,LFE,Ls,Rs. Default: the file's layout; a file without one "
+    "is taken as 5.0 (5 ch), 5.1 (6 ch, L R C LFE Ls Rs) or 7.1 (8 ch), with a note.", show_default=False)]
 _TARGET_HELP = "Delivery target: ebu-r128 (−23 LUFS), atsc-a85 (−24), streaming (−14), podcast (−16), " \
                "netflix (−27, dialogue-gated)."
 
@@ -63,14 +67,20 @@ def _print_before_after(d: dict) -> None:
         for line in _loudness_lines(d[label], "    "):
             out_console.print(line)
 
-def loudness_report(path: Path, *, dialogue: bool = False) -> dict[str, Any]:
+def _layout_note(d: dict[str, Any]) -> None:
+    lay = d.get("layout") or {}
+    if lay.get("note"):
+        out_console.print(f"  [yellow]note:[/] {lay['note']}")
+
+
+def loudness_report(path: Path, *, dialogue: bool = False, layout: str | None = None) -> dict[str, Any]:
     """Meter ``path`` and return the JSON object of ``reel audio loudness``."""
     from reelkit.audio import measure_file
     from reelkit.fileio import check_input_file
 
     check_input_file(path, what="media file")
     with progress_bar("metering", unit="samples") as prog:
-        r = measure_file(path, dialogue=dialogue, progress=prog)
+        r = measure_file(path, dialogue=dialogue, layout=layout, progress=prog)
     return {"media": str(path), **r.to_dict()}
 
 
@@ -78,33 +88,43 @@ def loudness_cmd(
     media: MediaArg,
     dialogue: Annotated[bool, typer.Option("--dialogue", help="Also report dialogue-gated loudness "
                                            "(heuristic speech gate).")] = False,
+    layout: LayoutOpt = None,
     fmt: FormatOpt = OutFormat.text,
 ) -> None:
     """Measure loudness per ITU-R BS.1770-4 / EBU R128 (streams the file; any length).
 
     Integrated loudness (gated), loudness range (EBU Tech 3342), true peak (4× oversampled),
     momentary (400 ms) and short-term (3 s) maxima. Silence is reported as silent (null in JSON).
+    Channels are weighted per BS.1770-4: LFE excluded, surrounds +1.5 dB.
 
     Examples:
 
       reel audio loudness clip.mp4
 
       reel audio loudness mix.wav --format json
+
+      reel audio loudness stems_6ch.wav --layout 5.1(side)
+
+      reel audio loudness film.wav --layout L,R,C,LFE,Ls,Rs
     """
-    d = loudness_report(media, dialogue=dialogue)
+    d = loudness_report(media, dialogue=dialogue, layout=layout)
 
     def text(d: dict[str, Any]) -> None:
-        out_console.print(f"[bold]{d['media']}[/]  ({d['sample_rate']} Hz, {d['channels']} ch, "
-                          f"{d['duration_s']:.2f} s)")
+        lay = (d.get("layout") or {}).get("name")
+        out_console.print(f"[bold]{d['media']}[/]  ({d['sample_rate']} Hz, {d['channels']} ch"
+                          f"{', ' + lay if lay and d['channels'] > 2 else ''}, {d['duration_s']:.2f} s)")
+        _layout_note(d)
         for line in _loudness_lines(d):
             out_console.print(line)
 
     emit(d, fmt, text)
 
 
-def normalize_file(media: Path, target: str, output: Path | None, *, force: bool) -> dict[str, Any]:
+def normalize_file(media: Path, target: str, output: Path | None, *, force: bool,
+                   layout: str | None = None) -> dict[str, Any]:
     """Normalise ``media`` to ``target``, write the result, return the JSON report (streams the audio twice)."""
     from reelkit.audio.io import check_output, default_output, write_processed
+    from reelkit.audio.layout import resolve_layout
     from reelkit.audio.meter import measure_file
     from reelkit.audio.normalize import get_target, normalize_blocks, refine_gain
     from reelkit.fileio import check_input_file
@@ -116,12 +136,13 @@ def normalize_file(media: Path, target: str, output: Path | None, *, force: bool
     a = info.require_audio()
     out = output or default_output(info, "normalized")
     check_output(info, out, force=force)
+    lay = resolve_layout(a.channels or 1, a.layout, layout)
     with progress_bar("metering", unit="samples") as prog:
-        before = measure_file(media, info=info, dialogue=t.dialogue_gated, progress=prog)
+        before = measure_file(media, info=info, dialogue=t.dialogue_gated, layout=layout, progress=prog)
     gain, basis = refine_gain(lambda: iter_audio(media, info=info), a.sample_rate, a.channels or 1, before, t,
-                              layout=a.layout)
+                              layout=lay)
     blocks, meter, lim = normalize_blocks(iter_audio(media, info=info), a.sample_rate, a.channels or 1, gain,
-                                          t.ceiling_dbtp, layout=a.layout, dialogue=t.dialogue_gated)
+                                          t.ceiling_dbtp, layout=lay, dialogue=t.dialogue_gated)
     write_processed(info, out, blocks, a.sample_rate, a.channels or 1, force=force)
     after = meter.result()
     from reelkit.audio.normalize import NormalizeResult
@@ -138,6 +159,7 @@ def _normalize_text(d: dict[str, Any]) -> None:
                       f" gain {d['gain_db']:+.2f} dB from {d['basis']} loudness, limiter "
                       + (f"−{d['limiter_max_reduction_db']:.2f} dB max" if d["limiter_max_reduction_db"] > 0
                          else "idle"))
+    _layout_note(d["before"])
     _print_before_after(d)
 
 
@@ -145,6 +167,7 @@ def normalize_cmd(
     media: MediaArg,
     target: Annotated[str, typer.Option("--target", "-t", help=_TARGET_HELP)] = "ebu-r128",
     output: OutputOpt = None,
+    layout: LayoutOpt = None,
     force: ForceOpt = False,
     fmt: FormatOpt = OutFormat.text,
 ) -> None:
@@ -159,7 +182,7 @@ def normalize_cmd(
 
       reel audio normalize episode.wav -t podcast -o episode.podcast.wav --force
     """
-    emit(normalize_file(media, target, output, force=force), fmt, _normalize_text)
+    emit(normalize_file(media, target, output, force=force, layout=layout), fmt, _normalize_text)
 
 
 def clean_file(media: Path, output: Path | None, *, target: str, force: bool, deess: bool = True,
