@@ -63,7 +63,64 @@ def test_cleanup_improves_si_sdr_and_keeps_speech_level(noisy: dict[str, np.ndar
     alpha = float(np.dot(out, noisy["clean"]) / np.dot(noisy["clean"], noisy["clean"]))
     assert 20 * math.log10(alpha) > -1.0  # the speech is not made quieter
     assert r.hum.fundamental_hz is not None
-    assert r.noise.noise_attenuation_db > 3.0
+    assert r.noise.noise_attenuation_db > 0.8  # overall: at 5 dB SNR removing all noise is 1.2 dB
+    assert 2.0 < r.noise.snr_db < 9.0  # estimated input SNR (cleaned / removed energy), true 5 dB
+
+
+def test_clean_studio_speech_stays_transparent(shared_data: Path) -> None:
+    """Clean close-miked speech (LJSpeech) comes out practically unchanged (SI-SDR vs the input > 30 dB)."""
+    s = read_audio(shared_data / "speech/lhotse/LJ002-0020.wav", sample_rate=SR, channels=1).samples[0]
+    r = clean_speech(s, SR, target=None)
+    assert r.highpass_hz == 0.0 and r.hum.fundamental_hz is None  # nothing to remove below 60 Hz, no hum
+    assert si_sdr(r.samples[0].astype(np.float64), s.astype(np.float64)) > 30.0
+
+
+def test_engines_and_errors(noisy: dict[str, np.ndarray]) -> None:
+    from reelkit.audio.denoise import dfn_available, resolve_engine
+
+    x = noisy["mix"][: SR * 3]
+    ref = noisy["clean"][: SR * 3]
+    dsp = clean_speech(x, SR, target=None, engine="dsp")
+    assert dsp.engine == "dsp" and si_sdr(dsp.samples[0].astype(np.float64), ref) > si_sdr(x.astype(np.float64), ref)
+    assert resolve_engine("auto") == ("dfn" if dfn_available() else "dsp")
+    with pytest.raises(UsageError, match="unknown denoising engine"):
+        clean_speech(x, SR, target=None, engine="magic")
+
+
+def test_block_streaming_is_seamless(noisy: dict[str, np.ndarray]) -> None:
+    """Block-wise processing (2 s blocks, 1 s context here; 30 s and 2 s by default) ≈ the one-shot result."""
+    from reelkit.audio.clean import clean_blocks, plan_cleanup
+    from reelkit.audio.denoise import stream_blocks
+
+    x = noisy["mix"][None, : SR * 5]
+    same = np.concatenate(list(stream_blocks([x[:, :7000], x[:, 7000:]], SR, lambda b: b, block_s=1.5,
+                                             context_s=0.5)), axis=1)
+    np.testing.assert_allclose(same, x, atol=1e-6)
+    plan = plan_cleanup(x, SR)
+    whole = np.concatenate(list(clean_blocks([x], SR, plan)[0]), axis=1)
+    import reelkit.audio.denoise as dn
+
+    pieces = [x[:, i:i + 3000] for i in range(0, x.shape[1], 3000)]
+    fn = dn.stream_blocks
+    try:
+        dn.stream_blocks = lambda b, sr, f, **k: fn(b, sr, f, block_s=2.0, context_s=1.0)  # type: ignore[assignment]
+        blocky = np.concatenate(list(clean_blocks(pieces, SR, plan)[0]), axis=1)
+    finally:
+        dn.stream_blocks = fn  # type: ignore[assignment]
+    assert blocky.shape == whole.shape
+    assert si_sdr(blocky[0].astype(np.float64), whole[0].astype(np.float64)) > 20.0
+
+
+def test_cleanup_does_not_touch_the_network(noisy: dict[str, np.ndarray], monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise AssertionError("network access")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    r = clean_speech(noisy["mix"][: SR * 2], SR, target=None)
+    assert np.all(np.isfinite(r.samples))
 
 
 def test_cleanup_with_target_reaches_loudness(noisy: dict[str, np.ndarray]) -> None:

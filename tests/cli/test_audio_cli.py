@@ -109,3 +109,29 @@ def test_clean_real_speech_with_noise(shared_data: Path, tmp_path: Path) -> None
     assert d["hum"]["fundamental_hz"] == pytest.approx(60.0, abs=0.5)  # 1.6 s clip: 0.7 Hz bins; notches are 3 Hz
     assert d["after"]["integrated_lufs"] == pytest.approx(-16.0, abs=0.3)
     assert probe(out).audio is not None and measure_file(out).integrated_lufs == pytest.approx(-16.0, abs=0.3)
+
+
+def test_loudness_unlabelled_51_note_and_layout_override(tmp_path: Path) -> None:
+    """EBU 3341 case 6 (5 s) in a 6-channel WAV without a channel mask: assumed 5.1 with a note, −23.0 LUFS;
+    ``--layout`` re-labels it; a layout of the wrong size is one clear error."""
+    from tests.audio.test_layout import case6, write_plain_wav
+
+    p = write_plain_wav(tmp_path / "six_unlabelled.wav", case6(lfe=True, seconds=5.0))
+    proc = run_reel("audio", "loudness", str(p), "-f", "json")
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["integrated_lufs"] == pytest.approx(-23.0, abs=0.1)
+    assert d["channel_weights"] == [1.0, 1.0, 1.0, 0.0, 1.41, 1.41]
+    assert d["layout"]["name"] == "5.1" and d["layout"]["source"] == "assumed" and "--layout" in d["layout"]["note"]
+    text = run_reel("audio", "loudness", str(p))
+    assert text.returncode == 0 and "note:" in text.stdout and "L R C LFE Ls Rs" in text.stdout
+    over = json.loads(run_reel("audio", "loudness", str(p), "--layout", "L,R,C,LFE,Lss,Rss", "-f", "json").stdout)
+    assert over["layout"]["source"] == "override" and over["layout"]["note"] is None
+    assert over["integrated_lufs"] == pytest.approx(-23.0, abs=0.1)
+    flat = json.loads(run_reel("audio", "loudness", str(p), "--layout", "hexagonal", "-f", "json").stdout)
+    assert flat["channel_weights"] == [1.0, 1.0, 1.0, 1.41, 1.41, 1.0]  # FL FR FC BL BR BC: the silent 4th counts
+    one_line_error(run_reel("audio", "loudness", str(p), "--layout", "7.1"), 2, "has 8 channels")
+    norm = run_reel("audio", "normalize", str(p), "--layout", "5.1", "-t", "ebu-r128", "-o",
+                    str(tmp_path / "n.wav"), "-f", "json")
+    assert norm.returncode == 0, norm.stderr
+    assert json.loads(norm.stdout)["after"]["integrated_lufs"] == pytest.approx(-23.0, abs=0.1)

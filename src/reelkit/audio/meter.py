@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import av
 import numpy as np
 from scipy.signal import sosfilt
 
+from reelkit.audio.layout import ChannelLayout, channel_weights, resolve_layout
 from reelkit.errors import DecodeError, UsageError
 from reelkit.media import MediaInfo, iter_audio, probe
 from reelkit.progress import ProgressFn
@@ -98,37 +98,6 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
     return np.array([shelf, highpass], dtype=np.float64)
 
 
-_SURROUND = {"SL", "SR", "BL", "BR", "SIDE_LEFT", "SIDE_RIGHT", "BACK_LEFT", "BACK_RIGHT", "BC", "LS", "RS"}
-_LFE = {"LFE", "LFE2", "LOW_FREQUENCY", "LOW_FREQUENCY_2"}
-
-
-def channel_weights(channels: int, layout: str | None = None) -> np.ndarray:
-    """BS.1770-4 channel weights ``(channels,)``: 1.0 for front channels, 1.41 (+1.5 dB) for surrounds, 0 for LFE.
-
-    ``layout`` is an FFmpeg layout name ("stereo", "5.1", "5.1(side)", "7.1"...). Without a usable
-    layout, 6 channels are taken as 5.1 in SMPTE/FFmpeg order (L R C LFE Ls Rs) and 5 channels as
-    L R C Ls Rs (the order of EBU Tech 3341 case 6); any other count weighs every channel 1.0.
-    """
-    if channels < 1:
-        raise UsageError("audio must have at least one channel")
-    names: list[str] | None = None
-    if layout:
-        try:
-            lay = av.AudioLayout(layout)
-            if len(lay.channels) == channels:
-                names = [c.name.upper() for c in lay.channels]
-        except (ValueError, TypeError, av.error.FFmpegError):
-            names = None
-    if names is None:
-        if channels == 6:
-            names = ["FL", "FR", "FC", "LFE", "SL", "SR"]
-        elif channels == 5:
-            names = ["FL", "FR", "FC", "SL", "SR"]
-        else:
-            return np.ones(channels)
-    return np.array([0.0 if n in _LFE else 1.41 if n in _SURROUND else 1.0 for n in names])
-
-
 def _to_db(power: float | np.ndarray) -> Any:
     """``-0.691 + 10·log10(power)`` with −inf (not a warning) for zero power."""
     p = np.asarray(power, dtype=np.float64)
@@ -160,6 +129,7 @@ class LoudnessResult:
         momentary_max_lufs / short_term_max_lufs: largest 400 ms / 3 s loudness (LUFS); ``-inf`` when
             there is no complete window.
         duration_s: measured length (s); sample_rate (Hz); channels; weights: the channel weights used.
+        layout: the channel layout the weights come from (None when explicit weights were given).
         momentary / short_term: the series, one value per 100 ms (LUFS), window ending at (i+4)/10 s
             resp. (i+30)/10 s.
         dialogue_lufs: dialogue-gated loudness (LUFS) when requested, else None.
@@ -180,6 +150,7 @@ class LoudnessResult:
     short_term: np.ndarray = field(repr=False, compare=False, default_factory=lambda: np.zeros(0))
     dialogue_lufs: float | None = None
     dialogue_fraction: float | None = None
+    layout: ChannelLayout | None = None
 
     @property
     def silent(self) -> bool:
@@ -200,6 +171,7 @@ class LoudnessResult:
             "sample_rate": self.sample_rate,
             "channels": self.channels,
             "channel_weights": [round(w, 2) for w in self.weights],
+            "layout": self.layout.to_dict() if self.layout else None,
         }
         if self.dialogue_lufs is not None or self.dialogue_fraction is not None:
             d["dialogue_lufs"] = _finite_or_none(self.dialogue_lufs)
@@ -367,7 +339,8 @@ class LoudnessMeter:
     Args:
         sample_rate: Hz (≥ 8 kHz).
         channels: channel count of the blocks.
-        layout: FFmpeg layout name, used for the channel weights (see :func:`channel_weights`).
+        layout: the stream's FFmpeg layout name or a resolved :class:`ChannelLayout` (see
+            :func:`reelkit.audio.layout.resolve_layout`); sets the channel weights.
         weights: explicit per-channel weights (overrides ``layout``).
         dialogue: also compute a dialogue-gated loudness (see :mod:`reelkit.audio.dialogue`).
 
@@ -375,12 +348,20 @@ class LoudnessMeter:
         UsageError: bad sample rate, channel count or weights.
     """
 
-    def __init__(self, sample_rate: int, channels: int, *, layout: str | None = None,
+    def __init__(self, sample_rate: int, channels: int, *, layout: str | ChannelLayout | None = None,
                  weights: Sequence[float] | None = None, dialogue: bool = False) -> None:
         self.sample_rate = int(sample_rate)
         self.channels = int(channels)
         self._sos = k_weighting_sos(self.sample_rate)
-        w = channel_weights(self.channels, layout) if weights is None else np.asarray(weights, float)
+        if weights is None:
+            lay = layout if isinstance(layout, ChannelLayout) else resolve_layout(self.channels, layout)
+            if len(lay.channels) != self.channels:
+                raise UsageError(f"layout {lay.name} has {len(lay.channels)} channels, the audio {self.channels}")
+            self.layout: ChannelLayout | None = lay
+            w = np.asarray(lay.weights, float)
+        else:
+            self.layout = None
+            w = np.asarray(weights, float)
         if w.shape != (self.channels,):
             raise UsageError(f"need {self.channels} channel weights, got {len(w)}")
         self.weights = w
@@ -472,6 +453,7 @@ class LoudnessMeter:
             short_term=st,
             dialogue_lufs=dialogue_lufs,
             dialogue_fraction=dialogue_fraction,
+            layout=self.layout,
         )
 
 
@@ -505,7 +487,7 @@ def loudness_range(short_term_power: np.ndarray) -> float | None:
     return float(hi - lo)
 
 
-def measure(samples: np.ndarray, sample_rate: int, *, layout: str | None = None,
+def measure(samples: np.ndarray, sample_rate: int, *, layout: str | ChannelLayout | None = None,
             weights: Sequence[float] | None = None, dialogue: bool = False) -> LoudnessResult:
     """Meter in-memory audio: ``(channels, n)`` or ``(n,)`` float samples at ``sample_rate`` Hz."""
     x = samples[None, :] if samples.ndim == 1 else samples
@@ -517,18 +499,25 @@ def measure(samples: np.ndarray, sample_rate: int, *, layout: str | None = None,
 
 
 def measure_file(path: str | os.PathLike[str], *, info: MediaInfo | None = None, dialogue: bool = False,
-                 progress: ProgressFn | None = None) -> LoudnessResult:
+                 layout: str | None = None, progress: ProgressFn | None = None) -> LoudnessResult:
     """Meter the audio stream of a media file, streaming (constant memory).
 
+    ``layout`` overrides the stream's channel layout (an FFmpeg layout name or labels such as
+    ``L,R,C,LFE,Ls,Rs``, see :mod:`reelkit.audio.layout`); without it the stream's layout is used,
+    or, where the stream has none, the usual one for its channel count (the result's
+    ``layout.note`` says so).
+
     Raises:
-        MediaNotFoundError, UnsupportedMediaError, NoAudioStreamError, DecodeError (from the decoder).
+        MediaNotFoundError, UnsupportedMediaError, NoAudioStreamError, DecodeError (from the decoder);
+        UsageError: an unknown ``layout`` or one with another channel count.
     """
     info = info or probe(path)
     audio = info.require_audio()
     channels = audio.channels or 1
     if not audio.sample_rate:
         raise DecodeError(f"{info.path}: the audio stream has no sample rate")
-    meter = LoudnessMeter(audio.sample_rate, channels, layout=audio.layout, dialogue=dialogue)
+    lay = resolve_layout(channels, audio.layout, layout)
+    meter = LoudnessMeter(audio.sample_rate, channels, layout=lay, dialogue=dialogue)
     total = int(info.duration_s * audio.sample_rate) if info.duration_s else None
     done = 0
     for block in iter_audio(path, info=info, block_samples=1 << 16):

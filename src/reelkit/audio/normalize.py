@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
+from reelkit.audio.layout import ChannelLayout
 from reelkit.audio.meter import LoudnessMeter, LoudnessResult, measure, true_peak_envelope
 from reelkit.errors import MediaError, UsageError
 
@@ -223,7 +224,7 @@ class NormalizeResult:
 
 
 def normalize_blocks(blocks: Iterable[np.ndarray], sample_rate: int, channels: int, gain_db: float,
-                     ceiling_dbtp: float, *, layout: str | None = None, dialogue: bool = False,
+                     ceiling_dbtp: float, *, layout: str | ChannelLayout | None = None, dialogue: bool = False,
                      ) -> tuple[Iterator[np.ndarray], LoudnessMeter, TruePeakLimiter]:
     """Stream ``blocks`` through gain + limiter; returns (processed blocks, after-meter, limiter).
 
@@ -252,7 +253,7 @@ def _reading(r: LoudnessResult, basis: str) -> float:
 
 
 def refine_gain(make_blocks: Callable[[], Iterable[np.ndarray]], sample_rate: int, channels: int,
-                before: LoudnessResult, target: DeliveryTarget, *, layout: str | None = None,
+                before: LoudnessResult, target: DeliveryTarget, *, layout: str | ChannelLayout | None = None,
                 max_passes: int = 2) -> tuple[float, str]:
     """The gain for ``target``, corrected for the loudness the limiter takes away.
 
@@ -276,7 +277,7 @@ def refine_gain(make_blocks: Callable[[], Iterable[np.ndarray]], sample_rate: in
 
 
 def normalize_array(x: np.ndarray, sample_rate: int, before: LoudnessResult, target: DeliveryTarget, *,
-                    layout: str | None = None, max_passes: int = 3,
+                    layout: str | ChannelLayout | None = None, max_passes: int = 3,
                     ) -> tuple[np.ndarray, float, str, float, LoudnessResult]:
     """Gain + limiter on in-memory ``(channels, n)`` float32 audio whose reading is ``before``.
 
@@ -298,7 +299,7 @@ def normalize_array(x: np.ndarray, sample_rate: int, before: LoudnessResult, tar
 
 
 def normalize(samples: np.ndarray, sample_rate: int, target: str | DeliveryTarget = "ebu-r128", *,
-              layout: str | None = None) -> NormalizeResult:
+              layout: str | ChannelLayout | None = None) -> NormalizeResult:
     """Normalise in-memory ``(channels, n)`` float audio to ``target``; returns readings and samples.
 
     Raises:

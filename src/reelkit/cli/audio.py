@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +27,10 @@ MediaArg = Annotated[Path, typer.Argument(help="Media file with an audio stream 
 OutputOpt = Annotated[Path | None, typer.Option(
     "--output", "-o", help="Output file (.mp4/.mov/.m4v/.mkv keep the video, copied; .wav/.flac/.m4a audio only). "
     "Default: MEDIA.<normalized|clean>.<ext> beside the input.", show_default=False)]
+LayoutOpt = Annotated[str | None, typer.Option(
+    "--layout", help="Channel layout for the loudness weights, overriding the file's: an FFmpeg name (stereo, 5.0, "
+    "5.1, 5.1(side), 7.1...) or labels such as L,R,C,LFE,Ls,Rs. Default: the file's layout; a file without one "
+    "is taken as 5.0 (5 ch), 5.1 (6 ch, L R C LFE Ls Rs) or 7.1 (8 ch), with a note.", show_default=False)]
 _TARGET_HELP = "Delivery target: ebu-r128 (−23 LUFS), atsc-a85 (−24), streaming (−14), podcast (−16), " \
                "netflix (−27, dialogue-gated)."
 
@@ -63,14 +66,20 @@ def _print_before_after(d: dict) -> None:
         for line in _loudness_lines(d[label], "    "):
             out_console.print(line)
 
-def loudness_report(path: Path, *, dialogue: bool = False) -> dict[str, Any]:
+def _layout_note(d: dict[str, Any]) -> None:
+    lay = d.get("layout") or {}
+    if lay.get("note"):
+        out_console.print(f"  [yellow]note:[/] {lay['note']}")
+
+
+def loudness_report(path: Path, *, dialogue: bool = False, layout: str | None = None) -> dict[str, Any]:
     """Meter ``path`` and return the JSON object of ``reel audio loudness``."""
     from reelkit.audio import measure_file
     from reelkit.fileio import check_input_file
 
     check_input_file(path, what="media file")
     with progress_bar("metering", unit="samples") as prog:
-        r = measure_file(path, dialogue=dialogue, progress=prog)
+        r = measure_file(path, dialogue=dialogue, layout=layout, progress=prog)
     return {"media": str(path), **r.to_dict()}
 
 
@@ -78,33 +87,43 @@ def loudness_cmd(
     media: MediaArg,
     dialogue: Annotated[bool, typer.Option("--dialogue", help="Also report dialogue-gated loudness "
                                            "(heuristic speech gate).")] = False,
+    layout: LayoutOpt = None,
     fmt: FormatOpt = OutFormat.text,
 ) -> None:
     """Measure loudness per ITU-R BS.1770-4 / EBU R128 (streams the file; any length).
 
     Integrated loudness (gated), loudness range (EBU Tech 3342), true peak (4× oversampled),
     momentary (400 ms) and short-term (3 s) maxima. Silence is reported as silent (null in JSON).
+    Channels are weighted per BS.1770-4: LFE excluded, surrounds +1.5 dB.
 
     Examples:
 
       reel audio loudness clip.mp4
 
       reel audio loudness mix.wav --format json
+
+      reel audio loudness stems_6ch.wav --layout 5.1(side)
+
+      reel audio loudness film.wav --layout L,R,C,LFE,Ls,Rs
     """
-    d = loudness_report(media, dialogue=dialogue)
+    d = loudness_report(media, dialogue=dialogue, layout=layout)
 
     def text(d: dict[str, Any]) -> None:
-        out_console.print(f"[bold]{d['media']}[/]  ({d['sample_rate']} Hz, {d['channels']} ch, "
-                          f"{d['duration_s']:.2f} s)")
+        lay = (d.get("layout") or {}).get("name")
+        out_console.print(f"[bold]{d['media']}[/]  ({d['sample_rate']} Hz, {d['channels']} ch"
+                          f"{', ' + lay if lay and d['channels'] > 2 else ''}, {d['duration_s']:.2f} s)")
+        _layout_note(d)
         for line in _loudness_lines(d):
             out_console.print(line)
 
     emit(d, fmt, text)
 
 
-def normalize_file(media: Path, target: str, output: Path | None, *, force: bool) -> dict[str, Any]:
+def normalize_file(media: Path, target: str, output: Path | None, *, force: bool,
+                   layout: str | None = None) -> dict[str, Any]:
     """Normalise ``media`` to ``target``, write the result, return the JSON report (streams the audio twice)."""
     from reelkit.audio.io import check_output, default_output, write_processed
+    from reelkit.audio.layout import resolve_layout
     from reelkit.audio.meter import measure_file
     from reelkit.audio.normalize import get_target, normalize_blocks, refine_gain
     from reelkit.fileio import check_input_file
@@ -116,12 +135,13 @@ def normalize_file(media: Path, target: str, output: Path | None, *, force: bool
     a = info.require_audio()
     out = output or default_output(info, "normalized")
     check_output(info, out, force=force)
+    lay = resolve_layout(a.channels or 1, a.layout, layout)
     with progress_bar("metering", unit="samples") as prog:
-        before = measure_file(media, info=info, dialogue=t.dialogue_gated, progress=prog)
+        before = measure_file(media, info=info, dialogue=t.dialogue_gated, layout=layout, progress=prog)
     gain, basis = refine_gain(lambda: iter_audio(media, info=info), a.sample_rate, a.channels or 1, before, t,
-                              layout=a.layout)
+                              layout=lay)
     blocks, meter, lim = normalize_blocks(iter_audio(media, info=info), a.sample_rate, a.channels or 1, gain,
-                                          t.ceiling_dbtp, layout=a.layout, dialogue=t.dialogue_gated)
+                                          t.ceiling_dbtp, layout=lay, dialogue=t.dialogue_gated)
     write_processed(info, out, blocks, a.sample_rate, a.channels or 1, force=force)
     after = meter.result()
     from reelkit.audio.normalize import NormalizeResult
@@ -138,6 +158,7 @@ def _normalize_text(d: dict[str, Any]) -> None:
                       f" gain {d['gain_db']:+.2f} dB from {d['basis']} loudness, limiter "
                       + (f"−{d['limiter_max_reduction_db']:.2f} dB max" if d["limiter_max_reduction_db"] > 0
                          else "idle"))
+    _layout_note(d["before"])
     _print_before_after(d)
 
 
@@ -145,6 +166,7 @@ def normalize_cmd(
     media: MediaArg,
     target: Annotated[str, typer.Option("--target", "-t", help=_TARGET_HELP)] = "ebu-r128",
     output: OutputOpt = None,
+    layout: LayoutOpt = None,
     force: ForceOpt = False,
     fmt: FormatOpt = OutFormat.text,
 ) -> None:
@@ -159,46 +181,30 @@ def normalize_cmd(
 
       reel audio normalize episode.wav -t podcast -o episode.podcast.wav --force
     """
-    emit(normalize_file(media, target, output, force=force), fmt, _normalize_text)
+    emit(normalize_file(media, target, output, force=force, layout=layout), fmt, _normalize_text)
 
 
-def clean_file(media: Path, output: Path | None, *, target: str, force: bool, deess: bool = True,
-               compress: bool = True) -> dict[str, Any]:
+def clean_file(media: Path, output: Path | None, *, target: str, force: bool, deess: bool = False,
+               compress: bool = False, engine: str = "auto", layout: str | None = None) -> dict[str, Any]:
     """Run the speech cleanup chain on ``media`` and write the result; return the JSON report."""
-    from reelkit.audio.clean import clean_speech
-    from reelkit.audio.io import check_output, default_output, write_processed
-    from reelkit.errors import MediaLimitError
-    from reelkit.fileio import check_input_file
-    from reelkit.media import probe, read_audio
+    from reelkit.audio.clean import clean_media
 
-    check_input_file(media, what="media file")
-    info = probe(media)
-    a = info.require_audio()
-    out = output or default_output(info, "clean")
-    check_output(info, out, force=force)
-    max_s = float(os.environ.get("REELKIT_CLEAN_MAX_S", 3 * 3600))
-    if info.duration_s and info.duration_s > max_s:
-        raise MediaLimitError(f"{media} is {info.duration_s:.0f} s long; clean works in memory and takes at most "
-                              f"{max_s:.0f} s (set REELKIT_CLEAN_MAX_S to raise it, or split the file)")
-    audio = read_audio(media, info=info)
-    with progress_bar("cleaning", unit="steps") as prog:
-        res = clean_speech(audio.samples, audio.sample_rate, target=None if target == "none" else target,
-                           deess=deess, compress=compress, layout=a.layout, progress=prog)
-    step = 1 << 16
-    blocks = (res.samples[:, i:i + step] for i in range(0, res.samples.shape[1], step))
-    write_processed(info, out, blocks, audio.sample_rate, res.samples.shape[0], force=force)
-    return {"media": str(media), "output": str(out), **res.to_dict()}
+    return clean_media(media, output, target=None if target == "none" else target, force=force, deess=deess,
+                       compress=compress, engine=engine, layout=layout, progress_factory=progress_bar)
 
 
 def _clean_text(d: dict[str, Any]) -> None:
     out_console.print(f"[bold]{d['media']}[/] → [bold]{d['output']}[/]")
     hum = d["hum"]
-    out_console.print(f"  high-pass {d['highpass_hz']:.0f} Hz; hum: "
+    hp = f"high-pass {d['highpass_hz']:.0f} Hz" if d["highpass_hz"] else "no high-pass (no rumble)"
+    out_console.print(f"  engine {d['engine']}; {hp}; hum: "
                       + (f"{hum['fundamental_hz']:.2f} Hz, {len(hum['harmonics_hz'])} notches" if hum["fundamental_hz"]
                          else "none found"))
-    out_console.print(f"  noise reduction: estimated input SNR {d['noise']['snr_db']:.1f} dB, "
-                      f"mean attenuation of noise-only frames {d['noise']['noise_attenuation_db']:.1f} dB")
-    out_console.print(f"  de-esser max −{d['deess_max_db']:.1f} dB; compressor max −{d['compressor_max_db']:.1f} dB")
+    out_console.print(f"  removed: estimated input SNR {d['noise']['snr_db']:.1f} dB, "
+                      f"level change {-d['noise']['noise_attenuation_db']:+.1f} dB")
+    if d["deess_max_db"] or d["compressor_max_db"]:
+        out_console.print(f"  de-esser max −{d['deess_max_db']:.1f} dB; "
+                          f"compressor max −{d['compressor_max_db']:.1f} dB")
     if d.get("loudness"):
         n = d["loudness"]
         out_console.print(f"  loudness {n['target']['name']}: gain {n['gain_db']:+.2f} dB")
@@ -210,21 +216,25 @@ def clean_cmd(
     output: OutputOpt = None,
     target: Annotated[str, typer.Option("--target", "-t", help=_TARGET_HELP + " 'none' keeps the level "
                                         "the cleanup leaves.")] = "podcast",
-    deess: Annotated[bool, typer.Option("--deess/--no-deess", help="Gentle de-essing (≤ 3 dB on 4.5–10 kHz).")
-                     ] = True,
-    compress: Annotated[bool, typer.Option("--compress/--no-compress", help="Gentle compression (1.4:1, ≤ 3 dB).")
-                        ] = True,
+    deess: Annotated[bool, typer.Option("--deess/--no-deess", help="Gentle de-essing (≤ 3 dB on 4.5–10 kHz); "
+                                        "off by default: it changes the voice itself.")] = False,
+    compress: Annotated[bool, typer.Option("--compress/--no-compress", help="Gentle compression (1.4:1, ≤ 3 dB); "
+                                           "off by default.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="Noise reduction: auto (DeepFilterNet 3 when installed, "
+                                        "else dsp), dfn, dsp (classical log-MMSE, no model).")] = "auto",
+    layout: LayoutOpt = None,
     force: ForceOpt = False,
     fmt: FormatOpt = OutFormat.text,
 ) -> None:
-    """Clean up speech: rumble, hum, noise, sibilance and peaks, then loudness to a target.
+    """Clean up speech: hum, rumble and noise, then loudness to a target.
 
-    The chain: 80 Hz high-pass, hum notches (50/60 Hz and harmonics, found automatically), noise
-    reduction that tracks non-stationary noise, gentle de-essing and compression, then loudness
-    normalisation (podcast, −16 LUFS, by default) with a true-peak ceiling.
+    The chain: hum notches (50/60 Hz and harmonics, only when hum is found), an 80 Hz high-pass
+    (only when there is rumble below 60 Hz), DeepFilterNet 3 noise reduction (model inside the
+    wheel, nothing downloaded; classical log-MMSE without it) blended back towards the input where
+    the input is already clean, then loudness normalisation (podcast, −16 LUFS, by default) with a
+    true-peak ceiling. Optional de-essing and compression.
 
-    The audio is processed in memory (about 4 bytes × channels × samples, up to 3 hours unless
-    REELKIT_CLEAN_MAX_S says otherwise); the video, if any, is copied.
+    Streams the file in 30 s blocks (any length, bounded memory); the video, if any, is copied.
 
     Examples:
 
@@ -232,9 +242,10 @@ def clean_cmd(
 
       reel audio clean voice.wav -o voice.clean.wav --target ebu-r128
 
-      reel audio clean take3.mov --no-compress --no-deess     # only rumble, hum and noise
+      reel audio clean take3.mov --target none --engine dsp     # classical DSP only, level untouched
     """
-    emit(clean_file(media, output, target=target, force=force, deess=deess, compress=compress), fmt, _clean_text)
+    emit(clean_file(media, output, target=target, force=force, deess=deess, compress=compress, engine=engine,
+                    layout=layout), fmt, _clean_text)
 
 
 audio_app.command("loudness")(loudness_cmd)
