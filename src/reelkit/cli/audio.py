@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, out_console, progress_bar
+from reelkit.provenance import Action, declare
 
 audio_app = typer.Typer(
     name="audio",
@@ -122,6 +123,7 @@ def normalize_file(media: Path, target: str, output: Path | None, *, force: bool
                               layout=a.layout)
     blocks, meter, lim = normalize_blocks(iter_audio(media, info=info), a.sample_rate, a.channels or 1, gain,
                                           t.ceiling_dbtp, layout=a.layout, dialogue=t.dialogue_gated)
+    declare(out, actions=[Action("loudness", f"loudness normalised to {t.name}")])
     write_processed(info, out, blocks, a.sample_rate, a.channels or 1, force=force)
     after = meter.result()
     from reelkit.audio.normalize import NormalizeResult
@@ -186,6 +188,7 @@ def clean_file(media: Path, output: Path | None, *, target: str, force: bool, de
                            deess=deess, compress=compress, layout=a.layout, progress=prog)
     step = 1 << 16
     blocks = (res.samples[:, i:i + step] for i in range(0, res.samples.shape[1], step))
+    declare(out, actions=[Action("audio_cleanup", "speech cleanup (noise, hum, de-ess, compression)")])
     write_processed(info, out, blocks, audio.sample_rate, res.samples.shape[0], force=force)
     return {"media": str(media), "output": str(out), **res.to_dict()}
 

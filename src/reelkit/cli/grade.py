@@ -21,6 +21,7 @@ from reelkit.color.transfer import match, pixel_sample
 from reelkit.errors import UsageError
 from reelkit.fileio import check_output_path
 from reelkit.media import probe, read_frames
+from reelkit.provenance import Action, declare
 
 grade_app = typer.Typer(
     name="grade",
@@ -131,6 +132,9 @@ def _apply_outputs(src: Path, grade: Grade, *, lut_path: Path | None, render: Pa
                    lut_size: int, flavour: Flavour, force: bool, ref_still: np.ndarray | None,
                    title: str) -> dict[str, Any]:
     """Bake the LUT and write whatever outputs were asked for; returns the JSON fragment."""
+    for p in (lut_path, render, preview):
+        if p is not None:
+            declare(p, sources=[src], actions=[Action("colour", title)])
     lut, err = _bake(grade, lut_size)
     lut = Lut(cube=lut.cube, title=title, comments=(f"made by reelkit: max error {err * 255:.3f}/255 vs the grade",))
     out: dict[str, Any] = {"lut": {"path": str(lut_path) if lut_path else None, "size": lut.size,
@@ -390,6 +394,7 @@ def apply_cmd(
     render_lut = cube
     if not plain:
         render_lut, err = bake_verified(cube.apply, sizes=(65,))
+    declare(render, sources=[media], actions=[Action("colour", f"graded with {lut.name}")])
     if is_image(media):
         st = load_image(media)
         save_image(render, np.clip(cube.apply(st.rgb), 0, 1), alpha=st.alpha, bit_depth=st.bit_depth, force=force)

@@ -25,6 +25,7 @@ from reelkit.color.transfer import match, pixel_sample
 from reelkit.errors import InputFormatError, UsageError
 from reelkit.fileio import check_input_file
 from reelkit.progress import ProgressFn
+from reelkit.provenance import Action, declare
 
 __all__ = ["ShotGrade", "ShotSpan", "fit_shot_grades", "load_shots_json", "mean_colour_difference", "shots_for"]
 
@@ -173,6 +174,8 @@ def write_shot_luts(grades: Sequence[ShotGrade], folder: str | os.PathLike[str],
     paths = []
     for g in grades:
         p = Path(folder) / f"{stem}_shot{g.shot.index:02d}.cube"
+        declare(p, actions=[Action("colour", f"shot {g.shot.index} (frames {g.shot.start}-{g.shot.end}) matched "
+                                             f"to the hero shot ({g.method})")])
         write_cube(g.lut, p, force=force)
         paths.append(p)
     return paths
