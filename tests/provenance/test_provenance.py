@@ -179,8 +179,10 @@ def _user_chain(tmp_path: Path) -> tuple[Path, Path]:
     ku = dict(content_commitment=False, key_encipherment=False, data_encipherment=False, key_agreement=False,
               encipher_only=False, decipher_only=False)
     ca_key = ec.generate_private_key(ec.SECP384R1())
-    ca = (x509.CertificateBuilder().subject_name(name("Test Post House CA")).issuer_name(name("Test Post House CA"))
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+    ca_name = name("Test Post House CA")
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(days=1))
           .not_valid_after(now + datetime.timedelta(days=30))
           .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
           .add_extension(x509.KeyUsage(digital_signature=False, key_cert_sign=True, crl_sign=True, **ku), critical=True)
@@ -188,7 +190,8 @@ def _user_chain(tmp_path: Path) -> tuple[Path, Path]:
           .sign(ca_key, hashes.SHA384()))
     key = ec.generate_private_key(ec.SECP384R1())
     leaf = (x509.CertificateBuilder().subject_name(name("Colourist Workstation 7")).issuer_name(ca.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=30))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=False, crl_sign=False, **ku),
