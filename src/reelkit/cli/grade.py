@@ -446,13 +446,17 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     def frame(k: int) -> np.ndarray:
         return next(iter(read_frames(sample, start=k, end=k + 1))).image.astype(np.float64) / 255.0
 
+    from reelkit.color.shotmatch import match_shots
     from reelkit.color.spaces import decode, delta_e_2000, encode, rgb_to_lab
 
     hero, other, wall = frame(120), frame(170), frame(150)
     lin = decode(other) * np.array([0.82, 0.97, 1.15]) * 0.8
     cam_b = np.round(np.clip(0.06 + 0.85 * encode(lin), 0, 1) * 255) / 255  # lifted blacks, cool, -0.3 stop
-    res = match(pixel_sample([cam_b]), pixel_sample([hero]), method="pdf")
+    sm = match_shots([cam_b], [hero])
+    res = MatchResult(sm.grade, sm.mode, sm.notes)
     lut, err = res.grade.to_lut()
+    for name in ("grade_camB_to_hero.cube", "grade_match_preview.png", "grade_auto_preview.png"):
+        declare(out_dir / name, sources=[sample], actions=[Action("colour", name.split(".")[0].replace("_", " "))])
     write_cube(lut, out_dir / "grade_camB_to_hero.cube", force=True)
     after = apply_grade_image(res.grade, cam_b)
     save_image(out_dir / "grade_match_preview.png",
@@ -464,8 +468,8 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     save_image(out_dir / "grade_auto_preview.png",
                preview_image([("shot 1 before", wall), ("auto balance", apply_grade_image(bal.grade, wall))]
                              ).astype(np.float64) / 255.0, force=True)
-    return (f"matched a camera-B look of shot 1 to a hero frame: ΔE00 to the true frame {de_before:.1f} → "
-            f"{de_after:.1f}; grade_match_preview.png, grade_camB_to_hero.cube ({lut.size}³, within "
+    return (f"matched a camera-B look of shot 1 to a hero frame (content-aware, matched on {sm.mode}, "
+            f"confidence {sm.confidence:.2f}): ΔE00 to the true frame {de_before:.1f} → {de_after:.1f}; grade_match_preview.png, grade_camB_to_hero.cube ({lut.size}³, within "
             f"{err * 255:.2f}/255 of the grade)\n"
             f"auto balance of shot 1: white gains {[round(g, 3) for g in bal.white_gains]}, exposure "
             f"{bal.exposure_stops:+.2f} stops → grade_auto_preview.png")

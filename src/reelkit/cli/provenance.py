@@ -76,6 +76,7 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     files = sorted(p for p in out_dir.iterdir() if p.is_file() and (
         p.suffix.lower() in EMBED_SUFFIXES or (p.suffix.lower() in SIDECAR_SUFFIXES and
                                                p.with_name(p.name + ".provenance.json").is_file())))
+    files.sort(key=lambda p: (p.suffix.lower() not in (".mp4", ".mov", ".wav"), p.name))  # rendered media first
     reps = [verify(p) for p in files]
     ok = [r for r in reps if r.status == "valid"]
     who = ("reelkit's local key, not on a trust list" if any(r.signer.get("local") for r in ok)
