@@ -263,9 +263,6 @@ def stability(fr_side: int) -> None:
           f"({time.perf_counter() - t:.0f} s)")
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 # -- content-aware shot matching on real multi-shot material ----------------------------------------------
 def _frame_at(path: Path, k: int, side: int) -> np.ndarray:
@@ -432,3 +429,7 @@ def real_grade_pair(side: int) -> None:
                                                   method=cmm), 0, 255).round().astype(np.uint8))
     print("\nreal grade difference, GRID lbax4n matched to bbaf2n (held-out), backdrop ΔE00: "
           + ", ".join(f"{k} {v:.2f}" for k, v in out.items()) + f"; reelkit matched on {m.mode}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

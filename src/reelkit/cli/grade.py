@@ -456,7 +456,8 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     res = MatchResult(sm.grade, sm.mode, sm.notes)
     lut, err = res.grade.to_lut()
     for name in ("grade_camB_to_hero.cube", "grade_match_preview.png", "grade_auto_preview.png"):
-        declare(out_dir / name, sources=[sample], actions=[Action("colour", name.split(".")[0].replace("_", " "))])
+        declare(out_dir / name, sources=[sample],
+                actions=[Action("colour", name.split(".")[0].replace("_", " "))])
     write_cube(lut, out_dir / "grade_camB_to_hero.cube", force=True)
     after = apply_grade_image(res.grade, cam_b)
     save_image(out_dir / "grade_match_preview.png",
