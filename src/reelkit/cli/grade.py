@@ -470,7 +470,8 @@ def demo_step(sample: Path, out_dir: Path) -> str:
                preview_image([("shot 1 before", wall), ("auto balance", apply_grade_image(bal.grade, wall))]
                              ).astype(np.float64) / 255.0, force=True)
     return (f"matched a camera-B look of shot 1 to a hero frame (content-aware, matched on {sm.mode}, "
-            f"confidence {sm.confidence:.2f}): ΔE00 to the true frame {de_before:.1f} → {de_after:.1f}; grade_match_preview.png, grade_camB_to_hero.cube ({lut.size}³, within "
+            f"confidence {sm.confidence:.2f}): ΔE00 to the true frame {de_before:.1f} → {de_after:.1f}; "
+            f"grade_match_preview.png, grade_camB_to_hero.cube ({lut.size}³, within "
             f"{err * 255:.2f}/255 of the grade)\n"
             f"auto balance of shot 1: white gains {[round(g, 3) for g in bal.white_gains]}, exposure "
             f"{bal.exposure_stops:+.2f} stops → grade_auto_preview.png")
