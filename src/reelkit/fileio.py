@@ -84,6 +84,9 @@ def atomic_output(path: str | os.PathLike[str], *, force: bool = False) -> Itera
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a normal new file follows the umask
     try:
         yield tmp
+        from reelkit.provenance import seal  # the one provenance hook: every written file passes here
+
+        seal(tmp, final)
         with open(tmp, "rb+") as fh:
             fh.flush()
             os.fsync(fh.fileno())

@@ -578,6 +578,7 @@ def clean_media(media: str | os.PathLike[str], output: str | os.PathLike[str] | 
     from reelkit.audio.normalize import normalize_blocks, refine_gain
     from reelkit.fileio import check_input_file
     from reelkit.media import iter_audio, probe
+    from reelkit.provenance import Action, declare
 
     src = Path(media)
     check_input_file(src, what="media file")
@@ -589,6 +590,7 @@ def clean_media(media: str | os.PathLike[str], output: str | os.PathLike[str] | 
     t = get_target(target) if target else None
     out = Path(output) if output else default_output(info, "clean")
     check_output(info, out, force=force)
+    declare(out, actions=[Action("audio_cleanup", "speech cleanup (noise, hum, de-ess, compression)")])
     lay = resolve_layout(ch, a.layout, layout)
     bar = progress_factory or (lambda *_a, **_k: _NullBar())
     total = int(info.duration_s * sr) if info.duration_s else None

@@ -26,6 +26,7 @@ from reelkit.errors import OutputError, UsageError
 from reelkit.fileio import atomic_output, check_output_path
 from reelkit.media import MediaInfo, MediaWriter, default_limits
 from reelkit.media._open import open_input
+from reelkit.provenance import declare
 
 __all__ = ["AUDIO_EXTS", "VIDEO_EXTS", "default_output", "write_processed"]
 
@@ -163,6 +164,7 @@ def write_processed(info: MediaInfo, out: Path, blocks: Iterable[np.ndarray], sa
         UsageError, OutputExistsError, OutputError (see :func:`check_output`).
     """
     check_output(info, out, force=force)
+    declare(out, sources=[info.path])  # provenance: the action is declared by the caller
     if out.suffix.lower() in VIDEO_EXTS:
         _with_video(info, out, blocks, sample_rate, channels, force)
     else:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, out_console, progress_bar
+from reelkit.provenance import Action, declare
 
 audio_app = typer.Typer(
     name="audio",
@@ -142,6 +143,7 @@ def normalize_file(media: Path, target: str, output: Path | None, *, force: bool
                               layout=lay)
     blocks, meter, lim = normalize_blocks(iter_audio(media, info=info), a.sample_rate, a.channels or 1, gain,
                                           t.ceiling_dbtp, layout=lay, dialogue=t.dialogue_gated)
+    declare(out, actions=[Action("loudness", f"loudness normalised to {t.name}")])
     write_processed(info, out, blocks, a.sample_rate, a.channels or 1, force=force)
     after = meter.result()
     from reelkit.audio.normalize import NormalizeResult

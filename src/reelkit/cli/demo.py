@@ -17,6 +17,7 @@ from reelkit.cli._ui import err_console, out_console
 from reelkit.cli.audio import demo_step as loudness_demo
 from reelkit.cli.cut import demo_step as cut_demo
 from reelkit.cli.grade import demo_step as grade_demo
+from reelkit.cli.provenance import demo_step as provenance_demo
 from reelkit.cli.reframe import demo_step as reframe_demo
 from reelkit.cli.script import demo_step as script_demo
 from reelkit.cli.script_board import demo_step as board_demo
@@ -46,6 +47,7 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("reframe", reframe_demo),
     ("script", script_demo),
     ("storyboard", board_demo),
+    ("provenance", provenance_demo),
 ]
 
 

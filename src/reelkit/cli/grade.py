@@ -17,10 +17,11 @@ from reelkit.color.grade import Grade, apply_grade_image
 from reelkit.color.imageio import is_image, load_image, load_samples, preview_image, save_image
 from reelkit.color.lut import Lut, write_cube
 from reelkit.color.render import GradedRange, render_graded
-from reelkit.color.transfer import match, pixel_sample
+from reelkit.color.transfer import MatchResult, match, pixel_sample
 from reelkit.errors import UsageError
 from reelkit.fileio import check_output_path
 from reelkit.media import probe, read_frames
+from reelkit.provenance import Action, declare
 
 grade_app = typer.Typer(
     name="grade",
@@ -37,8 +38,9 @@ grade_app = typer.Typer(
 
 
 class MatchMethod(StrEnum):
-    """Transfer methods (see reelkit.color.transfer)."""
+    """Match methods: content-aware (reelkit.color.shotmatch) or distribution transfer (reelkit.color.transfer)."""
 
+    content = "content"
     pdf = "pdf"
     composite = "composite"
     mkl = "mkl"
@@ -131,6 +133,9 @@ def _apply_outputs(src: Path, grade: Grade, *, lut_path: Path | None, render: Pa
                    lut_size: int, flavour: Flavour, force: bool, ref_still: np.ndarray | None,
                    title: str) -> dict[str, Any]:
     """Bake the LUT and write whatever outputs were asked for; returns the JSON fragment."""
+    for p in (lut_path, render, preview):
+        if p is not None:
+            declare(p, sources=[src], actions=[Action("colour", title)])
     lut, err = _bake(grade, lut_size)
     lut = Lut(cube=lut.cube, title=title, comments=(f"made by reelkit: max error {err * 255:.3f}/255 vs the grade",))
     out: dict[str, Any] = {"lut": {"path": str(lut_path) if lut_path else None, "size": lut.size,
@@ -164,6 +169,9 @@ def _stats_text(d: dict[str, Any]) -> None:
     out_console.print(f"[bold]{d['source']}[/] — {d['command']} ({d['method']})")
     if "reference" in d:
         out_console.print(f"  reference   {d['reference']}")
+    if "matched_on" in d:
+        m = d["matched_on"]
+        out_console.print(f"  matched on  {m['mode']} (confidence {m['confidence']:.2f})")
     if "mean_delta_e_before" in d:
         out_console.print(f"  mean colour difference to reference: {d['mean_delta_e_before']:.2f} → "
                           f"{d['mean_delta_e_after']:.2f} ΔE00")
@@ -184,7 +192,7 @@ def _stats_text(d: dict[str, Any]) -> None:
 def match_cmd(
     src: Annotated[Path, typer.Argument(help="Media to grade (video or still).", show_default=False)],
     ref: Annotated[Path, typer.Option("--ref", "-r", help="Reference look (still or video).", show_default=False)],
-    method: Annotated[MatchMethod, typer.Option("--method", "-m", help="Transfer method.")] = MatchMethod.pdf,
+    method: Annotated[MatchMethod, typer.Option("--method", "-m", help="Match method.")] = MatchMethod.content,
     lut: LutOpt = None,
     render: RenderOpt = None,
     preview: PreviewOpt = None,
@@ -197,9 +205,13 @@ def match_cmd(
 ) -> None:
     """Match the colour of SRC to a reference still or video; export a .cube, render, preview.
 
-    Methods: pdf (default, regularised N-d distribution transfer), composite (pdf + skin tones
-    matched to the reference's skin), mkl (mean/covariance), hist (per-channel histograms).
-    One grade is fitted for the whole of SRC, so video does not flicker.
+    Methods: content (default) estimates the grade from what the two share — pixel correspondences
+    where the shots overlap (SIFT + homography + optical flow, robust fit), else the kinds of
+    surface both hold (neutrals, skin, sky, foliage), else a conservative black/white point,
+    balance and exposure — with a confidence that sets how much is applied; the JSON says what it
+    matched on. Distribution transfer (the whole histograms, which also moves content
+    differences into the grade): pdf (regularised N-d), composite (pdf + skin tones), mkl
+    (mean/covariance), hist (per-channel). One grade is fitted for the whole of SRC: no flicker.
 
     Examples:
 
@@ -210,11 +222,23 @@ def match_cmd(
       reel grade match shot.mov --ref hero.mov --method composite --render shot_matched.mp4 -f json
     """
     _check_outputs(force, lut, render, preview)
-    s_imgs, s_masks = load_samples(src, frames=frames)
-    r_imgs, r_masks = load_samples(ref, frames=frames)
+    content = method is MatchMethod.content
+    side = 480 if content else 320
+    s_imgs, s_masks = load_samples(src, frames=frames, max_side=side)
+    r_imgs, r_masks = load_samples(ref, frames=frames, max_side=side)
     s_px = pixel_sample(s_imgs, masks=s_masks)
     r_px = pixel_sample(r_imgs, masks=r_masks)
-    res = match(s_px, r_px, method=method.value)
+    extra: dict[str, Any] = {}
+    if content:
+        from reelkit.color.even import _spread
+        from reelkit.color.shotmatch import match_shots
+
+        sm = match_shots(_spread(s_imgs, 4), _spread(r_imgs, 4), max_pairs_per_frame=2,
+                         src_masks=_spread(s_masks, 4), ref_masks=_spread(r_masks, 4))
+        res = MatchResult(sm.grade, "mean" if sm.mode == "mean" else "content", sm.notes)
+        extra = {"matched_on": {"mode": sm.mode, "confidence": sm.confidence, **sm.matched_on}}
+    else:
+        res = match(s_px, r_px, method=method.value)
     grade = _strength(res.grade, strength)
     from reelkit.color.even import mean_colour_difference
 
@@ -226,8 +250,8 @@ def match_cmd(
     data = {"command": "match", "source": str(src), "reference": str(ref), "method": res.method,
             "strength": strength, "mean_delta_e_before": round(before, 3),
             "mean_delta_e_after": round(mean_colour_difference(np.clip(grade(s_px), 0, 1), r_px), 3),
-            "grade": grade.describe(),
-            **outputs, "notes": [*res.notes, *_far_note(before)]}
+            **extra, "grade": grade.describe(),
+            **outputs, "notes": [*res.notes, *([] if content else _far_note(before))]}
     emit(data, fmt, _stats_text)
 
 
@@ -293,7 +317,7 @@ def even_cmd(
                                       show_default=False)],
     shots: Annotated[Path | None, typer.Option(
         "--shots", help="Shots JSON from `reel shots --format json` (default: detect the shots).")] = None,
-    method: Annotated[MatchMethod, typer.Option("--method", "-m", help="Transfer method.")] = MatchMethod.pdf,
+    method: Annotated[MatchMethod, typer.Option("--method", "-m", help="Match method.")] = MatchMethod.content,
     render: Annotated[Path | None, typer.Option("--render", help="Write the evened video.")] = None,
     lut_dir: Annotated[Path | None, typer.Option(
         "--lut-dir", help="Write one .cube per shot into this folder (VIDEO-STEM_shotNN.cube).")] = None,
@@ -390,6 +414,7 @@ def apply_cmd(
     render_lut = cube
     if not plain:
         render_lut, err = bake_verified(cube.apply, sizes=(65,))
+    declare(render, sources=[media], actions=[Action("colour", f"graded with {lut.name}")])
     if is_image(media):
         st = load_image(media)
         save_image(render, np.clip(cube.apply(st.rgb), 0, 1), alpha=st.alpha, bit_depth=st.bit_depth, force=force)
@@ -421,13 +446,18 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     def frame(k: int) -> np.ndarray:
         return next(iter(read_frames(sample, start=k, end=k + 1))).image.astype(np.float64) / 255.0
 
+    from reelkit.color.shotmatch import match_shots
     from reelkit.color.spaces import decode, delta_e_2000, encode, rgb_to_lab
 
     hero, other, wall = frame(120), frame(170), frame(150)
     lin = decode(other) * np.array([0.82, 0.97, 1.15]) * 0.8
     cam_b = np.round(np.clip(0.06 + 0.85 * encode(lin), 0, 1) * 255) / 255  # lifted blacks, cool, -0.3 stop
-    res = match(pixel_sample([cam_b]), pixel_sample([hero]), method="pdf")
+    sm = match_shots([cam_b], [hero])
+    res = MatchResult(sm.grade, sm.mode, sm.notes)
     lut, err = res.grade.to_lut()
+    for name in ("grade_camB_to_hero.cube", "grade_match_preview.png", "grade_auto_preview.png"):
+        declare(out_dir / name, sources=[sample],
+                actions=[Action("colour", name.split(".")[0].replace("_", " "))])
     write_cube(lut, out_dir / "grade_camB_to_hero.cube", force=True)
     after = apply_grade_image(res.grade, cam_b)
     save_image(out_dir / "grade_match_preview.png",
@@ -439,8 +469,9 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     save_image(out_dir / "grade_auto_preview.png",
                preview_image([("shot 1 before", wall), ("auto balance", apply_grade_image(bal.grade, wall))]
                              ).astype(np.float64) / 255.0, force=True)
-    return (f"matched a camera-B look of shot 1 to a hero frame: ΔE00 to the true frame {de_before:.1f} → "
-            f"{de_after:.1f}; grade_match_preview.png, grade_camB_to_hero.cube ({lut.size}³, within "
+    return (f"matched a camera-B look of shot 1 to a hero frame (content-aware, matched on {sm.mode}, "
+            f"confidence {sm.confidence:.2f}): ΔE00 to the true frame {de_before:.1f} → {de_after:.1f}; "
+            f"grade_match_preview.png, grade_camB_to_hero.cube ({lut.size}³, within "
             f"{err * 255:.2f}/255 of the grade)\n"
             f"auto balance of shot 1: white gains {[round(g, 3) for g in bal.white_gains]}, exposure "
             f"{bal.exposure_stops:+.2f} stops → grade_auto_preview.png")

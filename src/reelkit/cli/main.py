@@ -49,8 +49,16 @@ def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+    no_provenance: Annotated[bool, typer.Option("--no-provenance", help=(
+        "Do not sign rendered files with a C2PA provenance record (see `reel provenance`).")) ] = False,
+    sign_cert: Annotated[str | None, typer.Option("--sign-cert", help=(
+        "PEM certificate chain to sign provenance records with (default: reelkit's local key)."))] = None,
+    sign_key: Annotated[str | None, typer.Option("--sign-key", help="PEM private key of --sign-cert.")] = None,
 ) -> None:
     _state["debug"] = debug
+    from reelkit import provenance as prov
+
+    prov.configure(enabled=False if no_provenance else None, sign_cert=sign_cert, sign_key=sign_key)
 
 
 # -- command registration: one module per command group, in the order `reel --help` lists them --
@@ -61,6 +69,7 @@ from reelkit.cli import (  # noqa: E402
     grade,
     index,
     probe,
+    provenance,
     reframe,
     script,
     script_board,
@@ -68,7 +77,8 @@ from reelkit.cli import (  # noqa: E402
     transcribe,
 )
 
-for _module in (probe, shots, index, transcribe, cut, grade, audio, reframe, script, script_board, demo):
+for _module in (probe, shots, index, transcribe, cut, grade, audio, reframe, script, script_board, demo,
+                provenance):
     _module.register(app)  # script_board adds shotlist/board/animatic to the `script` group
 
 

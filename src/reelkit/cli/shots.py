@@ -19,6 +19,7 @@ from reelkit.errors import OutputError, UsageError
 from reelkit.fileio import check_input_file, check_output_path, write_text
 from reelkit.media import MediaInfo, MediaWriter, iter_audio, probe, read_frames
 from reelkit.progress import ProgressFn
+from reelkit.provenance import Action, declare
 from reelkit.time import frame_to_timecode
 
 __all__ = ["demo_step", "register", "shots_cmd", "split_shots", "timeline_ranges"]
@@ -139,6 +140,8 @@ def split_shots(det: ShotDetection, info: MediaInfo, out_dir: Path, *, force: bo
     frames = read_frames(info.path, width=w, height=h, info=info)
     done = 0
     for shot, target in zip(det.shots, targets, strict=True):
+        declare(target, sources=[info.path],
+                actions=[Action("cut", f"shot {shot.index}: frames {shot.start}-{shot.end}")])
         with MediaWriter(target, width=w, height=h, rate=rate, crf=18, audio_rate=audio_rate,
                          audio_channels=channels, force=force) as writer:
             for f in frames:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,13 @@ import numpy as np
 from reelkit.color.grade import Grade, IdentityGrade, MixGrade
 from reelkit.color.imageio import load_samples
 from reelkit.color.lut import Lut
+from reelkit.color.shotmatch import match_shots
 from reelkit.color.spaces import delta_e_2000, rgb_to_lab
 from reelkit.color.transfer import match, pixel_sample
 from reelkit.errors import InputFormatError, UsageError
 from reelkit.fileio import check_input_file
 from reelkit.progress import ProgressFn
+from reelkit.provenance import Action, declare
 
 __all__ = ["ShotGrade", "ShotSpan", "fit_shot_grades", "load_shots_json", "mean_colour_difference", "shots_for"]
 
@@ -60,10 +62,12 @@ class ShotGrade:
     before: float
     after: float
     notes: tuple[str, ...] = ()
+    matched_on: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {"index": self.shot.index, "start": self.shot.start, "end": self.shot.end, "method": self.method,
+                "matched_on": self.matched_on,
                 "lut_size": self.lut.size, "lut_max_error": round(self.lut_error, 5),
                 "mean_delta_e_to_hero_before": round(self.before, 3),
                 "mean_delta_e_to_hero_after": round(self.after, 3), "notes": list(self.notes)}
@@ -119,7 +123,7 @@ def _sample_ranges(shot: ShotSpan) -> list[tuple[int, int]]:
     return free or [(shot.start, shot.end + 1)]
 
 
-def _shot_pixels(video: str | os.PathLike[str], shot: ShotSpan, frames: int, max_side: int) -> np.ndarray:
+def _shot_images(video: str | os.PathLike[str], shot: ShotSpan, frames: int, max_side: int) -> list[np.ndarray]:
     ranges = _sample_ranges(shot)
     total = sum(b - a for a, b in ranges)
     imgs: list[np.ndarray] = []
@@ -127,15 +131,24 @@ def _shot_pixels(video: str | os.PathLike[str], shot: ShotSpan, frames: int, max
         n = max(1, round(frames * (b - a) / total))
         got, _ = load_samples(video, frames=n, max_side=max_side, start=a, end=b)
         imgs.extend(got)
-    return pixel_sample(imgs)
+    return imgs
 
 
-def fit_shot_grades(video: str | os.PathLike[str], shots: Sequence[ShotSpan], hero: int, *, method: str = "pdf",
+def _spread(imgs: list[np.ndarray], n: int) -> list[np.ndarray]:
+    """``n`` of the images, evenly spread (all when there are fewer)."""
+    if len(imgs) <= n:
+        return imgs
+    return [imgs[round(i * (len(imgs) - 1) / (n - 1))] for i in range(n)] if n > 1 else [imgs[len(imgs) // 2]]
+
+
+def fit_shot_grades(video: str | os.PathLike[str], shots: Sequence[ShotSpan], hero: int, *, method: str = "content",
                     frames_per_shot: int = 8, max_side: int = 256, lut_sizes: tuple[int, ...] = (33, 65),
                     strength: float = 1.0, progress: ProgressFn | None = None) -> list[ShotGrade]:
     """Fit one grade per shot that matches it to shot ``hero`` (an index into ``shots``).
 
-    ``strength`` (0..1) applies each fitted grade partially (1 = full match).
+    ``method`` is ``content`` (content-aware: :func:`reelkit.color.shotmatch.match_shots` on up to
+    four frames of each shot, matched on what they share) or a distribution method of
+    :data:`reelkit.color.transfer.METHODS`. ``strength`` (0..1) applies each fitted grade partially.
 
     Raises:
         UsageError: ``hero`` out of range or no shots. Media errors from decoding.
@@ -144,7 +157,10 @@ def fit_shot_grades(video: str | os.PathLike[str], shots: Sequence[ShotSpan], he
         raise UsageError("no shots to grade")
     if not 0 <= hero < len(shots):
         raise UsageError(f"--hero {hero} is out of range: the video has {len(shots)} shots (0..{len(shots) - 1})")
-    hero_px = _shot_pixels(video, shots[hero], frames_per_shot, max_side)
+    content = method == "content"
+    side = 480 if content else max_side  # correspondences need detail; statistics do not
+    hero_imgs = _shot_images(video, shots[hero], frames_per_shot, side)
+    hero_px = pixel_sample(hero_imgs)
     out: list[ShotGrade] = []
     for i, shot in enumerate(shots):
         if i == hero:
@@ -153,13 +169,21 @@ def fit_shot_grades(video: str | os.PathLike[str], shots: Sequence[ShotSpan], he
             d = 0.0
             out.append(ShotGrade(shot, g, lut, err, "hero", d, d, ("hero shot: unchanged",)))
         else:
-            px = _shot_pixels(video, shot, frames_per_shot, max_side)
-            res = match(px, hero_px, method=method)
-            grade = res.grade if strength >= 1.0 else MixGrade(res.grade, strength)
+            imgs = _shot_images(video, shot, frames_per_shot, side)
+            px = pixel_sample(imgs)
+            matched_on: dict[str, Any] = {}
+            if content:
+                sm = match_shots(_spread(imgs, 4), _spread(hero_imgs, 4), max_pairs_per_frame=2)
+                fitted, used, notes = sm.grade, f"content:{sm.mode}", sm.notes
+                matched_on = {"mode": sm.mode, "confidence": sm.confidence, **sm.matched_on}
+            else:
+                res = match(px, hero_px, method=method)
+                fitted, used, notes = res.grade, res.method, res.notes
+            grade = fitted if strength >= 1.0 else MixGrade(fitted, strength)
             lut, err = grade.to_lut(sizes=lut_sizes)
             before = mean_colour_difference(px, hero_px)
             after = mean_colour_difference(np.clip(lut.apply(px), 0, 1), hero_px)
-            out.append(ShotGrade(shot, grade, lut, err, res.method, before, after, res.notes))
+            out.append(ShotGrade(shot, grade, lut, err, used, before, after, notes, matched_on))
         if progress:
             progress(i + 1, len(shots))
     return out
@@ -173,6 +197,8 @@ def write_shot_luts(grades: Sequence[ShotGrade], folder: str | os.PathLike[str],
     paths = []
     for g in grades:
         p = Path(folder) / f"{stem}_shot{g.shot.index:02d}.cube"
+        declare(p, actions=[Action("colour", f"shot {g.shot.index} (frames {g.shot.start}-{g.shot.end}) matched "
+                                             f"to the hero shot ({g.method})")])
         write_cube(g.lut, p, force=force)
         paths.append(p)
     return paths

@@ -23,6 +23,7 @@ from reelkit.color.lut import Lut, write_cube
 from reelkit.errors import UsageError
 from reelkit.media import MediaWriter, iter_audio, probe, read_frames
 from reelkit.progress import ProgressFn
+from reelkit.provenance import Action, declare
 
 __all__ = ["GradedRange", "RenderReport", "lut_digest", "render_graded"]
 
@@ -105,6 +106,7 @@ def render_graded(src: str | os.PathLike[str], out: str | os.PathLike[str], rang
     audio = info.audio
     digests = [lut_digest(r.lut) for r in ordered]
     per_frame: list[str] = []
+    declare(out, sources=[src], actions=[Action("colour", f"graded with {len(ordered)} 3-D LUT(s)")])
     with tempfile.TemporaryDirectory(prefix="reelkit-grade-") as tmp:
         filters: dict[int, object] = {}
         w = h = None

@@ -19,6 +19,7 @@ from reelkit.edit.reframe import ReframePlan
 from reelkit.errors import UsageError
 from reelkit.media import MediaWriter, iter_audio, read_frames
 from reelkit.progress import ProgressFn
+from reelkit.provenance import Action, declare
 
 __all__ = ["compose_frame", "render_reframe"]
 
@@ -126,6 +127,7 @@ def render_reframe(plan: ReframePlan, out_path: str | os.PathLike[str], *, force
     blocks: Iterator[np.ndarray] | None = None
     pending = np.zeros((a_ch, 0), np.float32)
     written = 0
+    declare(out_path, sources=[path], actions=[Action("reframe", f"reframed to {ow}x{oh} following the subject")])
     with MediaWriter(out_path, width=ow, height=oh, rate=rate, crf=crf, audio_rate=a_rate, audio_channels=a_ch,
                      force=force) as writer:
         if a_rate is not None:

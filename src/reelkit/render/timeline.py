@@ -28,6 +28,7 @@ from reelkit.errors import InputFormatError, UsageError
 from reelkit.fileio import check_output_path
 from reelkit.media import MediaInfo, MediaWriter, iter_audio, probe, read_frames
 from reelkit.progress import ProgressFn
+from reelkit.provenance import Action, declare
 from reelkit.render.captions import CaptionPainter, CaptionStyle
 from reelkit.time import frames_to_samples
 from reelkit.timeline.build import ClipSpan, timeline_tracks
@@ -247,6 +248,10 @@ def render_timeline(
                 default=0)
     if total <= 0:
         raise UsageError("the timeline is empty: nothing to render")
+    declare(out_path, sources=list(dict.fromkeys(c.path for t in (vtrack, atrack) if t is not None for c in t.clips
+                                                 if c.path is not None)),
+            actions=[Action("cut", f"timeline {timeline.name or ''} rendered".replace("  ", " ")),
+                     *([Action("captions", f"{len(captions)} caption cues burned in")] if captions else [])])
 
     # -- picture --------------------------------------------------------------------------------
     size: tuple[int, int] | None = None

@@ -28,6 +28,7 @@ from PIL import Image, ImageDraw
 from reelkit.errors import BackendUnavailable, UsageError
 from reelkit.media import MediaWriter, probe, read_audio
 from reelkit.progress import ProgressFn
+from reelkit.provenance import Action, declare
 from reelkit.render.captions import caption_font
 from reelkit.script.board import Panel
 from reelkit.time import seconds_to_frame
@@ -129,6 +130,9 @@ def write_animatic(panels: list[Panel], path: str | os.PathLike[str], *, rate: F
         cuts.append((start, end))
     speakers: dict[str, int] = {}
     voiced = 0
+    what = "animatic: storyboard panels drawn by reelkit, timed to the shot list"
+    declare(path, actions=[Action("generated", what + (", dialogue synthesised by espeak-ng" if voice else ""),
+                                  source_type="algorithmic"), Action("captions", "dialogue burned in as subtitles")])
     with MediaWriter(path, width=w, height=h, rate=rate, crf=23, preset="veryfast",
                      audio_rate=AUDIO_RATE if voice else None, audio_channels=1, force=force) as mw:
         for i, (p, (start, end)) in enumerate(zip(panels, cuts, strict=True)):

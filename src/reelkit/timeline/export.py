@@ -59,6 +59,8 @@ def export_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike[str]
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
     from reelkit.fileio import check_output_path
+    from reelkit.provenance import declare_timeline
 
     check_output_path(path, force=force)  # refuse before doing the work
+    declare_timeline(path, timeline)  # provenance sidecar: the media it cuts, as ingredients
     return write_text(path, timeline_to_string(timeline, fmt), force=force)
