@@ -574,7 +574,7 @@ def plan_scene(scene: Scene, *, progress: ProgressFn | None = None,
         anchor = _Anchor(x[0:3].copy(), float(guess_x[6]), float(guess_x[7]), float(guess_x[8]))
         t = shot.start_s
         first = True
-        while t < shot.end_s - 1e-9:
+        while t < shot.end_s - 1e-6:
             params = _params(scene, shot, anchor, t, names, X, u_prev if not first else np.zeros(_NU), mpc)
             guess = mpc.pack(X, U)
             w0, c0 = time.perf_counter(), time.process_time()
@@ -681,7 +681,7 @@ def _frames_from(plan: Plan, scene: Scene,
     shot_idx = np.zeros(n, dtype=int)
     starts = np.array([s[0] for s in segments])
     for i, t in enumerate(times):
-        j = int(np.searchsorted(starts, t + 1e-9, side="right") - 1)
+        j = int(np.searchsorted(starts, t + 1e-6, side="right") - 1)
         j = max(0, min(j, len(segments) - 1))
         t0, _, x0, u0, si = segments[j]
         states[i] = _integrate(x0, u0, max(0.0, t - t0))

@@ -83,7 +83,7 @@ def evaluate_track(scene_d: dict[str, Any], track: dict[str, Any]) -> dict[str, 
     fnum = np.array([f["f_number"] for f in frames], dtype=np.float64)
     shot_of = np.full(n, -1)
     for si, s in enumerate(scene.shots):
-        shot_of[(ts >= s.start_s - 1e-9) & (ts < s.end_s - 1e-9)] = si
+        shot_of[(ts >= s.start_s - 1e-6) & (ts < s.end_s - 1e-6)] = si
     kinds: dict[str, int] = {}
 
     def bad(kind: str, count: int = 1) -> None:

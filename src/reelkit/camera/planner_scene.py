@@ -55,6 +55,7 @@ __all__ = [
     "load_scene",
     "parse_direction",
     "parse_scene",
+    "scene_from_script",
     "scene_from_shotlist",
 ]
 
@@ -507,7 +508,7 @@ _MOVEMENT_DIRECTION = {"static": "static", "pan_left": "pan left", "pan_right": 
 
 
 def scene_from_shotlist(shotlist: Any, *, scene: str | int | None = None, blocking: dict[str, Any] | None = None,
-                        platform: str = "dolly", width: int = 960, height: int = 540,
+                        platform: str = "drone", width: int = 960, height: int = 540,
                         fps: float = 24.0) -> dict[str, Any]:
     """Build a SCENE dict (see the module doc) from a :class:`~reelkit.script.shotlist.ShotList` scene.
 
@@ -594,6 +595,21 @@ def scene_from_shotlist(shotlist: Any, *, scene: str | int | None = None, blocki
                                                                "pitch_deg": round(pitch, 3)}},
             "keep_out": keep_out, "min_distance": 0.6, "subjects": list(subjects.values()), "shots": shots,
             "scene": {"number": cov.number, "heading": cov.heading}}
+
+
+def scene_from_script(path: str | os.PathLike[str], *, scene: str | int | None = None,
+                      blocking: dict[str, Any] | None = None, platform: str = "drone") -> dict[str, Any]:
+    """SCENE dict from a screenplay file: its shot list (:func:`reelkit.script.shotlist.generate_shotlist`)
+    through :func:`scene_from_shotlist`.
+
+    Raises:
+        ScriptError / InputFormatError: an unreadable script or blocking. UsageError: no such scene.
+    """
+    from reelkit.script import load_screenplay
+    from reelkit.script.shotlist import generate_shotlist
+
+    return scene_from_shotlist(generate_shotlist(load_screenplay(path)), scene=scene, blocking=blocking,
+                               platform=platform)
 
 
 def with_shots(scene: Scene, shots: tuple[Shot, ...]) -> Scene:

@@ -56,6 +56,7 @@ def _root(
 # -- command registration: one module per command group, in the order `reel --help` lists them --
 from reelkit.cli import (  # noqa: E402
     audio,
+    camera,
     cut,
     demo,
     grade,
@@ -67,7 +68,7 @@ from reelkit.cli import (  # noqa: E402
     transcribe,
 )
 
-for _module in (probe, shots, transcribe, cut, grade, audio, reframe, script, script_board, demo):
+for _module in (probe, shots, transcribe, cut, grade, audio, reframe, script, script_board, camera, demo):
     _module.register(app)  # script_board adds shotlist/board/animatic to the `script` group
 
 
