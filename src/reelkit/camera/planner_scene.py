@@ -509,7 +509,7 @@ _MOVEMENT_DIRECTION = {"static": "static", "pan_left": "pan left", "pan_right": 
 
 def scene_from_shotlist(shotlist: Any, *, scene: str | int | None = None, blocking: dict[str, Any] | None = None,
                         platform: str = "drone", width: int = 960, height: int = 540,
-                        fps: float = 24.0) -> dict[str, Any]:
+                        fps: float = 24.0, max_shot_s: float | None = None) -> dict[str, Any]:
     """Build a SCENE dict (see the module doc) from a :class:`~reelkit.script.shotlist.ShotList` scene.
 
     The shots are the scene's setups in shot-list order, back to back, each for its planned duration,
@@ -517,6 +517,7 @@ def scene_from_shotlist(shotlist: Any, *, scene: str | int | None = None, blocki
     puts them (static), unless ``blocking`` gives tracks: ``{"subjects": [{"name", "height_m",
     "track": [{"t", "position"}]}]}`` (the SCENE subject schema) overriding or adding subjects by name.
     Props (inserts) become small subjects. Each ShotSpec's movement becomes the shot's direction.
+    ``max_shot_s`` trims every shot to at most that many seconds (quick previews).
 
     Raises:
         UsageError: no such scene, or a scene with nobody in it.
@@ -561,6 +562,10 @@ def scene_from_shotlist(shotlist: Any, *, scene: str | int | None = None, blocki
         if not names:
             continue
         dur = float(s.duration)
+        if max_shot_s is not None:
+            if not max_shot_s > 0:
+                raise UsageError(f"max_shot_s must be positive, got {max_shot_s}")
+            dur = min(dur, max_shot_s)
         direction = _MOVEMENT_DIRECTION.get(s.movement, "")
         if s.movement == "rack_focus" and len(names) > 1:
             direction = f"rack focus to {names[1]}"
@@ -598,7 +603,8 @@ def scene_from_shotlist(shotlist: Any, *, scene: str | int | None = None, blocki
 
 
 def scene_from_script(path: str | os.PathLike[str], *, scene: str | int | None = None,
-                      blocking: dict[str, Any] | None = None, platform: str = "drone") -> dict[str, Any]:
+                      blocking: dict[str, Any] | None = None, platform: str = "drone",
+                      max_shot_s: float | None = None) -> dict[str, Any]:
     """SCENE dict from a screenplay file: its shot list (:func:`reelkit.script.shotlist.generate_shotlist`)
     through :func:`scene_from_shotlist`.
 
@@ -609,7 +615,7 @@ def scene_from_script(path: str | os.PathLike[str], *, scene: str | int | None =
     from reelkit.script.shotlist import generate_shotlist
 
     return scene_from_shotlist(generate_shotlist(load_screenplay(path)), scene=scene, blocking=blocking,
-                               platform=platform)
+                               platform=platform, max_shot_s=max_shot_s)
 
 
 def with_shots(scene: Scene, shots: tuple[Shot, ...]) -> Scene:

@@ -92,6 +92,8 @@ def scene_cmd(
     blocking: Annotated[Path | None, typer.Option("--blocking", help="Blocking JSON: {\"subjects\": [{name, "
                                                   "height_m, track: [{t, position}]}]}.")] = None,
     platform: Annotated[str, typer.Option("--platform", help="drone, dolly or tripod.")] = "drone",
+    max_shot: Annotated[float | None, typer.Option("--max-shot", help="Trim every shot to at most this many "
+                                                   "seconds (quick previews).")] = None,
     force: ForceOpt = False,
 ) -> None:
     """Build a SCENE.json from the shot list of a screenplay (`reel script shotlist`) and a blocking.
@@ -111,7 +113,7 @@ def scene_cmd(
             bl = json.loads(blocking.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InputFormatError(f"cannot read blocking {blocking}: {exc}") from None
-    d = scene_from_script(script, scene=scene, blocking=bl, platform=platform)
+    d = scene_from_script(script, scene=scene, blocking=bl, platform=platform, max_shot_s=max_shot)
     write_text(output, to_json(d) + "\n", force=force)
     out_console.print(f"wrote {output}: {len(d['shots'])} shots, {len(d['subjects'])} subjects, "
                       f"{d['duration_s']:.1f} s")
