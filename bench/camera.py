@@ -58,7 +58,7 @@ def scenarios() -> dict[str, dict[str, Any]]:
                                                                "pitch_deg": 0}},
                        "subjects": [_subj("MAYA", 1.7, (0, (-12, 0, 0)), (6, (12, 0, 0)))],
                        "shots": [{"start_s": 0, "end_s": 6, "subjects": ["MAYA"], "size": "MWS", "focus": "MAYA",
-                                  "dof": "shallow", "direction": "follow MAYA"}]}
+                                  "dof": "shallow", "direction": ""}]}
     # 3. dolly zoom on one subject (CineMPC's logged experiment)
     out["dolly_zoom"] = {**_BASE, "duration_s": 6.0,
                          "platform": {"kind": "dolly", "start": {"position": [0, -6, 1.6], "yaw_deg": 90,
@@ -88,6 +88,40 @@ def scenarios() -> dict[str, dict[str, Any]]:
                         "subjects": [_subj("MAYA", 1.7, (0, (-4, 0, 0)), (8, (4, 0.5, 0)))],
                         "shots": [{"start_s": 0, "end_s": 8, "subjects": ["MAYA"], "size": "MWS", "focus": "MAYA",
                                    "dof": "shallow", "direction": ""}]}
+    return out
+
+
+def held_out() -> dict[str, dict[str, Any]]:
+    """Scenarios written after the cost weights were fixed and run once, untuned (see RESULTS)."""
+    out: dict[str, dict[str, Any]] = {}
+    # two subjects crossing paths in front of a dolly
+    out["ho_crossing"] = {**_BASE, "duration_s": 6.0,
+                          "platform": {"kind": "dolly", "start": {"position": [0, -6, 1.5], "yaw_deg": 90,
+                                                                  "pitch_deg": 0}},
+                          "subjects": [_subj("ANNA", 1.65, (0, (-2, 0, 0)), (6, (2, 1, 0))),
+                                       _subj("BEN", 1.85, (0, (2, 1.5, 0)), (6, (-2, 0.5, 0)))],
+                          "shots": [{"start_s": 0, "end_s": 6, "subjects": ["ANNA", "BEN"], "size": "MWS",
+                                     "focus": "ANNA", "dof": "deep", "direction": ""}]}
+    # follow a subject jogging on a curve, drone, then a cut to a crane up on a second setup
+    out["ho_follow_crane"] = {**_BASE, "duration_s": 8.0,
+                              "platform": {"kind": "drone", "start": {"position": [-4, -5, 1.8], "yaw_deg": 60,
+                                                                      "pitch_deg": 0}},
+                              "subjects": [_subj("ANNA", 1.7, (0, (-3, 0, 0)), (2, (-1, 1, 0)), (4, (1, 1.5, 0)),
+                                                 (8, (3, 4, 0)))],
+                              "shots": [{"start_s": 0, "end_s": 4, "subjects": ["ANNA"], "size": "MS",
+                                         "focus": "ANNA", "dof": "shallow", "direction": "follow ANNA"},
+                                        {"start_s": 4, "end_s": 8, "subjects": ["ANNA"], "size": "WS",
+                                         "focus": "ANNA", "dof": "deep", "direction": "slow crane up",
+                                         "setup": {"position": [6, -2, 1.5]}}]}
+    # truck left past a box, revealing a second subject, with a rack focus to them
+    out["ho_truck_reveal"] = {**_BASE, "duration_s": 6.0,
+                              "platform": {"kind": "drone", "start": {"position": [1, -5, 1.6], "yaw_deg": 90,
+                                                                      "pitch_deg": 0}},
+                              "keep_out": [{"min": [-2.5, -3.5, 0], "max": [-1.5, -2.5, 2.5]}],
+                              "subjects": [_subj("ANNA", 1.7, (0, (0.5, 0, 0))), _subj("BEN", 1.8, (0, (-2, 2, 0)))],
+                              "shots": [{"start_s": 0, "end_s": 6, "subjects": ["ANNA", "BEN"], "size": "MS",
+                                         "focus": "ANNA", "dof": "shallow",
+                                         "direction": "slow truck left, reveal BEN at 3 s, rack focus to BEN at 4 s"}]}
     return out
 
 
@@ -122,9 +156,21 @@ def baseline_track(scene_d: dict[str, Any], kind: str) -> dict[str, Any]:
     return {"fps": sc.fps, "frames": frames}
 
 
-def run(names: list[str] | None = None) -> dict[str, Any]:
+def _moves(track: dict[str, Any]) -> str:
+    """What the camera did: travel, focal, focus and yaw ranges (first → last frame, and extremes)."""
+    fr = track["frames"]
+    p = np.array([f["position"] for f in fr])
+    travel = float(np.sum(np.linalg.norm(np.diff(p, axis=0), axis=1)))
+    f0, f1 = fr[0], fr[-1]
+    yaw = np.array([f["yaw_deg"] for f in fr])
+    return (f"travel {travel:.1f} m, focal {f0['focal_mm']:.0f}→{f1['focal_mm']:.0f} mm, focus "
+            f"{f0['focus_m']:.1f}→{f1['focus_m']:.1f} m, f/{f0['f_number']:.1f}→f/{f1['f_number']:.1f}, "
+            f"yaw span {float(yaw.max() - yaw.min()):.0f}°")
+
+
+def run(names: list[str] | None = None, suite: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    for name, scene_d in scenarios().items():
+    for name, scene_d in (suite if suite is not None else scenarios()).items():
         if names and name not in names:
             continue
         sc = parse_scene(scene_d)
@@ -134,7 +180,7 @@ def run(names: list[str] | None = None) -> dict[str, Any]:
         wall = time.perf_counter() - w0
         r1 = resource.getrusage(resource.RUSAGE_SELF)
         track = track_dict(plan)
-        row: dict[str, Any] = {"planner": _metrics(evaluate_track(scene_d, track))}
+        row: dict[str, Any] = {"planner": _metrics(evaluate_track(scene_d, track)), "moves": _moves(track)}
         sw, scpu = np.asarray(plan.solve_wall_s), np.asarray(plan.solve_cpu_s)
         row["planner"].update({"solve_wall_ms_mean": float(sw.mean() * 1e3), "solve_wall_ms_p95":
                                float(np.percentile(sw, 95) * 1e3), "solve_cpu_ms_mean": float(scpu.mean() * 1e3),
@@ -183,10 +229,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", help="write the raw numbers here")
     ap.add_argument("--only", nargs="*", help="scenario names")
+    ap.add_argument("--held-out", action="store_true", help="run the held-out scenarios instead")
     args = ap.parse_args()
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}", file=sys.stderr)
-    res = run(args.only)
+    res = run(args.only, held_out() if args.held_out else None)
     print(table(res))
+    print()
+    for name, row in res.items():
+        print(f"- {name}: {row['moves']}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(res, fh, indent=2)

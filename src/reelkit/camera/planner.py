@@ -302,7 +302,7 @@ class _MPC:
                 "ipopt.max_wall_time": SOLVE_TIME_LIMIT_S, "ipopt.max_cpu_time": SOLVE_TIME_LIMIT_S,
                 "ipopt.warm_start_init_point": "yes", "ipopt.mu_init": 1e-3,
                 "ipopt.warm_start_bound_push": 1e-6, "ipopt.warm_start_mult_bound_push": 1e-6,
-                "ipopt.linear_solver": "mumps"}
+                "ipopt.mu_strategy": "adaptive", "ipopt.linear_solver": "mumps"}
         self.solver = ca.nlpsol("camera_mpc", "ipopt", nlp, opts)
         self.lbg, self.ubg = np.array(lbg), np.array(ubg)
         # bounds

@@ -319,7 +319,7 @@ def _fmt(v: Any) -> str:
 def plan_to_files(scene_path: str | os.PathLike[str], *, track: str | os.PathLike[str] | None = None,
                   previz: str | os.PathLike[str] | None = None, report: str | os.PathLike[str] | None = None,
                   gltf: str | os.PathLike[str] | None = None, chan: str | os.PathLike[str] | None = None,
-                  previz_size: tuple[int, int] = (640, 360), force: bool = False,
+                  previz_size: tuple[int, int] = (480, 270), force: bool = False,
                   progress: ProgressFn | None = None) -> dict[str, Any]:
     """Load a SCENE.json, plan it, evaluate the track independently and write the requested files.
 

@@ -43,7 +43,7 @@ def plan_cmd(
     gltf: Annotated[Path | None, typer.Option("--gltf", help="Camera animation as glTF binary (.glb) for "
                                               "Blender/Unreal.")] = None,
     chan: Annotated[Path | None, typer.Option("--chan", help="Camera animation as a Nuke .chan file.")] = None,
-    previz_size: Annotated[str, typer.Option("--previz-size", help="Previz size WIDTHxHEIGHT.")] = "640x360",
+    previz_size: Annotated[str, typer.Option("--previz-size", help="Previz size WIDTHxHEIGHT.")] = "480x270",
     fmt: FormatOpt = OutFormat.text,
     force: ForceOpt = False,
 ) -> None:
