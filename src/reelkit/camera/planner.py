@@ -47,6 +47,7 @@ from reelkit.camera.planner_scene import (
     Box,
     Scene,
     Shot,
+    reveal_time,
 )
 from reelkit.errors import BackendUnavailable, ReelError
 from reelkit.progress import ProgressFn
@@ -59,6 +60,8 @@ CONTROL_DT = 0.1
 HORIZON = 12
 #: IPOPT wall/CPU limit per MPC step (s); the loop never waits longer
 SOLVE_TIME_LIMIT_S = 0.5
+#: extra solves when a shot is set up (framing before rolling; not part of the 10 Hz loop)
+SETUP_RESOLVES = 3
 _NX, _NU = 11, 8
 _KEEP_OUT_MARGIN = 0.15
 _SUBJ_P = 11  # per subject per step: head(3), ut, vt, w_place, w_size, w_focus, w_deep, w_shallow, front_lb
@@ -77,7 +80,8 @@ class Plan:
 
     ``positions (n, 3)`` m; ``yaw_deg``, ``pitch_deg``, ``focal_mm``, ``focus_m``, ``f_number`` ``(n,)``;
     ``shot_index (n,)`` which shot each frame belongs to; ``solve_wall_s``/``solve_cpu_s`` one entry per
-    MPC step; ``issues`` human-readable problems; ``feasible`` False when a hard goal is not met.
+    MPC step of the 10 Hz loop; ``setup_wall_s`` one per shot (framing it up before it rolls);
+    ``issues`` human-readable problems; ``feasible`` False when a hard goal is not met.
     """
 
     fps: float
@@ -91,6 +95,7 @@ class Plan:
     shot_index: np.ndarray
     solve_wall_s: list[float] = field(default_factory=list)
     solve_cpu_s: list[float] = field(default_factory=list)
+    setup_wall_s: list[float] = field(default_factory=list)
     failed_steps: int = 0
     issues: list[str] = field(default_factory=list)
     feasible: bool = True
@@ -119,7 +124,8 @@ def track_dict(plan: Plan) -> dict[str, Any]:
                        "wall_ms_mean": round(float(sw.mean()) * 1e3, 3),
                        "wall_ms_p95": round(float(np.percentile(sw, 95)) * 1e3, 3),
                        "cpu_ms_mean": round(float(sc.mean()) * 1e3, 3),
-                       "cpu_ms_p95": round(float(np.percentile(sc, 95)) * 1e3, 3)},
+                       "cpu_ms_p95": round(float(np.percentile(sc, 95)) * 1e3, 3),
+                       "setup_ms": [round(v * 1e3, 1) for v in plan.setup_wall_s]},
             "frames": frames}
 
 
@@ -207,7 +213,7 @@ class _MPC:
         self.n_step_p = n_step_p
         X = ca.SX.sym("X", _NX, K + 1)
         U = ca.SX.sym("U", _NU, K)
-        S = ca.SX.sym("S", max(1, n_box * n_sub))
+        S = ca.SX.sym("S", max(1, K * n_box * n_sub))  # sight-line slack per step, box, subject
         P = ca.SX.sym("P", n_step_p * (K + 1) + _NU)
         u_prev = P[n_step_p * (K + 1):]
         J = 0
@@ -266,7 +272,7 @@ class _MPC:
                     for j in range(n_sub):
                         o = base + 4 * n_box + 4 * (m * n_sub + j)
                         hs = pk[o:o + 4]
-                        g.append(ca.dot(hs[0:3], p) - hs[3] + S[m * n_sub + j])
+                        g.append(ca.dot(hs[0:3], p) - hs[3] + S[(k - 1) * n_box * n_sub + m * n_sub + j])
                         lbg.append(0.0)
                         ubg.append(math.inf)
                 g.append(ca.sumsqr(x[3:6]))
@@ -334,7 +340,7 @@ class _MPC:
             keep = list(range(_NX))
         for i in keep:
             lx[i, 0] = ux[i, 0] = x0[i]
-        ns = max(1, self.n_box * self.n_sub)
+        ns = max(1, self.K * self.n_box * self.n_sub)
         lbw = np.concatenate([lx.T.ravel(), self.lu.T.ravel(), np.zeros(ns)])
         ubw = np.concatenate([ux.T.ravel(), self.uu.T.ravel(), np.full(ns, np.inf)])
         g0 = np.clip(guess, lbw, ubw)
@@ -355,7 +361,7 @@ class _MPC:
         return X, U
 
     def pack(self, X: np.ndarray, U: np.ndarray) -> np.ndarray:
-        return np.concatenate([X.ravel(), U.ravel(), np.zeros(max(1, self.n_box * self.n_sub))])
+        return np.concatenate([X.ravel(), U.ravel(), np.zeros(max(1, self.K * self.n_box * self.n_sub))])
 
 
 # -- references from the shot goals and moves ------------------------------------------------------
@@ -392,10 +398,12 @@ def _move_refs(scene: Scene, shot: Shot, anchor: _Anchor, t: float, names: list[
             continue
         if mv.kind == "reveal":
             name = mv.subject or main.name
-            tr = t1 if mv.t1 is not None else (shot.end_s - shot.start_s) / 2
+            tr = reveal_time(shot, mv)
+            t_in = max(0.0, tr - 1.5)  # enters from off frame over the last 1.5 s
             u_end, v_end = shot.placement.get(name, (1 / 3, 1 / 3))
-            a = min(1.0, max(0.0, rel / max(tr, 1e-3)))
-            ref["place"][name] = ((-0.25 * (1 - a) + u_end * a, v_end), 1.0)
+            a = min(1.0, max(0.0, (rel - t_in) / max(tr - t_in, 1e-3)))
+            u_start = -0.25 if u_end < 0.5 else 1.25
+            ref["place"][name] = ((u_start * (1 - a) + u_end * a, v_end), 1.0)
             continue
         if mv.kind in ("static", "pan", "tilt", "zoom"):
             ref["pref"], ref["w_pos"] = anchor.p, 200.0
@@ -579,8 +587,16 @@ def plan_scene(scene: Scene, *, progress: ProgressFn | None = None,
             guess = mpc.pack(X, U)
             w0, c0 = time.perf_counter(), time.process_time()
             w, ok, _status, lx, lg = mpc.solve(x, first, params, guess, lam_x, lam_g)
-            plan.solve_wall_s.append(time.perf_counter() - w0)
-            plan.solve_cpu_s.append(time.process_time() - c0)
+            if first:  # setting up the shot (before rolling): polish the framing with a few more solves
+                for _ in range(SETUP_RESOLVES):
+                    Xs, Us = mpc.unpack(w)
+                    anchor = _Anchor(Xs[0, 0:3].copy(), float(Xs[0, 6]), float(Xs[0, 7]), float(Xs[0, 8]))
+                    params = _params(scene, shot, anchor, t, names, Xs, np.zeros(_NU), mpc)
+                    w, ok, _status, lx, lg = mpc.solve(x, True, params, w, lx, lg)
+                plan.setup_wall_s.append(time.perf_counter() - w0)
+            else:
+                plan.solve_wall_s.append(time.perf_counter() - w0)
+                plan.solve_cpu_s.append(time.process_time() - c0)
             Xs, Us = mpc.unpack(w)
             if not ok and not _acceptable(mpc, scene, Xs, Us):
                 plan.failed_steps += 1

@@ -6,7 +6,8 @@ roll about the optical axis, principal point at the image centre, focal length i
 ``f_mm / sensor_w_mm · width``). It measures per frame:
 
 * placement error: distance between the head's image position and its target, in fractions of the
-  image width (``hypot(du·W, dv·H) / W``), over the shot's subjects with a placement;
+  image width (``hypot(du·W, dv·H) / W``), over the shot's subjects with a placement (a ``reveal``
+  subject only from its reveal time; :func:`~reelkit.camera.planner_scene.reveal_time`);
 * shot-size error: ``|frame height at the main subject / SIZE_FRAME_HEIGHT_M[size] − 1|``;
 * focus: the thin-lens circle of confusion (mm) of the focus subject's head (depth along the axis);
 * constraint violations, counted per frame: speed, acceleration, yaw rate (within a shot, from finite
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from reelkit.camera.planner_scene import EYE_BELOW_TOP_M, SIZE_FRAME_HEIGHT_M, parse_scene
+from reelkit.camera.planner_scene import EYE_BELOW_TOP_M, SIZE_FRAME_HEIGHT_M, parse_scene, reveal_time
 
 __all__ = ["evaluate_track", "rotation_from_angles"]
 
@@ -131,7 +132,7 @@ def evaluate_track(scene_d: dict[str, Any], track: dict[str, Any]) -> dict[str, 
                 bad(f"{name} hidden by a keep-out box")
             u = W / 2 + fx * c[0] / c[2]
             v = H / 2 - fx * c[1] / c[2]
-            if name in shot.placement:
+            if name in shot.placement and not _unrevealed(shot, name, ts[i]):
                 tu, tv = shot.placement[name]
                 errs.append(math.hypot(u - tu * W, v - tv * H) / W)
             if name == shot.subjects[0]:
@@ -185,6 +186,12 @@ def evaluate_track(scene_d: dict[str, Any], track: dict[str, Any]) -> dict[str, 
         "frames": {"t": ts, "placement_err": place_err, "size_err": size_err, "coc_focus_mm": coc_focus,
                    "focus_subject_depth_m": depth_focus, "shot": shot_of},
     }
+
+
+def _unrevealed(shot: Any, name: str, t: float) -> bool:
+    """A subject of a ``reveal`` move has no placement goal before its reveal time."""
+    return any(m.kind == "reveal" and (m.subject or shot.subjects[0]) == name
+               and t - shot.start_s < reveal_time(shot, m) for m in shot.moves)
 
 
 def _focus_at(shot: Any, t: float) -> str:

@@ -55,6 +55,7 @@ __all__ = [
     "load_scene",
     "parse_direction",
     "parse_scene",
+    "reveal_time",
     "scene_from_script",
     "scene_from_shotlist",
 ]
@@ -616,6 +617,16 @@ def scene_from_script(path: str | os.PathLike[str], *, scene: str | int | None =
 
     return scene_from_shotlist(generate_shotlist(load_screenplay(path)), scene=scene, blocking=blocking,
                                platform=platform, max_shot_s=max_shot_s)
+
+
+def reveal_time(shot: Shot, move: Move) -> float:
+    """Seconds from the shot start by which a ``reveal`` move's subject is in frame: its ``at``/``to``
+    time, else the middle of the shot. Before then its placement does not apply."""
+    if move.t1 is not None:
+        return move.t1
+    if move.t0 > 0:
+        return move.t0
+    return (shot.end_s - shot.start_s) / 2.0
 
 
 def with_shots(scene: Scene, shots: tuple[Shot, ...]) -> Scene:
