@@ -210,8 +210,8 @@ def _line(name: str, row: dict[str, Any]) -> str:
 
 def table(results: dict[str, Any]) -> str:
     head = ("| scenario | method | placement err mean / p95 (width) | size err mean / p95 | CoC > limit | "
-            "violations | jerk RMS (m/s³) | solve wall mean / p95 (ms) | solve CPU mean / p95 (ms) |")
-    lines = [head, "|" + "---|" * 9]
+            "DoF goal met | violations | jerk RMS (m/s³) | solve wall mean / p95 (ms) | solve CPU mean / p95 (ms) |")
+    lines = [head, "|" + "---|" * 10]
     for name, row in results.items():
         for meth in ("planner", "look-at", "follow"):
             m = row[meth]
@@ -220,9 +220,14 @@ def table(results: dict[str, Any]) -> str:
             kinds = ", ".join(f"{k}: {v}" for k, v in m["violation_kinds"].items())
             lines.append(f"| {name} | {meth} | {m['placement_err_mean']:.4f} / {m['placement_err_p95']:.4f} | "
                          f"{m['size_err_mean']:.3f} / {m['size_err_p95']:.3f} | {100 * m['coc_over_share']:.1f} % | "
+                         f"{_pct(m['dof_goal_share'])} | "
                          f"{m['violations']}{' (' + kinds + ')' if kinds else ''} | {m['jerk_rms']:.2f} | "
                          f"{solve[0]} | {solve[1]} |")
     return "\n".join(lines)
+
+
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{100 * v:.0f} %"
 
 
 def main() -> None:

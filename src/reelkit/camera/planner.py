@@ -111,10 +111,11 @@ def track_dict(plan: Plan) -> dict[str, Any]:
     frames = []
     for i in range(plan.n_frames):
         frames.append({"t": round(float(plan.times[i]), 6),
-                       "position": [round(float(c), 5) for c in plan.positions[i]],
-                       "yaw_deg": round(float(plan.yaw_deg[i]), 4), "pitch_deg": round(float(plan.pitch_deg[i]), 4),
-                       "roll_deg": 0.0, "focal_mm": round(float(plan.focal_mm[i]), 4),
-                       "focus_m": round(float(plan.focus_m[i]), 5), "f_number": round(float(plan.f_number[i]), 4),
+                       # 7 decimals: rounding must not show up in second differences (accelerations)
+                       "position": [round(float(c), 7) for c in plan.positions[i]],
+                       "yaw_deg": round(float(plan.yaw_deg[i]), 6), "pitch_deg": round(float(plan.pitch_deg[i]), 6),
+                       "roll_deg": 0.0, "focal_mm": round(float(plan.focal_mm[i]), 5),
+                       "focus_m": round(float(plan.focus_m[i]), 6), "f_number": round(float(plan.f_number[i]), 5),
                        "shot": int(plan.shot_index[i])})
     sw = np.asarray(plan.solve_wall_s) if plan.solve_wall_s else np.zeros(1)
     sc = np.asarray(plan.solve_cpu_s) if plan.solve_cpu_s else np.zeros(1)
@@ -629,6 +630,16 @@ def plan_scene(scene: Scene, *, progress: ProgressFn | None = None,
             if progress is not None:
                 progress(done, total_steps)
     _frames_from(plan, scene, segments)
+    if scene.raw:  # check the executed track with the independent evaluator (the contract's pinhole)
+        from reelkit.camera.planner_eval import evaluate_track
+
+        ev = evaluate_track(scene.raw, track_dict(plan))
+        if ev["violations"]:
+            plan.feasible = False
+            plan.issues.append("the executed track breaks constraints: " + ", ".join(
+                f"{k} ({v} frames)" for k, v in ev["violation_kinds"].items()))
+    if plan.failed_steps:
+        plan.issues.append(f"{plan.failed_steps} MPC steps did not converge in time (the previous plan was used)")
     return plan
 
 

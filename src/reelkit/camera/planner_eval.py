@@ -10,6 +10,8 @@ roll about the optical axis, principal point at the image centre, focal length i
   subject only from its reveal time; :func:`~reelkit.camera.planner_scene.reveal_time`);
 * shot-size error: ``|frame height at the main subject / SIZE_FRAME_HEIGHT_M[size] − 1|``;
 * focus: the thin-lens circle of confusion (mm) of the focus subject's head (depth along the axis);
+  depth-of-field goal: share of frames where the shot's other subjects are all sharp (``deep``: CoC at
+  most ``coc_mm``) or all soft (``shallow``: CoC at least twice ``coc_mm``), None without others;
 * constraint violations, counted per frame: speed, acceleration, yaw rate (within a shot, from finite
   differences at the frame rate, 1 % tolerance), zoom and f-number range, focus-pull speed, minimum
   distance to every subject, camera inside a keep-out box, a framed head behind the camera or hidden
@@ -97,6 +99,7 @@ def evaluate_track(scene_d: dict[str, Any], track: dict[str, Any]) -> dict[str, 
     size_err = np.full(n, np.nan)
     coc_focus = np.full(n, np.nan)
     depth_focus = np.full(n, np.nan)
+    dof_ok = np.full(n, np.nan)
     lo_f, hi_f = scene.lens.focal_mm
     lo_n, hi_n = scene.lens.f_number
     bad("focal length out of range", int(np.sum((focal < lo_f * 0.999) | (focal > hi_f * 1.001))))
@@ -140,12 +143,13 @@ def evaluate_track(scene_d: dict[str, Any], track: dict[str, Any]) -> dict[str, 
                 size_err[i] = abs(frame_h / SIZE_FRAME_HEIGHT_M[shot.size] - 1.0)
         place_err[i] = float(np.mean(errs)) if errs else np.nan
         fname = _focus_at(shot, ts[i])
-        h = scene.subjects[fname].head(ts[i])
-        d = float((R @ (h - p))[2])
-        depth_focus[i] = d
-        fm = focal[i] / 1000.0
-        s_ = max(focus[i], fm * 1.001)
-        coc_focus[i] = (fm / fnum[i]) * abs(d - s_) / d * fm / (s_ - fm) * 1000.0 if d > 0 else math.inf
+        depth_focus[i] = float((R @ (scene.subjects[fname].head(ts[i]) - p))[2])
+        coc_focus[i] = _coc_mm(R, p, scene.subjects[fname].head(ts[i]), focal[i], fnum[i], focus[i])
+        others = [n for n in shot.subjects if n != fname]
+        if others:  # deep: the others sharp too; shallow: the others visibly soft (CoC over twice the limit)
+            cs = [_coc_mm(R, p, scene.subjects[n].head(ts[i]), focal[i], fnum[i], focus[i]) for n in others]
+            dof_ok[i] = all(c <= scene.coc_mm for c in cs) if shot.dof == "deep" else \
+                all(c >= 2 * scene.coc_mm for c in cs)
     # dynamics within shots
     dt = 1.0 / fps
     pl = scene.platform
@@ -180,12 +184,24 @@ def evaluate_track(scene_d: dict[str, Any], track: dict[str, Any]) -> dict[str, 
         "size_err_mean": float(se.mean()) if se.size else math.inf,
         "size_err_p95": float(np.percentile(se, 95)) if se.size else math.inf,
         "coc_over_share": float(over[inshot].mean()) if inshot.any() else 1.0,
+        "dof_goal_share": float(np.nanmean(dof_ok)) if np.isfinite(dof_ok).any() else None,
         "violations": int(sum(kinds.values())),
         "violation_kinds": kinds,
         "jerk_rms": float(np.sqrt(np.mean(jerk ** 2))) if jerk.size else 0.0,
         "frames": {"t": ts, "placement_err": place_err, "size_err": size_err, "coc_focus_mm": coc_focus,
                    "focus_subject_depth_m": depth_focus, "shot": shot_of},
     }
+
+
+def _coc_mm(R: np.ndarray, p: np.ndarray, head: np.ndarray, focal_mm: float, f_number: float,
+            focus_m: float) -> float:
+    """Thin-lens circle of confusion (mm) of ``head`` seen by a camera at ``p`` with rotation ``R``."""
+    d = float((R @ (head - p))[2])
+    if d <= 0:
+        return math.inf
+    fm = focal_mm / 1000.0
+    s = max(focus_m, fm * 1.001)
+    return (fm / f_number) * abs(d - s) / d * fm / (s - fm) * 1000.0
 
 
 def _unrevealed(shot: Any, name: str, t: float) -> bool:

@@ -347,11 +347,6 @@ def plan_to_files(scene_path: str | os.PathLike[str], *, track: str | os.PathLik
         raise PlanInfeasible("the camera plan is infeasible: " + "; ".join(plan.issues))
     td = track_dict(plan)
     metrics = evaluate_track(scene.raw, td)
-    if metrics["violations"]:
-        plan.feasible = False
-        plan.issues.append("the executed track breaks constraints: " + ", ".join(
-            f"{k} ({v} frames)" for k, v in metrics["violation_kinds"].items()))
-        td = track_dict(plan)
     write_text(track_path, to_json(td) + "\n", force=force)
     written = {"track": str(track_path)}
     if gltf is not None:
