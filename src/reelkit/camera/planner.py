@@ -24,11 +24,14 @@ the previous solution shifted by one step. Model (all SI; angles in radians insi
   (and, for sight lines, from the head) — a conservative convexification. Sight lines are soft (heavy
   L1 slack), everything else hard.
 
-Every IPOPT call is limited (:data:`SOLVE_TIME_LIMIT_S` wall and CPU); a failed step falls back to the
-previous plan shifted by one step (or braking) and is reported. :func:`plan_scene` flags a plan
-infeasible, with the reasons, when a pre-check proves a goal impossible (start inside a keep-out box
-or nearer than ``min_distance``; a framed subject that no allowed camera position can see) or when
-the executed track breaks a constraint.
+Every IPOPT call is limited (:data:`SOLVE_TIME_LIMIT_S` wall and CPU, IPOPT's adaptive barrier
+update); a failed step falls back to the previous plan shifted by one step (or braking) and is
+reported. Each shot is framed up before it rolls: orientation and lens are free at its first step,
+polished by :data:`SETUP_RESOLVES` more solves (timed apart from the 10 Hz loop). :func:`plan_scene`
+flags a plan infeasible, with the reasons, when a pre-check proves a goal impossible (start inside a
+keep-out box or nearer than ``min_distance``; a framed subject inside a box or that no sampled allowed
+camera position can see; a move the platform cannot make) or when the executed track, checked by the
+independent evaluator (:mod:`reelkit.camera.planner_eval`), breaks a constraint.
 """
 
 from __future__ import annotations
