@@ -172,7 +172,8 @@ def write_previz(plan: Plan, scene: Scene, path: str | os.PathLike[str], *, widt
                  force: bool = False, progress: ProgressFn | None = None) -> Path:
     """Render the planned camera with the storyboard renderer (:func:`reelkit.script.board.render_view`):
     each frame at its planned position, orientation, focal length, f-number and focus distance (thin-lens
-    depth of field); subjects are the board's stand-in figures, facing the camera (or where they walk).
+    depth of field); people are the board's stand-in figures, facing the camera (or where they walk), props
+    and keep-out boxes are boxes.
 
     Raises:
         OutputExistsError / OutputError: as :class:`~reelkit.media.MediaWriter`.
@@ -193,14 +194,18 @@ def write_previz(plan: Plan, scene: Scene, path: str | os.PathLike[str], *, widt
         for i in range(plan.n_frames):
             t = float(plan.times[i])
             p = plan.positions[i]
-            figs = []
+            figs, things = [], list(props)
             for s in scene.subjects.values():
                 f = s.feet(t)
+                if s.kind == "prop":
+                    size = s.size or (0.2, 0.2, max(0.05, 2 * (s.height_m - 0.13)))
+                    things.append(Prop(s.name, float(f[0]), float(f[1]), float(f[2]), size, label=True))
+                    continue
                 v = s.feet(t + 0.2) - s.feet(max(0.0, t - 0.2))
                 facing = math.degrees(math.atan2(v[1], v[0])) if float(np.hypot(v[0], v[1])) > 0.05 else \
                     math.degrees(math.atan2(p[1] - f[1], p[0] - f[0]))
                 figs.append(Figure(s.name, float(f[0]), float(f[1]), facing, float(s.height_m)))
-            bl = Blocking(tuple(figs), props, interior=False, location="reelkit previz")
+            bl = Blocking(tuple(figs), tuple(things), interior=False, location="reelkit previz")
             yaw, pitch = math.radians(plan.yaw_deg[i]), math.radians(plan.pitch_deg[i])
             fwd = np.array([math.cos(pitch) * math.cos(yaw), math.cos(pitch) * math.sin(yaw), math.sin(pitch)])
             target = p + fwd * max(float(plan.focus_m[i]), 0.1)

@@ -16,7 +16,9 @@ and after the last). ``[u, v]`` is the head's image position as a fraction of wi
 the top left; the *head point* is :data:`EYE_BELOW_TOP_M` below the top of the subject (the eye line,
 as the storyboard's figures). Optional extensions (not required by the contract):
 ``lens.max_focus_speed_mps`` (focus-pull speed, m/s), ``lens.max_zoom_speed_mmps`` (mm of focal length
-a second), ``platform.max_pitch_rate_deg`` and a shot's ``"setup": {"position": [x, y, z]}`` (where the
+a second), ``platform.max_pitch_rate_deg``, a subject's ``"kind": "person"|"prop"`` and ``"size": [w, d, h]``
+(a prop is drawn as a box in the previz; its position is the centre of its base) and a shot's
+``"setup": {"position": [x, y, z]}`` (where the
 camera stands after the cut into that shot). Missing platform limits come from :data:`PLATFORM_PRESETS`.
 
 Shot sizes are the height of the frame at the main subject (:data:`SIZE_FRAME_HEIGHT_M`, the framing
@@ -86,6 +88,8 @@ class Subject:
     height_m: float
     times: np.ndarray
     positions: np.ndarray
+    kind: str = "person"
+    size: tuple[float, float, float] | None = None
 
     def feet(self, t: float | np.ndarray) -> np.ndarray:
         """Feet position(s) at ``t`` (s): shape ``(3,)`` or ``(len(t), 3)``; linear, held at the ends."""
@@ -325,7 +329,15 @@ def parse_scene(data: Any) -> Scene:
                        for k in track])
         if np.any(np.diff(ts) <= 0):
             raise InputFormatError(f"subject {name}: track times must increase")
-        subjects[name] = Subject(name, h, ts, ps)
+        kind = s.get("kind", "person")
+        if kind not in ("person", "prop"):
+            raise InputFormatError(f"subject {name}: kind must be 'person' or 'prop', got {kind!r}")
+        size = None
+        if s.get("size") is not None:
+            size = tuple(float(v) for v in _vec(s["size"], f"subject {name}: size"))
+            if min(size) <= 0:
+                raise InputFormatError(f"subject {name}: size must be positive")
+        subjects[name] = Subject(name, h, ts, ps, kind, size)  # type: ignore[arg-type]
     shots_d = _get(data, "shots", "scene")
     if not isinstance(shots_d, list) or not shots_d:
         raise InputFormatError("shots must be a non-empty list")
@@ -541,9 +553,10 @@ def scene_from_shotlist(shotlist: Any, *, scene: str | int | None = None, blocki
         subjects[f.name] = {"name": f.name, "height_m": round(f.height, 4),
                             "track": [{"t": 0.0, "position": [f.x, f.y, 0.0]}]}
     for p in bl.props:
-        if p.label:
-            subjects[p.name] = {"name": p.name, "height_m": round(p.z + p.size[2] + EYE_BELOW_TOP_M, 4),
-                                "track": [{"t": 0.0, "position": [p.x, p.y, 0.0]}]}
+        if p.label:  # a prop: its "head" point is its centre
+            subjects[p.name] = {"name": p.name, "kind": "prop", "size": [round(v, 4) for v in p.size],
+                                "height_m": round(p.size[2] / 2 + EYE_BELOW_TOP_M, 4),
+                                "track": [{"t": 0.0, "position": [p.x, p.y, p.z]}]}
     if blocking is not None:
         subs = blocking.get("subjects") if isinstance(blocking, dict) else None
         if not isinstance(subs, list):

@@ -35,7 +35,8 @@ def _size(size: str) -> tuple[int, int]:
 
 @camera_app.command("plan")
 def plan_cmd(
-    scene: Annotated[Path, typer.Argument(help="SCENE.json (see README 'Camera planner').", show_default=False)],
+    scene: Annotated[Path, typer.Argument(help="SCENE.json (see README 'Virtual camera operator').",
+                                          show_default=False)],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="TRACK.json to write "
                                                 "(default: <scene>.track.json beside the scene).")] = None,
     previz: Annotated[Path | None, typer.Option("--previz", help="Render a previz MP4 with the planned lens.")] = None,
