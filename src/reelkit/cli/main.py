@@ -64,6 +64,7 @@ def _root(
 # -- command registration: one module per command group, in the order `reel --help` lists them --
 from reelkit.cli import (  # noqa: E402
     audio,
+    camera,
     cut,
     demo,
     grade,
@@ -77,7 +78,7 @@ from reelkit.cli import (  # noqa: E402
     transcribe,
 )
 
-for _module in (probe, shots, index, transcribe, cut, grade, audio, reframe, script, script_board, demo,
+for _module in (probe, shots, index, transcribe, cut, grade, audio, reframe, script, script_board, camera, demo,
                 provenance):
     _module.register(app)  # script_board adds shotlist/board/animatic to the `script` group
 
