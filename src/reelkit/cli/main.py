@@ -57,6 +57,7 @@ def _root(
 from reelkit.cli import (  # noqa: E402
     audio,
     cut,
+    cutdown,
     demo,
     grade,
     probe,
@@ -67,7 +68,7 @@ from reelkit.cli import (  # noqa: E402
     transcribe,
 )
 
-for _module in (probe, shots, transcribe, cut, grade, audio, reframe, script, script_board, demo):
+for _module in (probe, shots, transcribe, cut, cutdown, grade, audio, reframe, script, script_board, demo):
     _module.register(app)  # script_board adds shotlist/board/animatic to the `script` group
 
 
