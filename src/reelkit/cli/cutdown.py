@@ -16,7 +16,7 @@ from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, err_console, o
 from reelkit.errors import InputFormatError, UsageError
 from reelkit.fileio import check_input_file, check_output_path
 
-__all__ = ["cutdown_cmd", "demo_step", "export_format_for", "load_transcripts", "register"]
+__all__ = ["cutdown_cmd", "demo_step", "demo_transcript", "export_format_for", "load_transcripts", "register"]
 
 _SUFFIX_FORMAT = {".otio": "otio", ".fcpxml": "fcpxml", ".xml": "fcp7", ".edl": "edl"}
 
@@ -155,6 +155,21 @@ def cutdown_cmd(
     emit(summary, fmt, text)
 
 
+def demo_transcript(sample: Path, out_dir: Path) -> Any:
+    """The sample's transcript for the demo: the demo's own transcript step output when it ran (the known
+    text aligned, else the recognised words), else None (the caller transcribes)."""
+    from reelkit.analysis.speech import Transcript
+
+    for name in ("transcript-aligned.json", "transcript.json"):
+        f = out_dir / name
+        if f.is_file():
+            try:
+                return Transcript.from_dict(json.loads(f.read_text(encoding="utf-8")))
+            except (ValueError, InputFormatError):
+                continue
+    return None
+
+
 def demo_step(sample: Path, out_dir: Path) -> str:
     """``reel demo``: a 6-second cutdown of the sample film (whole phrases kept, cut in pauses), rendered."""
     from reelkit.edit.cutdown import cutdown
@@ -164,7 +179,8 @@ def demo_step(sample: Path, out_dir: Path) -> str:
 
     info = probe(sample)
     tl = ranges_timeline(info, [(0, media_frame_count(info, info.require_rate()))], name="sample")
-    res = cutdown(tl, 6)
+    t = demo_transcript(sample, out_dir)
+    res = cutdown(tl, 6, transcripts={sample.resolve(): t} if t is not None else None)
     otio_path = export_timeline(res.timeline, out_dir / "sample.cutdown-6s.otio", "otio", force=True)
     mp4 = render_timeline(res.timeline, out_dir / "sample.cutdown-6s.mp4", force=True).path
     kept = " | ".join(res.units[i].text for i in res.kept)

@@ -60,6 +60,7 @@ from reelkit.cli import (  # noqa: E402
     cutdown,
     demo,
     grade,
+    highlights,
     probe,
     reframe,
     script,
@@ -68,7 +69,7 @@ from reelkit.cli import (  # noqa: E402
     transcribe,
 )
 
-for _module in (probe, shots, transcribe, cut, cutdown, grade, audio, reframe, script, script_board, demo):
+for _module in (probe, shots, transcribe, cut, cutdown, highlights, grade, audio, reframe, script, script_board, demo):
     _module.register(app)  # script_board adds shotlist/board/animatic to the `script` group
 
 

@@ -40,11 +40,16 @@ class CaptionWord:
 
 @dataclass(frozen=True)
 class Cue:
-    """One caption: ``lines`` shown from ``start`` to ``end`` (seconds, exact)."""
+    """One caption: ``lines`` shown from ``start`` to ``end`` (seconds, exact).
+
+    ``highlight`` = ``(line, word)`` indices of a word to draw in the highlight colour (the word being
+    spoken, for social clips), or None.
+    """
 
     start: Fraction
     end: Fraction
     lines: tuple[str, ...]
+    highlight: tuple[int, int] | None = None
 
     @property
     def text(self) -> str:

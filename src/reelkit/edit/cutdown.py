@@ -292,6 +292,7 @@ def plan_units(
     pad_s: Fraction = Fraction(3, 25),
     max_pause_s: Fraction = Fraction(3, 5),
     min_shot_s: Fraction = Fraction(1),
+    clauses: bool = False,
 ) -> list[Unit]:
     """Cut the clips of the driving track into units (sentences; shots where a clip has no words).
 
@@ -303,6 +304,7 @@ def plan_units(
         pad_s: speech margin a unit keeps around its words when trimmed.
         max_pause_s: the most pause a unit keeps before its first and after its last word.
         min_shot_s: a shot without speech is trimmed to no less than this (or its own length).
+        clauses: split at every pause between phrases, not only between sentences (finer units).
     """
     units: list[Unit] = []
     for ci, clip in enumerate(spans):
@@ -315,7 +317,7 @@ def plan_units(
             sr = t.sample_rate
             inside = [w for w in t.words
                       if c0 <= _frame_of((w.start + w.end) // 2, sr, rate) < c1 and w.end > w.start]
-            sents = split_sentences(inside, sample_rate=sr)
+            sents = split_sentences(inside, sample_rate=sr, clauses=clauses)
         if not sents:
             has_video = bool(clip.media.get("has_video", True))
             for a, b in _shot_spans(clip.path, has_video, c0, c1):
@@ -421,6 +423,25 @@ def _select(units: Sequence[Unit], target: int, forced: set[int], shrink_cost: f
             pos -= units[i].length
     assert pos == 0
     return sorted(chosen), s
+
+
+def _choose(units: Sequence[Unit], target: int, keep_open: bool, keep_close: bool, notes: list[str]
+            ) -> tuple[list[int], int] | None:
+    """:func:`_select` with the open and close forced, then only the open, then neither (noted)."""
+    med = float(np.median([u.importance for u in units]))
+    options: list[tuple[set[int], str]] = []
+    if keep_open and keep_close and len(units) > 1:
+        options.append(({0, len(units) - 1}, ""))
+    if keep_open:
+        options.append(({0}, "the closing sentence/shot did not fit with the opening one; dropped the close"))
+    options.append((set(), "the opening sentence/shot did not fit; dropped the open"))
+    for forced, note in options:
+        choice = _select(units, target, forced, shrink_cost=2.0 * med)
+        if choice is not None:
+            if note and (forced or keep_open):
+                notes.append(note)
+            return choice
+    return None
 
 
 def _distribute(units: Sequence[Unit], chosen: Sequence[int], shrink: int) -> list[tuple[int, int, int]]:
@@ -542,25 +563,27 @@ def cutdowns(
                              "longer than the cut itself")
         targets.append((ds, tf))
     ts, ens = _gather(spans, transcripts, backend, model, progress)
-    units = plan_units(spans, rate, ts, ens)
-    if not units:
+    sentence_units = plan_units(spans, rate, ts, ens)
+    if not sentence_units:
         raise UsageError("nothing to cut down: the timeline's clips hold no speech and no shots")
+    phrase_units: list[Unit] | None = None
     results = []
-    med = float(np.median([u.importance for u in units]))
     for ds, tf in targets:
         notes: list[str] = []
         choice = None
-        options = []
-        if keep_open and keep_close and len(units) > 1:
-            options.append(({0, len(units) - 1}, ""))
-        if keep_open:
-            options.append(({0}, "the closing sentence/shot did not fit with the opening one; dropped the close"))
-        options.append((set(), "the opening sentence/shot did not fit; dropped the open"))
-        for forced, note in options:
-            choice = _select(units, tf, forced, shrink_cost=2.0 * med)
+        units = sentence_units
+        for level in ("sentences", "phrases"):
+            if level == "phrases":
+                if phrase_units is None:
+                    phrase_units = plan_units(spans, rate, ts, ens, clauses=True)
+                if len(phrase_units) == len(sentence_units):
+                    break
+                units = phrase_units
+            choice = _choose(units, tf, keep_open, keep_close, notes)
             if choice is not None:
-                if note:
-                    notes.append(note)
+                if level == "phrases":
+                    notes.append("whole sentences could not fill this length; dropped whole phrases (cut in the "
+                                 "pauses between them) instead")
                 break
         if choice is None:
             shortest = min(u.min_length for u in units)

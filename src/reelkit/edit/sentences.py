@@ -49,7 +49,7 @@ def _ends_sentence(text: str) -> bool:
 
 
 def split_sentences(t: Transcript | Sequence[Word], *, max_words: int = 80, pause_s: float = 0.3,
-                    sample_rate: int | None = None) -> list[Sentence]:
+                    sample_rate: int | None = None, clauses: bool = False) -> list[Sentence]:
     """Split a transcript (or a list of words) into sentences, in time order.
 
     Args:
@@ -58,6 +58,7 @@ def split_sentences(t: Transcript | Sequence[Word], *, max_words: int = 80, paus
         pause_s: unpunctuated text (no word ends a sentence) is split at segment boundaries and at
             pauses of at least this many seconds (phrases stand in for sentences).
         sample_rate: of bare words (default 16000; a transcript brings its own).
+        clauses: also break punctuated text at every pause of ``pause_s`` (phrases, finer than sentences).
 
     Returns:
         sentences covering every word exactly once (empty for no words).
@@ -67,10 +68,13 @@ def split_sentences(t: Transcript | Sequence[Word], *, max_words: int = 80, paus
         return []
     punctuated = any(_ends_sentence(w.text) for w in words)
     bounds: list[tuple[int, int]] = []
+    sr = t.sample_rate if isinstance(t, Transcript) else (sample_rate or 16000)
+    gap = pause_s * sr
     if punctuated:
         i = 0
         for k, w in enumerate(words):
-            if _ends_sentence(w.text) or k == len(words) - 1:
+            brk = clauses and k + 1 < len(words) and words[k + 1].start - w.end >= gap
+            if _ends_sentence(w.text) or brk or k == len(words) - 1:
                 bounds.append((i, k))
                 i = k + 1
     else:
@@ -78,8 +82,6 @@ def split_sentences(t: Transcript | Sequence[Word], *, max_words: int = 80, paus
             segs = [(a, b - 1) for a, b in segment_word_ranges(t) if b > a]
         else:
             segs = [(0, len(words) - 1)]
-        sr = t.sample_rate if isinstance(t, Transcript) else (sample_rate or 16000)
-        gap = pause_s * sr
         for a, b in segs:
             i = a
             for k in range(a, b):
