@@ -3,14 +3,18 @@
 The cut is split into *units*: the sentences of its transcript (word times from the speech analysis), or,
 where a clip has no speech, its shots. A cutdown keeps whole units only, in their original order, always
 keeps the opening and the closing unit when they fit (structure: open, key beats, close), and fills the rest
-with the units that matter most (below). It never cuts inside a word: every cut point lies in the pause
-between two sentences, at the quietest 10 ms of that pause by the audio's own energy.
+with the units that matter most (below). It never cuts inside a word, and only where the audio is silent:
+a cut point is a frame boundary in the pause between two sentences whose 20 ms level is at or below the
+recording's silence threshold (:func:`reelkit.edit.sentences.silence_threshold`: noise floor + 10 dB). Two
+sentences whose pause holds no silent boundary (a speaker running them together) form one unit.
 
-Exact length: each unit has a *nominal* span (from the quiet point before it to the quiet point after it,
-at most ``max_pause_s`` of pause kept beyond its words) and a *core* span (its words plus ``pad_s``). A
-0/1 knapsack over nominal lengths picks the most valuable set of units whose nominal length is at least the
-target and whose core length is at most the target; the difference is taken out of the kept pauses
-(proportionally, frame by frame), so the result lasts exactly the asked number of frames.
+Exact length: each unit may start at any silent boundary in the pause before it and end at any in the pause
+after it (at most ``max_pause_s`` of pause kept beyond its words; adjacent units split a shared pause at its
+quietest point). Its *nominal* span takes the widest choice, its *core* span the narrowest. A 0/1 knapsack
+over nominal lengths ranks the sets of units whose nominal length is at least the target and whose core
+length is at most the target; for the best of them a small exact subset-sum picks, per cut point, one of its
+silent boundaries so that the total is exactly the asked number of frames (trim spread evenly over the
+pauses). Sets that cannot be trimmed exactly are skipped for the next best.
 
 Value of a unit = importance × length, importance = 1 + centrality + 0.5 · energy + hook, where
 centrality is the percentile rank of the sentence's TF-IDF cosine to the whole transcript (on-topic key
@@ -37,7 +41,7 @@ import numpy as np
 import opentimelineio as otio
 
 from reelkit.analysis.speech import Transcript
-from reelkit.edit.sentences import frame_energy_db, quietest_sample, split_sentences
+from reelkit.edit.sentences import frame_energy_db, silence_threshold, silent_frames, split_sentences
 from reelkit.errors import InputFormatError, UsageError
 from reelkit.progress import ProgressFn
 from reelkit.time import format_rate, frame_to_seconds, to_rational_time
@@ -66,6 +70,8 @@ class Unit:
         core: ``[in, out)`` source frames it may be trimmed to (words + pad; head of a shot).
         importance: the unit's importance (module docstring); value = importance × nominal length.
         words: ``[(start_frame, end_frame)]`` exact word spans in source frames (fractions), for checks.
+        in_opts / out_opts: the frame boundaries the unit may start / end at (silent on the audio, in the
+            pause before / after it); ``nominal`` spans the widest, ``core`` the narrowest choice.
     """
 
     clip: int
@@ -75,6 +81,8 @@ class Unit:
     core: tuple[int, int]
     importance: float = 1.0
     words: tuple[tuple[Fraction, Fraction], ...] = ()
+    in_opts: tuple[int, ...] = ()
+    out_opts: tuple[int, ...] = ()
 
     @property
     def length(self) -> int:
@@ -264,13 +272,6 @@ def _frame_of(sample: int, sr: int, rate: Fraction) -> Fraction:
     return Fraction(sample) * rate / sr
 
 
-def _snap(pos: Fraction, lo: Fraction, hi: Fraction) -> int:
-    """Frame boundary nearest ``pos`` inside ``[lo, hi]`` (the nearest to ``pos`` when none is inside)."""
-    first, last = math.ceil(lo), math.floor(hi)
-    b = math.floor(pos + Fraction(1, 2))
-    return min(max(b, first), last) if first <= last else b
-
-
 def _shot_spans(path: Path | None, has_video: bool, a: int, b: int) -> list[tuple[int, int]]:
     """Shots of the source inside ``[a, b)`` (index frames), by the shot detector when there is video."""
     if path is None or not has_video:
@@ -289,7 +290,6 @@ def plan_units(
     transcripts: Mapping[Path, Transcript | None],
     energies: Mapping[Path, tuple[np.ndarray, int, int]],
     *,
-    pad_s: Fraction = Fraction(3, 25),
     max_pause_s: Fraction = Fraction(3, 5),
     min_shot_s: Fraction = Fraction(1),
     clauses: bool = False,
@@ -301,7 +301,6 @@ def plan_units(
         rate: edit rate.
         transcripts: per source path, its transcript (None or empty: no speech).
         energies: per source path, ``(energy_db, hop_samples, sample_rate)`` of :func:`frame_energy_db`.
-        pad_s: speech margin a unit keeps around its words when trimmed.
         max_pause_s: the most pause a unit keeps before its first and after its last word.
         min_shot_s: a shot without speech is trimmed to no less than this (or its own length).
         clauses: split at every pause between phrases, not only between sentences (finer units).
@@ -322,40 +321,66 @@ def plan_units(
             has_video = bool(clip.media.get("has_video", True))
             for a, b in _shot_spans(clip.path, has_video, c0, c1):
                 keep = min(b - a, max(1, math.ceil(min_shot_s * rate)))
-                units.append(Unit(ci, "shot", "", (a, b), (a, a + keep)))
+                units.append(Unit(ci, "shot", "", (a, b), (a, a + keep), in_opts=(a,),
+                                  out_opts=tuple(range(a + keep, b + 1))))
             continue
         assert t is not None and clip.path is not None
         sr = t.sample_rate
         en = energies.get(clip.path)
-        starts = [_frame_of(s.start, sr, rate) for s in sents]
-        ends = [_frame_of(s.end, sr, rate) for s in sents]
-        # cut points between consecutive sentences: the quietest point of the pause, on a frame boundary
-        cuts: list[int] = []
+        starts = [_frame_of(x.start, sr, rate) for x in sents]
+        ends = [_frame_of(x.end, sr, rate) for x in sents]
+        if en is not None:
+            thr = silence_threshold(en[0])
+
+            def allowed(lo: Fraction, hi: Fraction, _en: Any = en, _thr: float = thr) -> list[int]:
+                return silent_frames(_en[0], _en[1], _en[2], rate, lo, hi, _thr)
+
+            def level(f: int, _en: Any = en) -> float:
+                k = min(len(_en[0]) - 1, round(Fraction(f) / rate * _en[2] / _en[1]))
+                return float(_en[0][k])
+        else:  # no audio to listen to: any boundary in a pause will do
+            def allowed(lo: Fraction, hi: Fraction) -> list[int]:
+                return list(range(math.ceil(lo), math.floor(hi) + 1))
+
+            def level(f: int) -> float:
+                return 0.0
+        # sentences whose pause holds no silent frame boundary cannot be separated: one unit
+        groups: list[list[int]] = [[0]]
+        valleys: list[int] = []
         for k in range(len(sents) - 1):
-            lo_s, hi_s = sents[k].end, sents[k + 1].start
-            q = quietest_sample(en[0], en[1], lo_s, hi_s) if en is not None else (lo_s + hi_s) // 2
-            cuts.append(_snap(_frame_of(q, sr, rate), ends[k], starts[k + 1]))
-        pause = max_pause_s * rate
-        pad = pad_s * rate
-        for k, s in enumerate(sents):
-            left = c0 if k == 0 else cuts[k - 1]
-            right = c1 if k == len(sents) - 1 else cuts[k]
-            n_in = max(left, math.floor(starts[k] - pause))
-            n_out = min(right, math.ceil(ends[k] + pause))
-            if k == 0 and en is not None and n_in > c0:  # first sentence: start at the quietest lead-in point
-                q = quietest_sample(en[0], en[1], round(n_in * sr / rate), s.start)
-                n_in = max(n_in, min(_snap(_frame_of(q, sr, rate), Fraction(n_in), starts[k]), math.floor(starts[k])))
-            if k == len(sents) - 1 and en is not None and n_out < c1:
-                q = quietest_sample(en[0], en[1], s.end, round(n_out * sr / rate))
-                n_out = min(n_out, max(_snap(_frame_of(q, sr, rate), ends[k], Fraction(n_out)), math.ceil(ends[k])))
-            n_in, n_out = max(c0, min(n_in, c1)), max(c0, min(n_out, c1))
-            core_in = min(max(n_in, math.floor(starts[k] - pad)), n_out)
-            core_out = max(min(n_out, math.ceil(ends[k] + pad)), core_in)
-            if n_out <= n_in:
+            opts = allowed(ends[k], starts[k + 1])
+            if not opts:
+                groups[-1].append(k + 1)
                 continue
+            mid = (ends[k] + starts[k + 1]) / 2
+            valleys.append(min(opts, key=lambda f: (round(level(f)), abs(f - mid))))
+            groups.append([k + 1])
+        pause = max_pause_s * rate
+        for g, members in enumerate(groups):
+            a, b = members[0], members[-1]
+            S, E = starts[a], ends[b]
+            left = Fraction(c0 if g == 0 else valleys[g - 1])
+            right = Fraction(c1 if g == len(groups) - 1 else valleys[g])
+            ins = allowed(max(left, S - pause), S) or allowed(left, S)[-1:] or [c0]
+            outs = allowed(E, min(right, E + pause)) or allowed(E, right)[:1] or [c1]
+            if g == 0 and c0 >= S - pause:
+                ins = sorted({c0, *ins})
+            if g == len(groups) - 1 and c1 <= E + pause:
+                outs = sorted({c1, *outs})
+            ins = [f for f in ins if c0 <= f <= c1]
+            outs = [f for f in outs if c0 <= f <= c1]
+            if not ins or not outs or max(outs) <= min(ins):
+                continue
+            first, last = sents[a], sents[b]
+            text = " ".join(x.text for x in sents[a:b + 1])
             wspans = tuple((_frame_of(w.start, sr, rate), _frame_of(w.end, sr, rate))
-                           for w in inside[s.first:s.last + 1])
-            units.append(Unit(ci, "sentence", s.text, (n_in, n_out), (core_in, core_out), 1.0, wspans))
+                           for w in inside[first.first:last.last + 1])
+            core_in, core_out = max(ins), min(outs)
+            if core_out <= core_in:
+                core_in, core_out = min(ins), max(outs)
+                ins, outs = [core_in], [core_out]
+            units.append(Unit(ci, "sentence", text, (min(ins), max(outs)), (core_in, core_out), 1.0, wspans,
+                              tuple(ins), tuple(outs)))
     # importance of sentences: centrality + energy + hook over the whole cut
     idx = [i for i, u in enumerate(units) if u.kind == "sentence"]
     if idx:
@@ -380,10 +405,12 @@ def plan_units(
 # -- selection ----------------------------------------------------------------------------------------------------
 
 
-def _select(units: Sequence[Unit], target: int, forced: set[int], shrink_cost: float) -> tuple[list[int], int] | None:
+def _select(units: Sequence[Unit], target: int, forced: set[int], shrink_cost: float, *, alternatives: int = 40
+            ) -> list[tuple[list[int], int]]:
     """0/1 knapsack: max Σ value − cost·(Σ nominal − target) over subsets with Σ nominal ≥ target ≥ Σ core.
 
-    Returns the chosen indices (in order) and their nominal sum, or None when no subset qualifies.
+    Returns up to ``alternatives`` (chosen indices in order, their nominal sum), best first (one per sum);
+    empty when no subset qualifies.
     """
     n = len(units)
     total_nominal = sum(u.length for u in units)
@@ -411,23 +438,26 @@ def _select(units: Sequence[Unit], target: int, forced: set[int], shrink_cost: f
             msum = np.where(better, cm, msum)
     s_all = np.arange(cap + 1)
     ok = (s_all >= target) & np.isfinite(best) & (msum <= target)
-    if not ok.any():
-        return None
     obj = np.where(ok, best - shrink_cost * (s_all - target), neg)
-    s = int(np.argmax(obj))
-    chosen = []
-    pos = s
-    for i in range(n - 1, -1, -1):
-        if take[i, pos]:
-            chosen.append(i)
-            pos -= units[i].length
-    assert pos == 0
-    return sorted(chosen), s
+    out = []
+    for s in np.argsort(-obj, kind="stable")[:alternatives]:
+        if not np.isfinite(obj[s]):
+            break
+        chosen = []
+        pos = int(s)
+        for i in range(n - 1, -1, -1):
+            if take[i, pos]:
+                chosen.append(i)
+                pos -= units[i].length
+        assert pos == 0
+        out.append((sorted(chosen), int(s)))
+    return out
 
 
 def _choose(units: Sequence[Unit], target: int, keep_open: bool, keep_close: bool, notes: list[str]
-            ) -> tuple[list[int], int] | None:
-    """:func:`_select` with the open and close forced, then only the open, then neither (noted)."""
+            ) -> tuple[list[int], list[tuple[int, int, int]]] | None:
+    """The best set of units that fills ``target`` frames exactly, with the open and close forced, then only the
+    open, then neither (noted): ``(chosen, pieces)`` or None."""
     med = float(np.median([u.importance for u in units]))
     options: list[tuple[set[int], str]] = []
     if keep_open and keep_close and len(units) > 1:
@@ -436,37 +466,55 @@ def _choose(units: Sequence[Unit], target: int, keep_open: bool, keep_close: boo
         options.append(({0}, "the closing sentence/shot did not fit with the opening one; dropped the close"))
     options.append((set(), "the opening sentence/shot did not fit; dropped the open"))
     for forced, note in options:
-        choice = _select(units, target, forced, shrink_cost=2.0 * med)
-        if choice is not None:
-            if note and (forced or keep_open):
-                notes.append(note)
-            return choice
+        for chosen, s in _select(units, target, forced, shrink_cost=2.0 * med):
+            pieces = _distribute(units, chosen, s - target)
+            if pieces is not None:
+                if note and (forced or keep_open):
+                    notes.append(note)
+                return chosen, pieces
     return None
 
 
-def _distribute(units: Sequence[Unit], chosen: Sequence[int], shrink: int) -> list[tuple[int, int, int]]:
-    """Trim ``shrink`` frames out of the chosen units' pauses (proportionally to their slack) → pieces."""
-    slack_in = [units[i].core[0] - units[i].nominal[0] for i in chosen]
-    slack_out = [units[i].nominal[1] - units[i].core[1] for i in chosen]
-    sides = slack_in + slack_out
-    total = sum(sides)
-    assert 0 <= shrink <= total
-    share = [shrink * s / total if total else 0.0 for s in sides]
-    cut = [math.floor(x) for x in share]
-    rest = shrink - sum(cut)
-    order = sorted(range(len(sides)), key=lambda k: (cut[k] >= sides[k], -(share[k] - cut[k])))
-    for k in order:
-        if rest <= 0:
-            break
-        if cut[k] < sides[k]:
-            cut[k] += 1
-            rest -= 1
-    assert rest == 0
+def _distribute(units: Sequence[Unit], chosen: Sequence[int], shrink: int) -> list[tuple[int, int, int]] | None:
+    """Take exactly ``shrink`` frames out of the chosen units' pauses, each cut point staying on one of its
+    unit's allowed (silent) boundaries, spreading the trim evenly (min Σ trim²) → pieces; None if impossible."""
+    sides: list[list[int]] = []  # per side: the trims it can take (0 = nominal)
+    for i in chosen:
+        u = units[i]
+        sides.append(sorted({o - u.nominal[0] for o in u.in_opts if o <= u.core[0]}))
+    for i in chosen:
+        u = units[i]
+        sides.append(sorted({u.nominal[1] - o for o in u.out_opts if o >= u.core[1]}))
+    inf = float("inf")
+    cost = [0.0] + [inf] * shrink
+    picks: list[list[int]] = []
+    for opts in sides:
+        new = [inf] * (shrink + 1)
+        arg = [-1] * (shrink + 1)
+        for d in range(shrink + 1):
+            if cost[d] == inf:
+                continue
+            for o in opts:
+                if d + o > shrink:
+                    break
+                c = cost[d] + o * o
+                if c < new[d + o]:
+                    new[d + o], arg[d + o] = c, o
+        cost = new
+        picks.append(arg)
+    if cost[shrink] == inf:
+        return None
+    trims = [0] * len(sides)
+    d = shrink
+    for k in range(len(sides) - 1, -1, -1):
+        o = picks[k][d]
+        trims[k] = o
+        d -= o
     m = len(chosen)
     pieces: list[tuple[int, int, int]] = []
     for j, i in enumerate(chosen):
         u = units[i]
-        a, b = u.nominal[0] + cut[j], u.nominal[1] - cut[m + j]
+        a, b = u.nominal[0] + trims[j], u.nominal[1] - trims[m + j]
         if pieces and pieces[-1][0] == u.clip and pieces[-1][2] == a:
             pieces[-1] = (u.clip, pieces[-1][1], b)
         else:
@@ -596,8 +644,7 @@ def cutdowns(
             else:
                 why = "no combination of whole sentences/shots adds up to it without cutting into a word"
             raise UsageError(f"cannot make a {float(ds):g} s cutdown of this {float(total / rate):.2f} s cut: {why}")
-        chosen, s = choice
-        pieces = _distribute(units, chosen, s - tf)
+        chosen, pieces = choice
         frames = sum(b - a for _, a, b in pieces)
         assert frames == tf, (frames, tf)
         meta = {"target_s": float(ds), "frames": frames, "units_kept": len(chosen), "units_total": len(units)}

@@ -21,7 +21,8 @@ centrality         TF-IDF cosine of the clip to the whole talk (on the talk's su
 
 The weights were set from this table before any ranking was looked at (no tuning on the labelled set, see
 bench/RESULTS.md). Picks are the best-scoring candidates that do not overlap. Cut points lie at the quietest
-10 ms of the pause before the first and after the last sentence (never inside a word).
+silent frame boundary (:func:`reelkit.edit.sentences.silence_threshold`) of the pause before the first and after
+the last sentence (never inside a word); a candidate whose pause holds no silence is dropped.
 
 All positions are SOURCE frames of the talk at its frame rate (the edit rate for audio-only media).
 """
@@ -40,7 +41,7 @@ import numpy as np
 
 from reelkit.analysis.speech import Transcript
 from reelkit.edit.cutdown import _content_words, _rank01, asr_options, source_energy
-from reelkit.edit.sentences import Sentence, quietest_sample, split_sentences
+from reelkit.edit.sentences import Sentence, silence_threshold, silent_frames, split_sentences
 from reelkit.errors import MediaError, UsageError
 from reelkit.progress import ProgressFn
 
@@ -262,6 +263,7 @@ def find_highlights(
         speech[max(0, frames_of(w.start) - pad):frames_of(w.end) + pad] = True
     ref = float(np.median(e_db[speech])) if speech.any() else float(np.median(e_db))
     reaction_frames = (~speech) & (e_db > ref - 6.0)
+    thr = silence_threshold(e_db)
     tf = _tfidf([s.text for s in sents])
     whole = tf.sum(axis=0)
     # candidates: runs of whole sentences within the bounds
@@ -327,7 +329,10 @@ def find_highlights(
         if not standalone_start(sents[i].text):
             score -= 1.0
             reasons = [f"opens with {sents[i].text.split()[0]!r}, which points back (allowed on request)", *reasons]
-        a, b = _cut_points(sents, i, j, e_db, hop, esr, sr, rate, total)
+        cut = _cut_points(sents, i, j, e_db, hop, esr, sr, rate, total, thr)
+        if cut is None:  # the speaker runs straight into the next sentence: no clean cut
+            continue
+        a, b = cut
         texts = [sents[m].text for m in range(i, j + 1)]
         cands.append(Highlight(0, i, j, a, b, float(a / rate), float(b / rate), " ".join(texts),
                                suggest_title(texts), score, sig, tuple(reasons)))
@@ -372,19 +377,28 @@ def _reasons(sig: dict[str, float], raw: dict[str, float]) -> list[str]:
 
 
 def _cut_points(sents: Sequence[Sentence], i: int, j: int, e_db: np.ndarray, hop: int, esr: int, sr: int,
-                rate: Fraction, total: int) -> tuple[int, int]:
-    """Frame boundaries before sentence ``i`` and after ``j``: the quietest point of the pause (≤ 0.6 s out)."""
-    scale = Fraction(esr, sr)
-    lo = sents[i - 1].end if i > 0 else 0
-    s0 = sents[i].start
-    lo = max(lo, s0 - round(0.6 * sr))
-    q0 = quietest_sample(e_db, hop, round(lo * scale), round(s0 * scale))
-    hi = sents[j + 1].start if j + 1 < len(sents) else sents[j].end + round(0.6 * sr)
-    e1 = sents[j].end
-    hi = min(hi, e1 + round(0.6 * sr))
-    q1 = quietest_sample(e_db, hop, round(e1 * scale), round(hi * scale))
-    a = min(math.floor(Fraction(q0, esr) * rate + Fraction(1, 2)), math.floor(Fraction(s0, sr) * rate))
-    b = max(math.floor(Fraction(q1, esr) * rate + Fraction(1, 2)), math.ceil(Fraction(e1, sr) * rate))
+                rate: Fraction, total: int, thr: float) -> tuple[int, int] | None:
+    """Frame boundaries before sentence ``i`` and after ``j`` where the audio is silent: the quietest such
+    boundary within 0.6 s of the words, else the nearest one in the pause; None when the pause has none."""
+
+    def frames(samples: int) -> Fraction:
+        return Fraction(samples, sr) * rate
+
+    def lvl(f: int) -> float:
+        return float(e_db[min(len(e_db) - 1, round(Fraction(f) / rate * esr / hop))])
+
+    s0, e1 = frames(sents[i].start), frames(sents[j].end)
+    lo = frames(sents[i - 1].end) if i > 0 else Fraction(0)
+    hi = frames(sents[j + 1].start) if j + 1 < len(sents) else Fraction(total)
+    near = 3 * rate / 5
+    ins = silent_frames(e_db, hop, esr, rate, max(lo, s0 - near), s0, thr)
+    ins = ins or silent_frames(e_db, hop, esr, rate, lo, s0, thr)[-1:] or ([0] if i == 0 else [])
+    outs = silent_frames(e_db, hop, esr, rate, e1, min(hi, e1 + near), thr)
+    outs = outs or silent_frames(e_db, hop, esr, rate, e1, hi, thr)[:1] or ([total] if j + 1 == len(sents) else [])
+    if not ins or not outs:
+        return None
+    a = min(ins, key=lambda f: (round(lvl(f)), -f))
+    b = min(outs, key=lambda f: (round(lvl(f)), f))
     return max(0, a), min(total, b)
 
 

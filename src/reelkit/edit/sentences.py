@@ -9,15 +9,17 @@ Times are integer samples at the transcript's sample rate, end exclusive.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from reelkit.analysis.speech import Transcript, Word, segment_word_ranges
 
-__all__ = ["Sentence", "frame_energy_db", "quietest_sample", "split_sentences"]
+__all__ = ["Sentence", "frame_energy_db", "quietest_sample", "silence_threshold", "silent_frames", "split_sentences"]
 
 _END = re.compile(r"[.?!…][\"')\]]*$")
 
@@ -132,3 +134,30 @@ def quietest_sample(energy_db: np.ndarray, hop: int, lo: int, hi: int) -> int:
     cand = np.flatnonzero(seg <= seg.min() + 1.0) + a
     k = int(cand[np.argmin(np.abs(cand - mid))])
     return int(min(max(k * hop, lo), hi))
+
+
+def silence_threshold(energy_db: np.ndarray) -> float:
+    """Level (dBFS) at or below which a 20 ms window counts as silence in this recording.
+
+    ``max(noise floor + 10 dB, speech level - 35 dB)`` with the noise floor the 10th and the speech level the
+    90th percentile of :func:`frame_energy_db`: room tone passes, a word, its reverberant tail or laughter do not.
+    """
+    if not len(energy_db):
+        return -120.0
+    floor = float(np.percentile(energy_db, 10))
+    speech = float(np.percentile(energy_db, 90))
+    return max(floor + 10.0, speech - 35.0)
+
+
+def silent_frames(energy_db: np.ndarray, hop: int, sample_rate: int, rate: Fraction, lo: Fraction, hi: Fraction,
+                  threshold: float) -> list[int]:
+    """Frame boundaries ``f`` (integers, ``lo <= f <= hi`` in frames at ``rate``) where the audio is silent.
+
+    The level at a boundary is the :func:`frame_energy_db` window centred on its time.
+    """
+    out = []
+    for f in range(math.ceil(lo), math.floor(hi) + 1):
+        k = round(Fraction(f) / rate * sample_rate / hop)
+        if k >= len(energy_db) or (k >= 0 and energy_db[k] <= threshold):  # past the end: nothing is said
+            out.append(f)
+    return out
