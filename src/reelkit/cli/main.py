@@ -55,6 +55,7 @@ def _root(
 
 # -- command registration: one module per command group, in the order `reel --help` lists them --
 from reelkit.cli import (  # noqa: E402
+    assemble,
     audio,
     cut,
     cutdown,
@@ -69,7 +70,8 @@ from reelkit.cli import (  # noqa: E402
     transcribe,
 )
 
-for _module in (probe, shots, transcribe, cut, cutdown, highlights, grade, audio, reframe, script, script_board, demo):
+for _module in (probe, shots, transcribe, cut, cutdown, highlights, assemble, grade, audio, reframe, script,
+                script_board, demo):
     _module.register(app)  # script_board adds shotlist/board/animatic to the `script` group
 
 
