@@ -16,8 +16,10 @@ import typer
 from reelkit.cli._ui import err_console, out_console
 from reelkit.cli.audio import demo_step as loudness_demo
 from reelkit.cli.cut import demo_step as cut_demo
+from reelkit.cli.cutdown import demo_step as cutdown_demo
 from reelkit.cli.grade import demo_step as grade_demo
 from reelkit.cli.provenance import demo_step as provenance_demo
+from reelkit.cli.highlights import demo_step as highlights_demo
 from reelkit.cli.reframe import demo_step as reframe_demo
 from reelkit.cli.script import demo_step as script_demo
 from reelkit.cli.script_board import demo_step as board_demo
@@ -42,6 +44,8 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("shots", shots_demo),
     ("transcript", transcript_demo),
     ("cut", cut_demo),
+    ("cutdown", cutdown_demo),
+    ("highlights", highlights_demo),
     ("grade", grade_demo),
     ("loudness", loudness_demo),
     ("reframe", reframe_demo),

@@ -63,12 +63,15 @@ def _root(
 
 # -- command registration: one module per command group, in the order `reel --help` lists them --
 from reelkit.cli import (  # noqa: E402
+    assemble,
     audio,
     camera,
     cut,
+    cutdown,
     demo,
     grade,
     index,
+    highlights,
     probe,
     provenance,
     reframe,
@@ -78,8 +81,8 @@ from reelkit.cli import (  # noqa: E402
     transcribe,
 )
 
-for _module in (probe, shots, index, transcribe, cut, grade, audio, reframe, script, script_board, camera, demo,
-                provenance):
+for _module in (probe, shots, index, transcribe, cut, cutdown, highlights, assemble, grade, audio, reframe, script,
+                script_board, camera, demo, provenance):
     _module.register(app)  # script_board adds shotlist/board/animatic to the `script` group
 
 

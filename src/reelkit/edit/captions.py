@@ -44,11 +44,17 @@ class CaptionWord:
 class Cue:
     """One caption: ``lines`` shown from ``start`` to ``end`` (seconds, exact), said by ``speaker``
     (a label, or None when speakers are not known)."""
+    """One caption: ``lines`` shown from ``start`` to ``end`` (seconds, exact).
+
+    ``highlight`` = ``(line, word)`` indices of a word to draw in the highlight colour (the word being
+    spoken, for social clips), or None.
+    """
 
     start: Fraction
     end: Fraction
     lines: tuple[str, ...]
     speaker: str | None = None
+    highlight: tuple[int, int] | None = None
 
     @property
     def text(self) -> str:

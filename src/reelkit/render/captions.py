@@ -59,6 +59,7 @@ class CaptionStyle:
         box_opacity: 0..1 opacity of that box.
         color / outline_color / box_color: RGB tuples.
         line_spacing: extra space between lines as a fraction of the font size.
+        highlight_color: RGB of a highlighted word (see ``highlight`` of :func:`render_text_patch`).
     """
 
     size: float = 0.055
@@ -70,10 +71,15 @@ class CaptionStyle:
     outline_color: tuple[int, int, int] = (0, 0, 0)
     box_color: tuple[int, int, int] = (0, 0, 0)
     line_spacing: float = 0.25
+    highlight_color: tuple[int, int, int] = (255, 214, 0)
 
 
-def render_text_patch(lines: Sequence[str], frame_height: int, style: CaptionStyle | None = None) -> np.ndarray:
-    """Render centred ``lines`` into an ``(h, w, 4)`` uint8 RGBA patch sized to the text (+ box padding)."""
+def render_text_patch(lines: Sequence[str], frame_height: int, style: CaptionStyle | None = None,
+                      highlight: tuple[int, int] | None = None) -> np.ndarray:
+    """Render centred ``lines`` into an ``(h, w, 4)`` uint8 RGBA patch sized to the text (+ box padding).
+
+    ``highlight = (line, word)`` draws that word (words split on spaces) in ``style.highlight_color``.
+    """
     style = style or CaptionStyle()
     size = max(8, round(frame_height * style.size))
     font = caption_font(size)
@@ -93,10 +99,17 @@ def render_text_patch(lines: Sequence[str], frame_height: int, style: CaptionSty
         draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=round(size * 0.25),
                                fill=(*style.box_color, round(255 * style.box_opacity)))
     y = pad
-    for ln, b in zip(lines, boxes, strict=True):
+    for li, (ln, b) in enumerate(zip(lines, boxes, strict=True)):
         x = pad + (text_w - (b[2] - b[0])) // 2 - b[0]
         draw.text((x, y + stroke), ln, font=font, fill=(*style.color, 255), stroke_width=stroke,
                   stroke_fill=(*style.outline_color, 255))
+        if highlight is not None and highlight[0] == li:
+            toks = ln.split(" ")
+            if 0 <= highlight[1] < len(toks):
+                before = " ".join(toks[:highlight[1]]) + (" " if highlight[1] else "")
+                dx = draw.textlength(before, font=font) if before else 0
+                draw.text((x + dx, y + stroke), toks[highlight[1]], font=font, fill=(*style.highlight_color, 255),
+                          stroke_width=stroke, stroke_fill=(*style.outline_color, 255))
         y += line_h + gap
     return np.asarray(img)
 
@@ -141,8 +154,10 @@ class CaptionPainter:
         self.style = style or CaptionStyle()
         self._cache: dict[tuple[object, int], np.ndarray] = {}
 
-    def paint(self, image: np.ndarray, key: object, lines: Sequence[str]) -> np.ndarray:
-        """Draw ``lines`` onto ``image`` in place (see :func:`draw_caption`) and return it."""
+    def paint(self, image: np.ndarray, key: object, lines: Sequence[str],
+              highlight: tuple[int, int] | None = None) -> np.ndarray:
+        """Draw ``lines`` onto ``image`` in place (see :func:`draw_caption`; ``highlight`` as in
+        :func:`render_text_patch`) and return it."""
         if not lines:
             return image
         ck = (key, image.shape[0])
@@ -150,6 +165,6 @@ class CaptionPainter:
         if patch is None:
             if len(self._cache) > 8:
                 self._cache.clear()
-            patch = self._cache[ck] = render_text_patch(lines, image.shape[0], self.style)
+            patch = self._cache[ck] = render_text_patch(lines, image.shape[0], self.style, highlight)
         _blend(image, patch, *_position(image.shape, patch, self.style))
         return image

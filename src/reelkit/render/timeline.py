@@ -360,7 +360,7 @@ def render_timeline(
                     if ci < len(cue_list) and cue_list[ci].start <= t:
                         if not img.flags.writeable:
                             img = img.copy()
-                        painter.paint(img, ci, cue_list[ci].lines)
+                        painter.paint(img, ci, cue_list[ci].lines, cue_list[ci].highlight)
                 writer.write_video(img)
             if sr is not None:
                 n = frames_to_samples(f + 1, rate, sr) - frames_to_samples(f, rate, sr)

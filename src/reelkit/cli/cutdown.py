@@ -1,0 +1,193 @@
+"""``reel cutdown TIMELINE.otio --duration 15 --duration 30``: shorter versions of a cut, to the frame.
+
+The library does the work (:func:`reelkit.edit.cutdown.cutdowns`); this module parses, checks outputs
+before any work, writes the timelines (and renders) and prints a summary.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, err_console, out_console, progress_bar
+from reelkit.errors import InputFormatError, UsageError
+from reelkit.fileio import check_input_file, check_output_path
+
+__all__ = ["cutdown_cmd", "demo_step", "demo_transcript", "export_format_for", "load_transcripts", "register"]
+
+_SUFFIX_FORMAT = {".otio": "otio", ".fcpxml": "fcpxml", ".xml": "fcp7", ".edl": "edl"}
+
+
+def export_format_for(path: Path) -> str:
+    """The export format implied by a timeline file's suffix (.otio, .fcpxml, .xml = FCP7, .edl).
+
+    Raises:
+        UsageError: any other suffix.
+    """
+    fmt = _SUFFIX_FORMAT.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(f"{path}: timeline outputs end in .otio, .fcpxml, .xml (FCP7) or .edl")
+    return fmt
+
+
+def load_transcripts(files: list[Path], sources: list[Path]) -> dict[Path, Any]:
+    """Transcript JSON files (``reel transcribe -f json``) keyed by the source they belong to.
+
+    A file is matched to the source with the same file name as its ``media`` field; with one source and
+    one file, the file belongs to that source whatever it names.
+
+    Raises:
+        InputFormatError: unreadable JSON, or a transcript that matches no source of the timeline.
+    """
+    from reelkit.analysis.speech import Transcript
+
+    out: dict[Path, Any] = {}
+    for f in files:
+        check_input_file(f, what="transcript JSON")
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputFormatError(f"{f} is not a JSON transcript: {exc}") from None
+        t = Transcript.from_dict(data)
+        match = [s for s in sources if t.media and Path(t.media).name == s.name]
+        if not match and len(sources) == 1 and len(files) == 1:
+            match = sources
+        if not match:
+            raise InputFormatError(f"{f} is a transcript of {t.media or 'unknown media'}, which the timeline does "
+                                   "not use")
+        for s in match:
+            out[s] = t
+    return out
+
+
+def _outputs(base: Path, seconds: list[float], suffix_of: Path) -> list[Path]:
+    if len(seconds) == 1:
+        return [base]
+    return [base.with_name(f"{base.stem}.{s:g}s{suffix_of.suffix}") for s in seconds]
+
+
+def cutdown_cmd(
+    timeline: Annotated[Path, typer.Argument(help="Cut to shorten (.otio, e.g. from `reel cut` or `reel assemble`).",
+                                             show_default=False)],
+    duration: Annotated[list[float], typer.Option(
+        "--duration", "-d", help="Length in seconds (15, 30, 60 or any); repeat for several cutdowns.",
+        show_default=False)],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Timeline to write (.otio, .fcpxml, .xml, .edl); with several durations "
+        "NAME.<d>s.<ext>. Default: beside the input, <name>.cutdown.otio.", show_default=False)] = None,
+    render: Annotated[Path | None, typer.Option(
+        "--render", help="Also render each cutdown (e.g. out.mp4 → out.15s.mp4 for several).",
+        show_default=False)] = None,
+    words: Annotated[list[Path] | None, typer.Option(
+        "--words", help="Transcript JSON of a source (`reel transcribe -f json`); repeatable. Sources "
+        "without one are transcribed.", show_default=False)] = None,
+    backend: Annotated[str | None, typer.Option("--backend", "-b", help="ASR backend for sources without "
+                                                "--words (default: the speech module's).", show_default=False)
+                       ] = None,
+    model: Annotated[Path | None, typer.Option("--model", metavar="PATH", help="Local model folder "
+                                               "(faster-whisper).", show_default=False)] = None,
+    no_open: Annotated[bool, typer.Option("--no-keep-open", help="Do not force the opening sentence/shot.")
+                       ] = False,
+    no_close: Annotated[bool, typer.Option("--no-keep-close", help="Do not force the closing sentence/shot.")
+                        ] = False,
+    force: ForceOpt = False,
+    fmt: FormatOpt = OutFormat.text,
+) -> None:
+    """Make 15/30/60-second (or any length) cutdowns of a cut that keep its open, key beats and close.
+
+    Whole sentences (or, without speech, shots) are dropped; every cut lies in the pause between words,
+    and each cutdown lasts exactly the asked number of frames.
+
+    Examples:
+
+      reel cutdown talk.cut.otio --duration 30 -o talk30.otio --render talk30.mp4
+
+      reel cutdown film.otio -d 15 -d 30 -d 60 -o film.otio      # film.15s.otio, film.30s.otio, film.60s.otio
+
+      reel cutdown talk.otio -d 20 --words talk.json -o talk20.fcpxml
+    """
+    from reelkit.edit.cutdown import cutdowns, read_timeline
+    from reelkit.timeline import export_timeline, timeline_tracks
+
+    if not duration:
+        raise UsageError("give at least one --duration in seconds")
+    tl_in = read_timeline(timeline)
+    base = output or timeline.with_name(f"{timeline.stem}.cutdown.otio")
+    fmt_out = export_format_for(base)
+    outs = _outputs(base, duration, base)
+    renders = _outputs(render, duration, render) if render is not None else []
+    for p in [*outs, *renders]:
+        check_output_path(p, force=force)
+    if len(set(outs + renders)) != len(outs) + len(renders):
+        raise UsageError("two outputs share a name; give distinct durations")
+    _, tracks = timeline_tracks(tl_in)
+    sources = list(dict.fromkeys(c.path for t in tracks for c in t.clips if c.path is not None))
+    for r in renders:
+        if r.resolve() in {s.resolve() for s in sources}:
+            raise UsageError("--render must not overwrite a source of the timeline")
+    transcripts = load_transcripts(list(words or []), sources)
+    with progress_bar("analysing sources", unit="files") as prog:
+        results = cutdowns(tl_in, duration, transcripts=transcripts, backend=backend, model=model,
+                           keep_open=not no_open, keep_close=not no_close, progress=prog)
+    summary: dict[str, Any] = {"timeline": str(timeline), "cutdowns": []}
+    for k, res in enumerate(results):
+        files = {"timeline": str(export_timeline(res.timeline, outs[k], fmt_out, force=force))}
+        if renders:
+            from reelkit.render import render_timeline
+
+            with progress_bar(f"rendering {duration[k]:g} s", unit="frames") as prog:
+                rr = render_timeline(res.timeline, renders[k], progress=prog, force=force)
+            files["render"] = str(rr.path)
+        summary["cutdowns"].append({**res.to_dict(), "asked_s": duration[k], "files": files})
+        for note in res.notes:
+            err_console.print(f"note ({duration[k]:g} s): {note}")
+
+    def text(d: dict[str, Any]) -> None:
+        for c in d["cutdowns"]:
+            out_console.print(f"[bold]{c['asked_s']:g} s[/]: {c['frames']} frames = {c['seconds']:.3f} s at "
+                              f"{c['rate']} fps; kept {c['units_kept']} of {c['units_total']} sentences/shots")
+            for kind, path in c["files"].items():
+                out_console.print(f"  {kind:8s} {path}")
+
+    emit(summary, fmt, text)
+
+
+def demo_transcript(sample: Path, out_dir: Path) -> Any:
+    """The sample's transcript for the demo: the demo's own transcript step output when it ran (the known
+    text aligned, else the recognised words), else None (the caller transcribes)."""
+    from reelkit.analysis.speech import Transcript
+
+    for name in ("transcript-aligned.json", "transcript.json"):
+        f = out_dir / name
+        if f.is_file():
+            try:
+                return Transcript.from_dict(json.loads(f.read_text(encoding="utf-8")))
+            except (ValueError, InputFormatError):
+                continue
+    return None
+
+
+def demo_step(sample: Path, out_dir: Path) -> str:
+    """``reel demo``: a 6-second cutdown of the sample film (whole phrases kept, cut in pauses), rendered."""
+    from reelkit.edit.cutdown import cutdown
+    from reelkit.media import probe
+    from reelkit.render import render_timeline
+    from reelkit.timeline import export_timeline, media_frame_count, ranges_timeline
+
+    info = probe(sample)
+    tl = ranges_timeline(info, [(0, media_frame_count(info, info.require_rate()))], name="sample")
+    t = demo_transcript(sample, out_dir)
+    res = cutdown(tl, 6, transcripts={sample.resolve(): t} if t is not None else None)
+    otio_path = export_timeline(res.timeline, out_dir / "sample.cutdown-6s.otio", "otio", force=True)
+    mp4 = render_timeline(res.timeline, out_dir / "sample.cutdown-6s.mp4", force=True).path
+    kept = " | ".join(res.units[i].text for i in res.kept)
+    return (f"{res.frames} frames = {float(res.seconds):.3f} s (asked 6 s), kept {len(res.kept)} of "
+            f"{len(res.units)} phrases: {kept}; wrote {otio_path.name}, {mp4.name}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``cutdown`` to the root app."""
+    app.command("cutdown")(cutdown_cmd)

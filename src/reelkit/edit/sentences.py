@@ -1,0 +1,163 @@
+"""Sentences from a transcript's timed words, and the quiet points between them.
+
+Cutdowns, highlights and assembly all cut between sentences. A sentence ends at a word whose text ends
+with ``.``, ``?`` or ``!`` (Whisper punctuates); a transcript without any terminal punctuation (the
+PocketSphinx backend) falls back to its segments (stretches of speech between pauses).
+
+Times are integer samples at the transcript's sample rate, end exclusive.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from reelkit.analysis.speech import Transcript, Word, segment_word_ranges
+
+__all__ = ["Sentence", "frame_energy_db", "quietest_sample", "silence_threshold", "silent_frames", "split_sentences"]
+
+_END = re.compile(r"[.?!…][\"')\]]*$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """Words ``first..last`` (inclusive indices into the transcript's words) forming one sentence.
+
+    Attributes:
+        first, last: word indices (inclusive).
+        start, end: samples of the first word's start and the last word's end (end exclusive).
+        text: the words joined by spaces, as transcribed.
+    """
+
+    first: int
+    last: int
+    start: int
+    end: int
+    text: str
+
+    @property
+    def n_words(self) -> int:
+        """Number of words."""
+        return self.last - self.first + 1
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(_END.search(text.strip()))
+
+
+def split_sentences(t: Transcript | Sequence[Word], *, max_words: int = 80, pause_s: float = 0.3,
+                    sample_rate: int | None = None, clauses: bool = False) -> list[Sentence]:
+    """Split a transcript (or a list of words) into sentences, in time order.
+
+    Args:
+        t: a transcript (its segments are the fallback for unpunctuated text) or bare words.
+        max_words: a run without punctuation longer than this is broken at its longest pause.
+        pause_s: unpunctuated text (no word ends a sentence) is split at segment boundaries and at
+            pauses of at least this many seconds (phrases stand in for sentences).
+        sample_rate: of bare words (default 16000; a transcript brings its own).
+        clauses: also break punctuated text at every pause of ``pause_s`` (phrases, finer than sentences).
+
+    Returns:
+        sentences covering every word exactly once (empty for no words).
+    """
+    words = list(t.words) if isinstance(t, Transcript) else list(t)
+    if not words:
+        return []
+    punctuated = any(_ends_sentence(w.text) for w in words)
+    bounds: list[tuple[int, int]] = []
+    sr = t.sample_rate if isinstance(t, Transcript) else (sample_rate or 16000)
+    gap = pause_s * sr
+    if punctuated:
+        i = 0
+        for k, w in enumerate(words):
+            brk = clauses and k + 1 < len(words) and words[k + 1].start - w.end >= gap
+            if _ends_sentence(w.text) or brk or k == len(words) - 1:
+                bounds.append((i, k))
+                i = k + 1
+    else:
+        if isinstance(t, Transcript) and t.segments:
+            segs = [(a, b - 1) for a, b in segment_word_ranges(t) if b > a]
+        else:
+            segs = [(0, len(words) - 1)]
+        for a, b in segs:
+            i = a
+            for k in range(a, b):
+                if words[k + 1].start - words[k].end >= gap:
+                    bounds.append((i, k))
+                    i = k + 1
+            bounds.append((i, b))
+    out: list[tuple[int, int]] = []
+    stack = list(reversed(bounds))
+    while stack:
+        a, b = stack.pop()
+        if b - a + 1 > max_words:
+            gaps = [words[k + 1].start - words[k].end for k in range(a, b)]
+            k = a + int(np.argmax(gaps))
+            stack.append((k + 1, b))
+            stack.append((a, k))
+            continue
+        out.append((a, b))
+    return [Sentence(a, b, words[a].start, max(w.end for w in words[a:b + 1]),
+                     " ".join(w.text.strip() for w in words[a:b + 1])) for a, b in out]
+
+
+def frame_energy_db(x: np.ndarray, sample_rate: int, *, hop_s: float = 0.01, win_s: float = 0.02) -> np.ndarray:
+    """RMS level in dBFS of ``x`` ((n,) float32) in windows of ``win_s`` every ``hop_s`` seconds.
+
+    Element ``k`` is centred on sample ``k * hop``. Digital silence reads -120 dB.
+    """
+    hop = max(1, round(hop_s * sample_rate))
+    win = max(hop, round(win_s * sample_rate))
+    n = len(x) // hop + 1
+    pad = np.concatenate([np.zeros(win // 2, np.float32), np.asarray(x, np.float32), np.zeros(win, np.float32)])
+    c = np.concatenate([[0.0], np.cumsum(pad.astype(np.float64) ** 2)])
+    idx = np.arange(n) * hop
+    power = (c[idx + win] - c[idx]) / win
+    return (10 * np.log10(np.maximum(power, 1e-12))).astype(np.float32)
+
+
+def quietest_sample(energy_db: np.ndarray, hop: int, lo: int, hi: int) -> int:
+    """The sample in ``[lo, hi]`` where ``energy_db`` (from :func:`frame_energy_db`, hop ``hop`` samples)
+    is lowest; among near-ties (within 1 dB) the one closest to the middle of the span."""
+    if hi <= lo:
+        return lo
+    a, b = max(0, -(-lo // hop)), min(len(energy_db) - 1, hi // hop)
+    if b < a:
+        return (lo + hi) // 2
+    seg = energy_db[a:b + 1]
+    mid = (lo + hi) / 2 / hop
+    cand = np.flatnonzero(seg <= seg.min() + 1.0) + a
+    k = int(cand[np.argmin(np.abs(cand - mid))])
+    return int(min(max(k * hop, lo), hi))
+
+
+def silence_threshold(energy_db: np.ndarray) -> float:
+    """Level (dBFS) at or below which a 20 ms window counts as silence in this recording.
+
+    ``max(noise floor + 10 dB, speech level - 35 dB)`` with the noise floor the 10th and the speech level the
+    90th percentile of :func:`frame_energy_db`: room tone passes, a word, its reverberant tail or laughter do not.
+    """
+    if not len(energy_db):
+        return -120.0
+    floor = float(np.percentile(energy_db, 10))
+    speech = float(np.percentile(energy_db, 90))
+    return max(floor + 10.0, speech - 35.0)
+
+
+def silent_frames(energy_db: np.ndarray, hop: int, sample_rate: int, rate: Fraction, lo: Fraction, hi: Fraction,
+                  threshold: float) -> list[int]:
+    """Frame boundaries ``f`` (integers, ``lo <= f <= hi`` in frames at ``rate``) where the audio is silent.
+
+    The level at a boundary is the :func:`frame_energy_db` window centred on its time.
+    """
+    out = []
+    for f in range(math.ceil(lo), math.floor(hi) + 1):
+        k = round(Fraction(f) / rate * sample_rate / hop)
+        if k >= len(energy_db) or (k >= 0 and energy_db[k] <= threshold):  # past the end: nothing is said
+            out.append(f)
+    return out
