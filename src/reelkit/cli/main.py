@@ -64,10 +64,11 @@ from reelkit.cli import (  # noqa: E402
     script,
     script_board,
     shots,
+    studio,
     transcribe,
 )
 
-for _module in (probe, shots, transcribe, cut, grade, audio, reframe, script, script_board, demo):
+for _module in (probe, shots, transcribe, cut, grade, audio, reframe, script, script_board, studio, demo):
     _module.register(app)  # script_board adds shotlist/board/animatic to the `script` group
 
 

@@ -1,0 +1,455 @@
+"""All of the studio's data access, in one module: media of the folder, analysis results, edits, exports.
+
+The studio holds no logic of its own: every number here comes from the library call the CLI uses
+(:func:`reelkit.media.probe`, :func:`reelkit.analysis.shotlog.log_shots`, :func:`reelkit.analysis.speech.transcribe`,
+:func:`reelkit.edit.word_removals` / :func:`~reelkit.edit.silence_removals` / :func:`~reelkit.edit.keep_ranges`
+as in ``reel cut``, :func:`reelkit.timeline.ranges_timeline`, :func:`reelkit.timeline.export_timeline`,
+:func:`reelkit.edit.captions.build_cues`, :func:`reelkit.render.render_timeline`). Results are cached as JSON
+under ``<project>/.reelkit/studio/`` keyed by the file's relative path, size and modification time.
+
+When the media index (``reelkit.index``) lands, this is the one module to switch: :meth:`Project.probe`,
+:meth:`Project.shots` and :meth:`Project.transcript` read the index instead of the JSON cache, and
+:meth:`Project.analyse` becomes the index's one-pass driver.
+
+Times: the client sees frames at the video rate (``rate`` as ``"num/den"``) and seconds as floats for
+display; words are indices into the cached transcript. Paths the client sends are relative POSIX paths
+checked by :func:`reelkit.studio.security.project_path`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from reelkit.errors import MediaError, UsageError
+from reelkit.fileio import write_text
+from reelkit.progress import ProgressFn
+from reelkit.studio.security import project_path
+
+__all__ = ["CAPTION_FORMATS", "MEDIA_SUFFIXES", "TIMELINE_FORMATS", "EditSpec", "Project"]
+
+#: file suffixes the bin lists (lower case)
+MEDIA_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mxf", ".mts", ".m2ts", ".ts",
+                            ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus"})
+TIMELINE_FORMATS = ("otio", "fcpxml", "fcp7", "edl")
+CAPTION_FORMATS = ("srt", "vtt")
+_POSTER_SIDE = 320
+_MAX_FILES = 5000
+
+
+class EditSpec:
+    """A transcript edit as the client sends it: deleted word indices and deleted pauses.
+
+    Attributes:
+        deleted: indices of deleted words.
+        pauses: deleted pauses, each named by the index of the word BEFORE the pause (-1: the head).
+        margin_s: pause kept beside kept speech at each cut (seconds, as ``reel cut --margin``).
+        min_silence_s: a pause counts when the silence left after the margins is longer (``--min-silence``).
+    """
+
+    def __init__(self, deleted: Iterable[int] = (), pauses: Iterable[int] = (), *,
+                 margin_s: Fraction = Fraction(15, 100), min_silence_s: Fraction = Fraction(1, 2)) -> None:
+        self.deleted = sorted({int(i) for i in deleted})
+        self.pauses = sorted({int(i) for i in pauses})
+        self.margin_s, self.min_silence_s = margin_s, min_silence_s
+
+    @classmethod
+    def from_json(cls, d: Any) -> EditSpec:
+        """From ``{"deleted": [int], "pauses": [int]}``; raises UsageError on anything else."""
+        if not isinstance(d, dict):
+            raise UsageError("edit must be an object with 'deleted' and 'pauses'")
+        try:
+            dels = [int(i) for i in d.get("deleted") or []]
+            pauses = [int(i) for i in d.get("pauses") or []]
+        except (TypeError, ValueError):
+            raise UsageError("edit 'deleted'/'pauses' must be lists of integers") from None
+        if any(isinstance(i, bool) for i in (*(d.get("deleted") or []), *(d.get("pauses") or []))):
+            raise UsageError("edit indices must be integers")
+        return cls(dels, pauses)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"deleted": [...], "pauses": [...]}``."""
+        return {"deleted": self.deleted, "pauses": self.pauses}
+
+
+def _rate_str(rate: Fraction) -> str:
+    return f"{rate.numerator}/{rate.denominator}"
+
+
+class Project:
+    """A studio project: a folder of media and its ``.reelkit/studio/`` cache.
+
+    Args:
+        root: the project folder (must exist).
+
+    Raises:
+        UsageError: ``root`` is not a folder.
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        r = Path(root).expanduser()
+        if not r.is_dir():
+            raise UsageError(f"{r} is not a folder", hint="give the folder of your clips (default: the current one)")
+        self.root = r.resolve()
+        self.cache = self.root / ".reelkit" / "studio"
+
+    # -- paths and cache -------------------------------------------------------------------------------
+
+    def path(self, rel: str) -> Path:
+        """The absolute path of a project file named by the client (see :func:`project_path`)."""
+        return project_path(self.root, rel)
+
+    def rel(self, path: Path) -> str:
+        """The client name of a project file."""
+        return path.resolve().relative_to(self.root).as_posix()
+
+    def _key(self, rel: str) -> str:
+        p = self.path(rel)
+        st = p.stat()
+        return hashlib.sha1(f"{self.rel(p)}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:20]
+
+    def media_dir(self, rel: str) -> Path:
+        """The cache folder of one media file (created)."""
+        d = self.cache / "media" / self._key(rel)
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+    def _read(self, rel: str, name: str) -> Any:
+        f = self.cache / "media" / self._key(rel) / name
+        try:
+            return json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None
+
+    def _write(self, rel: str, name: str, data: Any) -> None:
+        write_text(self.media_dir(rel) / name, json.dumps(data), force=True)
+
+    # -- the bin ------------------------------------------------------------------------------------------
+
+    def list_media(self) -> list[dict[str, Any]]:
+        """Every media file of the folder (recursively, hidden folders skipped), by relative path.
+
+        Each entry: ``{"path", "size", "probe" (or None when not probed yet / unreadable), "error",
+        "analysed": {"shots": bool, "transcript": bool}}``. Files are probed on first listing (cached).
+        """
+        out: list[dict[str, Any]] = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith(".") or Path(name).suffix.lower() not in MEDIA_SUFFIXES:
+                    continue
+                p = Path(dirpath) / name
+                try:
+                    rel = self.rel(p)
+                    self.path(rel)
+                except (UsageError, ValueError):
+                    continue  # a symlink out of the folder, or a broken one
+                out.append(self.entry(rel))
+                if len(out) >= _MAX_FILES:
+                    return out
+        return out
+
+    def entry(self, rel: str) -> dict[str, Any]:
+        """One bin entry (see :meth:`list_media`)."""
+        p = self.path(rel)
+        info, error = None, None
+        try:
+            info = self.probe(rel)
+        except MediaError as exc:
+            error = str(exc)
+        return {"path": rel, "size": p.stat().st_size, "probe": info, "error": error,
+                "analysed": {"shots": self._read(rel, "shots.json") is not None,
+                             "transcript": self._read(rel, "transcript.json") is not None}}
+
+    def probe(self, rel: str) -> dict[str, Any]:
+        """The probe JSON of ``reel probe -f json`` plus ``rate``/``frames`` for the player (cached).
+
+        Raises:
+            MediaError: unreadable media (the error is cached too, so a bad file is not re-read each listing).
+        """
+        cached = self._read(rel, "probe.json")
+        if cached is not None:
+            if "error" in cached:
+                raise MediaError(cached["error"])
+            return cached
+        from reelkit.media import probe
+        from reelkit.timeline import media_frame_count
+
+        try:
+            info = probe(self.path(rel))
+        except MediaError as exc:
+            self._write(rel, "probe.json", {"error": str(exc)})
+            raise
+        d = info.to_dict()
+        d["path"] = rel
+        rate = info.video.rate if info.video is not None else None
+        d["rate"] = _rate_str(rate) if rate else None
+        d["frames"] = media_frame_count(info, rate) if rate else None
+        self._write(rel, "probe.json", d)
+        return d
+
+    def poster(self, rel: str) -> Path:
+        """A JPEG poster frame (max side 320 px, at 10 % of the duration), made once.
+
+        Raises:
+            MediaError: no video stream or no decodable frame.
+        """
+        target = self.media_dir(rel) / "poster.jpg"
+        if target.is_file():
+            return target
+        from PIL import Image
+
+        from reelkit.fileio import atomic_output
+        from reelkit.media import read_frames
+
+        info = self.probe(rel)
+        if info.get("video") is None:
+            raise MediaError(f"{rel} has no video: no poster frame")
+        frame = int((info.get("frames") or 0) * 0.1)
+        img = None
+        for f in read_frames(self.path(rel), max_side=_POSTER_SIDE, start=frame, end=frame + 1):
+            img = f.image
+        if img is None:
+            raise MediaError(f"{rel}: no frame could be decoded for the poster")
+        with atomic_output(target, force=True) as tmp:
+            Image.fromarray(img).save(tmp, format="JPEG", quality=85)
+        return target
+
+    # -- analysis --------------------------------------------------------------------------------------
+
+    def analyse(self, rel: str, *, progress: ProgressFn | None = None, steps: Iterable[str] = ("shots", "transcript")
+                ) -> dict[str, Any]:
+        """Run the analysis the studio shows: shots with their log and thumbnails, and the transcript.
+
+        ``progress`` gets ``(done, 1000)``: shots are the first half for video with audio.
+        Results are cached; a file already analysed is not analysed again.
+
+        Raises:
+            The media errors of the detectors; BackendUnavailable for a missing ASR backend.
+        """
+        info = self.probe(rel)
+        todo = [s for s in steps if self._read(rel, f"{s}.json") is None]
+        todo = [s for s in todo if (s == "shots" and info.get("video")) or (s == "transcript" and info.get("audio"))]
+        share = 1000 // max(1, len(todo))
+        for k, step in enumerate(todo):
+            base = k * share
+
+            def prog(done: int, total: int | None, base: int = base) -> None:
+                if progress is not None and total:
+                    progress(base + min(share, share * done // total), 1000)
+
+            if step == "shots":
+                from reelkit.analysis.shotlog import log_shots
+
+                thumbs = self.media_dir(rel) / "thumbs"
+                det = log_shots(self.path(rel), thumbnails=thumbs, force=True, progress=prog)
+                d = det.to_dict()
+                d["video"] = rel
+                for s in d["shots"]:
+                    if s.get("thumbnail"):
+                        s["thumbnail"] = Path(s["thumbnail"]).name
+                self._write(rel, "shots.json", d)
+            else:
+                from reelkit.analysis.speech import transcribe
+
+                self.import_transcript(rel, transcribe(self.path(rel), progress=prog))
+        if progress is not None:
+            progress(1000, 1000)
+        return self.entry(rel)
+
+    def shots(self, rel: str) -> dict[str, Any] | None:
+        """The cached shot log (``reel shots -f json`` schema, thumbnails as file names), or None."""
+        return self._read(rel, "shots.json")
+
+    def thumbnail(self, rel: str, name: str) -> Path:
+        """A shot thumbnail file of ``rel`` by its bare name (``shot_0001.jpg``).
+
+        Raises:
+            UsageError: not a thumbnail name or not there.
+        """
+        if not (name.startswith("shot_") and name.endswith(".jpg") and name[5:-4].isdigit()):
+            raise UsageError(f"not a thumbnail name: {name!r}")
+        f = self.cache / "media" / self._key(rel) / "thumbs" / name
+        if not f.is_file():
+            raise UsageError(f"no thumbnail {name} for {rel}")
+        return f
+
+    def transcript(self, rel: str) -> dict[str, Any] | None:
+        """The cached transcript for the editor, or None.
+
+        ``{"media", "language", "backend", "sample_rate", "words": [{"text", "start", "end", "confidence",
+        "filler", "speaker"}], "segments": [...], "pauses": [{"after", "start", "end"}]}``; times in seconds;
+        ``pauses`` lists the silences between words that ``reel cut --silence`` would shorten (longer than
+        ``min_silence + 2·margin``); ``after`` is the index of the word before (-1 at the head).
+        """
+        d = self._read(rel, "transcript.json")
+        if d is None:
+            return None
+        t = self._load_transcript(rel)
+        from reelkit.analysis.speech import segment_word_ranges
+
+        speakers: list[str | None] = [None] * len(t.words)
+        for seg, (a, b) in zip(t.segments, segment_word_ranges(t), strict=True):
+            for i in range(a, b):
+                speakers[i] = seg.speaker
+        for w, spk in zip(d["words"], speakers, strict=True):
+            w["speaker"] = spk
+        spec = EditSpec()
+        gap_min = float(spec.min_silence_s + 2 * spec.margin_s)
+        pauses = []
+        prev_end = 0.0
+        for i, w in enumerate(d["words"]):
+            if w["start"] - prev_end > gap_min:
+                pauses.append({"after": i - 1, "start": prev_end, "end": w["start"]})
+            prev_end = max(prev_end, w["end"])
+        d["pauses"] = pauses
+        return d
+
+    def import_transcript(self, rel: str, transcript: Any) -> None:
+        """Store a :class:`reelkit.analysis.speech.Transcript` of ``rel`` as its analysis (e.g. one made by
+        ``reel transcribe -f json`` and read with ``Transcript.from_dict``), replacing any cached one."""
+        d = transcript.to_dict()
+        d["media"] = rel
+        d["sample_rate"] = transcript.sample_rate
+        self._write(rel, "transcript.json", d)
+
+    def _load_transcript(self, rel: str) -> Any:
+        from reelkit.analysis.speech import Transcript
+
+        d = self._read(rel, "transcript.json")
+        if d is None:
+            raise UsageError(f"{rel} has no transcript yet", hint="analyse it first")
+        return Transcript.from_dict(d, sample_rate=int(d.get("sample_rate") or 16000))
+
+    # -- edits -----------------------------------------------------------------------------------------
+
+    def keep_ranges(self, rel: str, edit: EditSpec) -> dict[str, Any]:
+        """Kept source-frame ranges of a transcript edit, exactly as ``reel cut`` computes them.
+
+        Deleted words go through :func:`reelkit.edit.word_removals`; deleted pauses through
+        :func:`reelkit.edit.silence_removals` over the kept words (only the removals that overlap a chosen
+        pause); both through :func:`reelkit.edit.keep_ranges`.
+
+        Returns:
+            ``{"rate": "num/den", "total_frames", "keep": [[start, end), ...], "kept_frames", "kept_s"}``.
+
+        Raises:
+            UsageError: no transcript, an index out of range, everything deleted.
+        """
+        from reelkit.edit import keep_ranges, silence_removals, word_removals
+
+        info = self.probe(rel)
+        t = self._load_transcript(rel)
+        rate = Fraction(info["rate"]) if info.get("rate") else Fraction(30)
+        total = int(info["frames"]) if info.get("frames") else int(Fraction(repr(info["duration_s"] or 0)) * rate)
+        words, sr = list(t.words), t.sample_rate
+        n = len(words)
+        if any(i < 0 or i >= n for i in edit.deleted):
+            raise UsageError(f"deleted word index out of range (transcript has {n} words)")
+        removals: list[list[tuple[int, int]]] = []
+        if edit.deleted:
+            removals.append(word_removals(words, edit.deleted, sample_rate=sr, rate=rate, total_frames=total,
+                                          margin_s=edit.margin_s))
+        if edit.pauses:
+            if any(i < -1 or i >= n for i in edit.pauses):
+                raise UsageError("pause index out of range")
+            dels = set(edit.deleted)
+            kept = [w for i, w in enumerate(words) if i not in dels]
+            cuts = silence_removals([], sample_rate=sr, rate=rate, total_frames=total, margin_s=edit.margin_s,
+                                    min_silence_s=edit.min_silence_s, words=kept)
+            chosen = []
+            for i in edit.pauses:  # the gap between word i and i+1, in frames
+                g0 = Fraction(words[i].end * rate, sr) if i >= 0 else Fraction(0)
+                g1 = Fraction(words[i + 1].start * rate, sr) if i + 1 < n else Fraction(total)
+                chosen += [(s, e) for s, e in cuts if s < g1 and e > g0]
+            removals.append(chosen)
+        keep = keep_ranges(total, *removals)
+        if not keep:
+            raise UsageError("nothing would remain: every word was deleted")
+        kept = sum(e - s for s, e in keep)
+        return {"rate": _rate_str(rate), "total_frames": total, "keep": [[s, e] for s, e in keep],
+                "kept_frames": kept, "kept_s": round(float(kept / rate), 3)}
+
+    def timeline(self, rel: str, edit: EditSpec) -> Any:
+        """The OTIO timeline of an edit (:func:`reelkit.timeline.ranges_timeline`, as ``reel cut``)."""
+        from reelkit.media import probe
+        from reelkit.timeline import ranges_timeline
+
+        r = self.keep_ranges(rel, edit)
+        info = probe(self.path(rel))
+        tl = ranges_timeline(info, [tuple(k) for k in r["keep"]], name=f"{Path(rel).stem} cut",
+                             rate=Fraction(r["rate"]))
+        tl.metadata.setdefault("reelkit", {})["studio_edit"] = edit.to_json()
+        return tl
+
+    def edit_file(self, rel: str) -> Path:
+        """Where the edit of ``rel`` is saved: ``.reelkit/studio/edits/<path with / as __>.otio``."""
+        d = self.cache / "edits"
+        d.mkdir(parents=True, exist_ok=True)
+        return d / (rel.replace("/", "__") + ".otio")
+
+    def save_edit(self, rel: str, edit: EditSpec) -> dict[str, Any]:
+        """Save the edit as an OTIO timeline in the project and return :meth:`keep_ranges` plus ``file``."""
+        from reelkit.timeline import export_timeline
+
+        r = self.keep_ranges(rel, edit)
+        out = export_timeline(self.timeline(rel, edit), self.edit_file(rel), "otio", force=True)
+        return {**r, "file": out.relative_to(self.root).as_posix()}
+
+    def load_edit(self, rel: str) -> EditSpec:
+        """The saved edit of ``rel`` (empty when none)."""
+        import opentimelineio as otio
+
+        f = self.edit_file(rel)
+        if not f.is_file():
+            return EditSpec()
+        try:
+            tl = otio.adapters.read_from_file(str(f))
+            return EditSpec.from_json(dict(tl.metadata.get("reelkit", {}).get("studio_edit", {})))
+        except Exception:  # a hand-edited or foreign file: start from no edit rather than fail the view
+            return EditSpec()
+
+    # -- exports ---------------------------------------------------------------------------------------
+
+    def export_path(self, rel: str, fmt: str) -> Path:
+        """``<project>/exports/<stem>.cut.<ext>`` (the folder is created)."""
+        from reelkit.timeline import EXPORT_SUFFIXES
+
+        suffix = EXPORT_SUFFIXES.get(fmt) or {"srt": ".srt", "vtt": ".vtt", "mp4": ".mp4"}.get(fmt)
+        if suffix is None:
+            raise UsageError(f"unknown export format {fmt!r}; choose one of "
+                             f"{', '.join((*TIMELINE_FORMATS, *CAPTION_FORMATS, 'mp4'))}")
+        d = self.root / "exports"
+        d.mkdir(exist_ok=True)
+        return d / f"{Path(rel).stem}.cut{suffix}"
+
+    def export(self, rel: str, edit: EditSpec, fmt: str, *, progress: ProgressFn | None = None) -> dict[str, Any]:
+        """Write the edit as ``fmt`` (otio, fcpxml, fcp7, edl, srt, vtt, mp4) into ``exports/``; overwrites.
+
+        Returns ``{"file": relative path, "format": fmt}``.
+
+        Raises:
+            UsageError: unknown format, no transcript for captions; OutputError; media errors while rendering.
+        """
+        out = self.export_path(rel, fmt)
+        tl = self.timeline(rel, edit)
+        if fmt in TIMELINE_FORMATS:
+            from reelkit.timeline import export_timeline
+
+            export_timeline(tl, out, fmt, force=True)
+        elif fmt in CAPTION_FORMATS:
+            from reelkit.edit.captions import build_cues, words_on_timeline
+            from reelkit.timeline.subtitles import write_captions
+
+            t = self._load_transcript(rel)
+            write_captions(build_cues(words_on_timeline(t.words, t.sample_rate, tl)), out, fmt, force=True)
+        else:
+            from reelkit.render import render_timeline
+
+            render_timeline(tl, out, progress=progress, force=True)
+        return {"file": out.relative_to(self.root).as_posix(), "format": fmt}
