@@ -63,13 +63,13 @@ class EditSpec:
         """From ``{"deleted": [int], "pauses": [int]}``; raises UsageError on anything else."""
         if not isinstance(d, dict):
             raise UsageError("edit must be an object with 'deleted' and 'pauses'")
-        try:
-            dels = [int(i) for i in d.get("deleted") or []]
-            pauses = [int(i) for i in d.get("pauses") or []]
-        except (TypeError, ValueError):
-            raise UsageError("edit 'deleted'/'pauses' must be lists of integers") from None
-        if any(isinstance(i, bool) for i in (*(d.get("deleted") or []), *(d.get("pauses") or []))):
-            raise UsageError("edit indices must be integers")
+        lists = []
+        for key in ("deleted", "pauses"):
+            v = d.get(key) or []
+            if not isinstance(v, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in v):
+                raise UsageError(f"edit '{key}' must be a list of integers")
+            lists.append(v)
+        dels, pauses = lists
         return cls(dels, pauses)
 
     def to_json(self) -> dict[str, Any]:
@@ -410,7 +410,8 @@ class Project:
             return EditSpec()
         try:
             tl = otio.adapters.read_from_file(str(f))
-            return EditSpec.from_json(dict(tl.metadata.get("reelkit", {}).get("studio_edit", {})))
+            meta = tl.metadata.get("reelkit", {}).get("studio_edit", {})
+            return EditSpec.from_json({k: [int(i) for i in meta.get(k, [])] for k in ("deleted", "pauses")})
         except Exception:  # a hand-edited or foreign file: start from no edit rather than fail the view
             return EditSpec()
 

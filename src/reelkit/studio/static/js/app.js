@@ -21,7 +21,7 @@ function toast(msg) {
   toastTimer = setTimeout(() => t.classList.remove('show'), 3500);
 }
 
-const state = { media: [], open: null, jobs: new Map() };
+const state = { media: [], open: null, jobs: new Map(), events: 0, progressSeen: 0 };
 const player = new Player();
 const editor = new TranscriptEditor(player, toast);
 window.reelStudio = { player, editor, state };   // for the end-to-end tests and the curious
@@ -131,6 +131,8 @@ function renderJobs() {
 
 subscribeJobs((j) => {
   const prev = state.jobs.get(j.job);
+  state.events += 1;
+  if (j.state === 'running' && j.done > 0 && j.done < j.total) state.progressSeen += 1;
   state.jobs.set(j.job, j);
   renderJobs();
   const card = document.querySelector(`.card[data-path="${CSS.escape(j.media)}"]`);

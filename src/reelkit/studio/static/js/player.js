@@ -50,9 +50,11 @@ export class Player {
     return -1;
   }
 
-  enforceEdit() {
+  // called on every presented frame while playing: when the NEXT frame is cut, jump now, so that no
+  // removed frame is shown (the seek lands while the last kept frame is still on screen)
+  enforceEdit(shown) {
     if (!this.preview || !this.keep || this.video.paused) return;
-    const f = secondsToFrame(this.video.currentTime, this.rate);
+    const f = (shown ?? secondsToFrame(this.video.currentTime, this.rate)) + 1;
     const jump = this.nextKept(f);
     if (jump === -1) { this.video.pause(); return; }
     if (jump !== null) this.video.currentTime = frameStart(jump, this.rate) + 1e-4;
@@ -119,7 +121,7 @@ export class Player {
       const t = meta ? meta.mediaTime : v.currentTime;
       const f = Math.min(this.frames - 1, Math.max(0, Math.round(t * this.rate[0] / this.rate[1] - (meta ? 0 : 0.5))));
       if (f !== this.frame) this.showFrame(f);
-      this.enforceEdit();
+      this.enforceEdit(f);
       if ('requestVideoFrameCallback' in v) v.requestVideoFrameCallback(tick);
     };
     if ('requestVideoFrameCallback' in v) v.requestVideoFrameCallback(tick);

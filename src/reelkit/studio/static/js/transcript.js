@@ -60,7 +60,7 @@ export class TranscriptEditor {
       para.className = 'para';
       const head = document.createElement('span');
       head.className = 'speaker';
-      head.textContent = (w.speaker || 'Speaker') + ' · ' + clock(w.start);
+      head.textContent = (w.speaker ? w.speaker + ' · ' : '') + clock(w.start);
       para.append(head);
       frag.append(para);
     };
