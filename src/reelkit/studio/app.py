@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,7 @@ def create_app(root: str | Path, *, token: str, port: int, extra_hosts: tuple[st
     runner = jobs or JobRunner(str(project.root))
     app = FastAPI(title="reel studio", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.project, app.state.jobs = project, runner
+    saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reel-studio-save")  # one writer: saves in order
 
     @app.exception_handler(ReelError)
     async def _reel_error(_req: Request, exc: ReelError) -> JSONResponse:
@@ -149,8 +151,11 @@ def create_app(root: str | Path, *, token: str, port: int, extra_hosts: tuple[st
         data = await body(req)
         rel = media_arg(data)
         spec = EditSpec.from_json(data.get("edit") or {})
-        fn = project.save_edit if data.get("save") else project.keep_ranges
-        return {"ok": True, **await asyncio.to_thread(fn, rel, spec)}
+        r = await asyncio.to_thread(project.keep_ranges, rel, spec)
+        if data.get("save"):  # the preview answers first; the OTIO is written right after, in order
+            r["file"] = project.edit_file(rel).relative_to(project.root).as_posix()
+            saver.submit(project.write_edit, rel, spec, r)
+        return {"ok": True, **r}
 
     @app.post("/api/export")
     async def export(req: Request) -> dict[str, Any]:

@@ -97,6 +97,7 @@ class Project:
             raise UsageError(f"{r} is not a folder", hint="give the folder of your clips (default: the current one)")
         self.root = r.resolve()
         self.cache = self.root / ".reelkit" / "studio"
+        self._transcripts: dict[str, tuple[int, Any]] = {}  # cache file -> (mtime_ns, Transcript)
 
     # -- paths and cache -------------------------------------------------------------------------------
 
@@ -162,9 +163,9 @@ class Project:
             info = self.probe(rel)
         except MediaError as exc:
             error = str(exc)
+        d = self.cache / "media" / self._key(rel)
         return {"path": rel, "size": p.stat().st_size, "probe": info, "error": error,
-                "analysed": {"shots": self._read(rel, "shots.json") is not None,
-                             "transcript": self._read(rel, "transcript.json") is not None}}
+                "analysed": {"shots": (d / "shots.json").is_file(), "transcript": (d / "transcript.json").is_file()}}
 
     def probe(self, rel: str) -> dict[str, Any]:
         """The probe JSON of ``reel probe -f json`` plus ``rate``/``frames`` for the player (cached).
@@ -319,12 +320,23 @@ class Project:
         self._write(rel, "transcript.json", d)
 
     def _load_transcript(self, rel: str) -> Any:
+        """The cached transcript as a Transcript (kept in memory while its file is unchanged)."""
         from reelkit.analysis.speech import Transcript
 
+        f = self.cache / "media" / self._key(rel) / "transcript.json"
+        try:
+            mtime = f.stat().st_mtime_ns
+        except OSError:
+            raise UsageError(f"{rel} has no transcript yet", hint="analyse it first") from None
+        hit = self._transcripts.get(str(f))
+        if hit is not None and hit[0] == mtime:
+            return hit[1]
         d = self._read(rel, "transcript.json")
         if d is None:
             raise UsageError(f"{rel} has no transcript yet", hint="analyse it first")
-        return Transcript.from_dict(d, sample_rate=int(d.get("sample_rate") or 16000))
+        t = Transcript.from_dict(d, sample_rate=int(d.get("sample_rate") or 16000))
+        self._transcripts[str(f)] = (mtime, t)
+        return t
 
     # -- edits -----------------------------------------------------------------------------------------
 
@@ -375,12 +387,13 @@ class Project:
         return {"rate": _rate_str(rate), "total_frames": total, "keep": [[s, e] for s, e in keep],
                 "kept_frames": kept, "kept_s": round(float(kept / rate), 3)}
 
-    def timeline(self, rel: str, edit: EditSpec) -> Any:
-        """The OTIO timeline of an edit (:func:`reelkit.timeline.ranges_timeline`, as ``reel cut``)."""
+    def timeline(self, rel: str, edit: EditSpec, ranges: dict[str, Any] | None = None) -> Any:
+        """The OTIO timeline of an edit (:func:`reelkit.timeline.ranges_timeline`, as ``reel cut``);
+        ``ranges``: a :meth:`keep_ranges` result of the same edit, to skip computing it again."""
         from reelkit.media import probe
         from reelkit.timeline import ranges_timeline
 
-        r = self.keep_ranges(rel, edit)
+        r = ranges or self.keep_ranges(rel, edit)
         info = probe(self.path(rel))
         tl = ranges_timeline(info, [tuple(k) for k in r["keep"]], name=f"{Path(rel).stem} cut",
                              rate=Fraction(r["rate"]))
@@ -395,11 +408,16 @@ class Project:
 
     def save_edit(self, rel: str, edit: EditSpec) -> dict[str, Any]:
         """Save the edit as an OTIO timeline in the project and return :meth:`keep_ranges` plus ``file``."""
-        from reelkit.timeline import export_timeline
 
         r = self.keep_ranges(rel, edit)
-        out = export_timeline(self.timeline(rel, edit), self.edit_file(rel), "otio", force=True)
-        return {**r, "file": out.relative_to(self.root).as_posix()}
+        return {**r, "file": self.write_edit(rel, edit, r)}
+
+    def write_edit(self, rel: str, edit: EditSpec, ranges: dict[str, Any]) -> str:
+        """Write the OTIO of an edit whose :meth:`keep_ranges` are ``ranges``; returns its project path."""
+        from reelkit.timeline import export_timeline
+
+        out = export_timeline(self.timeline(rel, edit, ranges), self.edit_file(rel), "otio", force=True)
+        return out.relative_to(self.root).as_posix()
 
     def load_edit(self, rel: str) -> EditSpec:
         """The saved edit of ``rel`` (empty when none)."""
