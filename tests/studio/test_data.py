@@ -116,3 +116,21 @@ def test_bin_lists_media_recursively_and_skips_the_rest(tmp_path: Path) -> None:
     assert Project(tmp_path).poster("a.mp4").read_bytes()[:2] == b"\xff\xd8"
     with pytest.raises(UsageError):
         Project(tmp_path / "notes.txt")
+
+
+def test_script_breakdown_shotlist_and_storyboard(tmp_path: Path) -> None:
+    (tmp_path / "short.fountain").write_text(
+        "Title: Two Lines\n\nINT. KITCHEN - DAY\n\nANA pours coffee into a chipped MUG.\n\n"
+        "ANA\nYou're late.\n\nBEN\nThe van broke down.\n")
+    p = Project(tmp_path)
+    assert p.list_scripts() == [{"path": "short.fountain", "size": (tmp_path / "short.fountain").stat().st_size}]
+    d = p.script("short.fountain")
+    assert d["breakdown"]["scenes"][0]["heading"] == "INT. KITCHEN - DAY"
+    assert set(d["breakdown"]["scenes"][0]["cast"]["speaking"]) == {"ANA", "BEN"}
+    assert d["shotlist"]["shot_count"] >= 2 and d["panels"] == []
+    panels = p.storyboard("short.fountain", "1")
+    assert len(panels) == d["shotlist"]["panel_count"] and panels[0]["scene"] == "1"
+    assert p.panel("short.fountain", panels[0]["name"]).read_bytes()[:4] == b"\x89PNG"
+    assert p.script("short.fountain")["panels"] == panels
+    with pytest.raises(UsageError):
+        p.panel("short.fountain", "../../etc/passwd")

@@ -18,6 +18,7 @@ import pytest
 
 from reelkit.analysis.speech import Transcript, segment_word_ranges
 from reelkit.analysis.speech.text import format_tag
+from reelkit.script.io import sample_script_path
 from reelkit.time import from_rational_time
 from tests.studio.conftest import start_studio, stop_studio
 
@@ -49,6 +50,7 @@ def test_analyse_edit_export_in_chromium(sample_video: Path, tmp_path: Path, ree
     folder = tmp_path / "my project"
     folder.mkdir()
     shutil.copyfile(sample_video, folder / "sample.mp4")
+    shutil.copyfile(sample_script_path(), folder / "film.fountain")
     shots_dir = Path(os.environ["REELKIT_STUDIO_SHOTS"]) if os.environ.get("REELKIT_STUDIO_SHOTS") else tmp_path
     shots_dir.mkdir(parents=True, exist_ok=True)
     studio = start_studio(folder)
@@ -139,6 +141,14 @@ def test_analyse_edit_export_in_chromium(sample_video: Path, tmp_path: Path, ree
             link.wait_for()
             assert link.inner_text() == "exports/sample.cut.otio"
             page.screenshot(path=str(shots_dir / "studio-export.png"))
+
+            # -- Script: breakdown and shot list of the folder's screenplay ------------------------------
+            page.locator('.tabs button[data-view="script"]').click()
+            page.wait_for_selector('.scene[data-scene="1"] .shots-table td')
+            assert page.locator(".scene").count() == 8  # the sample script's scenes
+            assert "PALACE CINEMA" in page.locator('.scene[data-scene="1"] .scene-head').inner_text()
+            assert page.locator('.scene[data-scene="1"] .chip.cat-props').count() >= 1
+            page.screenshot(path=str(shots_dir / "studio-script.png"))
             assert not errors, errors
             assert not external, f"the studio fetched something from elsewhere: {external}"
             browser.close()

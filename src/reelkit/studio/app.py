@@ -13,6 +13,10 @@ Routes (all need the session token; POSTs also the ``X-Reel-Token`` header and a
 ``POST /api/analyse {path}``           start analysis (shots + transcript) → job
 ``POST /api/edit {path, edit, save}``  kept frame ranges of a transcript edit (saved as OTIO when ``save``)
 ``POST /api/export {path, edit, format}``  otio/fcpxml/fcp7/edl/srt/vtt at once; mp4 → job
+``GET  /api/scripts``                  screenplays of the folder
+``GET  /api/script?path=P``            breakdown + shot list (+ panels rendered so far)
+``POST /api/storyboard {path, scenes}``  render storyboard panels → job
+``GET  /api/panel?path=P&name=N``      PNG storyboard panel
 ``GET  /api/jobs``, ``/api/jobs/ID``   job states
 ``GET  /api/events``                   server-sent events: one ``job`` event per job change
 =====================================  =========================================================================
@@ -171,6 +175,29 @@ def create_app(root: str | Path, *, token: str, port: int, extra_hosts: tuple[st
                              f"{', '.join((*TIMELINE_FORMATS, *CAPTION_FORMATS, 'mp4'))}")
         job = runner.submit("render", rel, "export", rel, {"edit": spec.to_json()}, "mp4")
         return {"ok": True, **job.to_dict()}
+
+    @app.get("/api/scripts")
+    def scripts() -> dict[str, Any]:
+        return {"ok": True, "scripts": project.list_scripts()}
+
+    @app.get("/api/script")
+    def script(path: str) -> dict[str, Any]:
+        return {"ok": True, **project.script(path)}
+
+    @app.post("/api/storyboard")
+    async def storyboard(req: Request) -> dict[str, Any]:
+        data = await body(req)
+        rel = media_arg(data)
+        scenes = data.get("scenes")
+        if scenes is not None and not isinstance(scenes, str):
+            raise UsageError("'scenes' must be a scene list such as \"1,3-5\"")
+        job = runner.active("storyboard", rel) or runner.submit("storyboard", rel, "storyboard", rel, scenes)
+        return {"ok": True, **job.to_dict()}
+
+    @app.get("/api/panel")
+    def panel(path: str, name: str) -> Response:
+        return FileResponse(project.panel(path, name), media_type="image/png",
+                            headers={"cache-control": "max-age=3600"})
 
     @app.get("/api/jobs")
     def jobs_list() -> dict[str, Any]:

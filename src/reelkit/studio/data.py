@@ -31,11 +31,13 @@ from reelkit.fileio import write_text
 from reelkit.progress import ProgressFn
 from reelkit.studio.security import project_path
 
-__all__ = ["CAPTION_FORMATS", "MEDIA_SUFFIXES", "TIMELINE_FORMATS", "EditSpec", "Project"]
+__all__ = ["CAPTION_FORMATS", "MEDIA_SUFFIXES", "SCRIPT_SUFFIXES", "TIMELINE_FORMATS", "EditSpec", "Project"]
 
 #: file suffixes the bin lists (lower case)
 MEDIA_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mxf", ".mts", ".m2ts", ".ts",
                             ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus"})
+#: screenplay suffixes the Script view lists
+SCRIPT_SUFFIXES = frozenset({".fountain", ".spmd", ".fdx"})
 TIMELINE_FORMATS = ("otio", "fcpxml", "fcp7", "edl")
 CAPTION_FORMATS = ("srt", "vtt")
 _POSTER_SIDE = 320
@@ -132,28 +134,36 @@ class Project:
 
     # -- the bin ------------------------------------------------------------------------------------------
 
-    def list_media(self) -> list[dict[str, Any]]:
-        """Every media file of the folder (recursively, hidden folders skipped), by relative path.
-
-        Each entry: ``{"path", "size", "probe" (or None when not probed yet / unreadable), "error",
-        "analysed": {"shots": bool, "transcript": bool}}``. Files are probed on first listing (cached).
-        """
-        out: list[dict[str, Any]] = []
+    def _walk(self, suffixes: frozenset[str]) -> list[str]:
+        """Relative paths of the folder's files with these suffixes (recursive, hidden and exports/ skipped)."""
+        out: list[str] = []
         for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            top = Path(dirpath) == self.root
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (top and d == "exports"))
             for name in sorted(filenames):
-                if name.startswith(".") or Path(name).suffix.lower() not in MEDIA_SUFFIXES:
+                if name.startswith(".") or Path(name).suffix.lower() not in suffixes:
                     continue
-                p = Path(dirpath) / name
                 try:
-                    rel = self.rel(p)
+                    rel = self.rel(Path(dirpath) / name)
                     self.path(rel)
                 except (UsageError, ValueError):
                     continue  # a symlink out of the folder, or a broken one
-                out.append(self.entry(rel))
+                out.append(rel)
                 if len(out) >= _MAX_FILES:
                     return out
         return out
+
+    def list_media(self) -> list[dict[str, Any]]:
+        """Every media file of the folder (recursively; hidden folders and ``exports/`` skipped).
+
+        Each entry: ``{"path", "size", "probe" (or None when unreadable), "error",
+        "analysed": {"shots": bool, "transcript": bool}}``. Files are probed on first listing (cached).
+        """
+        return [self.entry(rel) for rel in self._walk(MEDIA_SUFFIXES)]
+
+    def list_scripts(self) -> list[dict[str, Any]]:
+        """Screenplays of the folder (Fountain, Final Draft): ``[{"path", "size"}]``."""
+        return [{"path": rel, "size": self.path(rel).stat().st_size} for rel in self._walk(SCRIPT_SUFFIXES)]
 
     def entry(self, rel: str) -> dict[str, Any]:
         """One bin entry (see :meth:`list_media`)."""
@@ -432,6 +442,83 @@ class Project:
             return EditSpec.from_json({k: [int(i) for i in meta.get(k, [])] for k in ("deleted", "pauses")})
         except Exception:  # a hand-edited or foreign file: start from no edit rather than fail the view
             return EditSpec()
+
+    # -- scripts -------------------------------------------------------------------------------------------
+
+    def script(self, rel: str) -> dict[str, Any]:
+        """Breakdown and shot list of a screenplay, as ``reel script breakdown`` / ``reel script shotlist``
+        give them (JSON schemas of their ``--format json``), plus parser ``warnings`` and the storyboard
+        ``panels`` already rendered (cached).
+
+        Raises:
+            ScriptError / InputFormatError: not a screenplay the parser reads.
+        """
+        cached = self._read(rel, "script.json")
+        if cached is None:
+            from reelkit.script import load_screenplay
+            from reelkit.script.breakdown import breakdown
+            from reelkit.script.paginate import paginate
+            from reelkit.script.shotlist import generate_shotlist
+
+            sp = load_screenplay(self.path(rel))
+            cached = {"path": rel, "breakdown": breakdown(sp, pagination=paginate(sp)).to_dict(),
+                      "shotlist": generate_shotlist(sp).to_dict(), "warnings": [str(w) for w in sp.warnings]}
+            self._write(rel, "script.json", cached)
+        return {**cached, "panels": self._read(rel, "panels.json") or []}
+
+    def storyboard(self, rel: str, scenes: str | None = None, *, progress: ProgressFn | None = None
+                   ) -> list[dict[str, Any]]:
+        """Render storyboard panels (:func:`reelkit.script.board.render_panels`, 480×270) of the chosen
+        ``scenes`` (``reel script board --scenes`` syntax; all when None) into the cache.
+
+        Returns (and caches) every panel rendered so far, in script order:
+        ``[{"name", "scene", "scene_index", "beat", "shot", "kind", "new_shot", "duration_s", "caption"}]``.
+
+        Raises:
+            UsageError: a scene spec that matches nothing; the errors of :meth:`script`.
+        """
+        from reelkit.script import load_screenplay
+        from reelkit.script.board import render_panels
+        from reelkit.script.shotlist import generate_shotlist, select_scenes
+
+        sl = generate_shotlist(load_screenplay(self.path(rel)))
+        if scenes:
+            sl = select_scenes(sl, scenes)
+        folder = self.media_dir(rel) / "panels"
+        folder.mkdir(exist_ok=True)
+        from reelkit.fileio import write_bytes
+
+        order = {sc.number: k for k, sc in enumerate(generate_shotlist(load_screenplay(self.path(rel))).scenes)}
+        have = {(p["scene"], p["beat"]): p for p in self._read(rel, "panels.json") or []}
+        per_scene: dict[str, int] = {}
+        for panel in render_panels(sl, width=480, height=270, progress=progress):
+            sc = panel.scene.number
+            per_scene[sc] = per_scene.get(sc, 0) + 1
+            beat = per_scene[sc]
+            name = f"panel_s{order[sc]:03d}_{beat:04d}.png"
+            write_bytes(folder / name, panel.png, force=True)
+            have[(sc, beat)] = {"name": name, "scene": sc, "scene_index": order[sc], "beat": beat,
+                                "shot": panel.shot.code, "kind": panel.beat.kind, "new_shot": panel.new_shot,
+                                "duration_s": round(float(panel.beat.duration), 2),
+                                "caption": panel.beat.dialogue or panel.beat.action}
+        panels = sorted(have.values(), key=lambda p: (p["scene_index"], p["beat"]))
+        self._write(rel, "panels.json", panels)
+        return panels
+
+    def panel(self, rel: str, name: str) -> Path:
+        """A rendered storyboard panel PNG of ``rel`` by its bare name.
+
+        Raises:
+            UsageError: not a panel name, or not rendered.
+        """
+        import re
+
+        if not re.fullmatch(r"panel_s\d{3}_\d{4}\.png", name):
+            raise UsageError(f"not a panel name: {name!r}")
+        f = self.cache / "media" / self._key(rel) / "panels" / name
+        if not f.is_file():
+            raise UsageError(f"no panel {name} for {rel}")
+        return f
 
     # -- exports ---------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ import { get, post, posterUrl, mediaUrl, subscribeJobs } from './api.js';
 import { Player } from './player.js';
 import { TranscriptEditor } from './transcript.js';
 import { clock } from './timecode.js';
+import { ScriptView } from './script.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, cls, text) => {
@@ -24,13 +25,15 @@ function toast(msg) {
 const state = { media: [], open: null, jobs: new Map(), events: 0, progressSeen: 0 };
 const player = new Player();
 const editor = new TranscriptEditor(player, toast);
-window.reelStudio = { player, editor, state };   // for the end-to-end tests and the curious
+const scriptView = new ScriptView(toast);
+window.reelStudio = { player, editor, state, scriptView };   // for the end-to-end tests and the curious
 
 // -- views -----------------------------------------------------------------------------------------------
 function show(view) {
   document.querySelectorAll('.tabs button').forEach((b) => b.classList.toggle('active', b.dataset.view === view));
   document.querySelectorAll('.view').forEach((v) => v.classList.toggle('active', v.id === `view-${view}`));
   document.body.dataset.view = view;
+  if (view === 'script') scriptView.list();
 }
 document.querySelectorAll('.tabs button').forEach((b) => b.addEventListener('click', () => show(b.dataset.view)));
 
@@ -149,6 +152,7 @@ subscribeJobs((j) => {
     if (j.state === 'done' && state.open === j.media) openClip(j.media, false);
   }
   if (j.kind === 'render') exportDone(j.state === 'done' ? j.result : null, j.error);
+  scriptView.onJob(j);
 });
 
 // -- open a clip -------------------------------------------------------------------------------------------
