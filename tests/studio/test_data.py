@@ -6,6 +6,7 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import opentimelineio as otio
 import pytest
 
@@ -134,3 +135,26 @@ def test_script_breakdown_shotlist_and_storyboard(tmp_path: Path) -> None:
     assert p.script("short.fountain")["panels"] == panels
     with pytest.raises(UsageError):
         p.panel("short.fountain", "../../etc/passwd")
+
+
+def test_grade_auto_and_match_preview_and_lut(tmp_path: Path) -> None:
+    from reelkit.color.lut import read_cube
+
+    make_video(tmp_path / "a.mp4", frames=12, width=64, height=48)
+    make_video(tmp_path / "b.mp4", frames=12, width=64, height=48,
+               frame_fn=lambda i, w, h: np.full((h, w, 3), (40, 90, 200), np.uint8))
+    p = Project(tmp_path)
+    _g, info = p.fit_grade("a.mp4")
+    assert info["kind"] == "auto" and len(info["white_gains"]) == 3
+    _g, m = p.fit_grade("a.mp4", "b.mp4")
+    assert m["kind"] == "match" and m["mean_delta_e_after"] < m["mean_delta_e_before"]
+    before = p.graded_frame("a.mp4", 5, graded=False)
+    full = p.graded_frame("a.mp4", 5, ref="b.mp4")
+    none = p.graded_frame("a.mp4", 5, ref="b.mp4", strength=0.0)
+    assert before[:2] == full[:2] == b"\xff\xd8" and full != before
+    assert none == before  # strength 0 is the source
+    res = p.export_lut("a.mp4", strength=0.5, ref="b.mp4")
+    assert res["file"] == "exports/a.match-b.cube" and res["max_error"] <= 1.0
+    assert read_cube(p.root / res["file"]).cube.shape[0] in (33, 65)
+    with pytest.raises(UsageError):
+        p.graded_frame("a.mp4", 0, strength=1.5)

@@ -134,6 +134,16 @@ def test_analyse_edit_export_in_chromium(sample_video: Path, tmp_path: Path, ree
             inside = [t for t in seen if not any(s <= t * float(rate) < e for s, e in keep)]
             assert len(inside) <= 1, f"frames shown inside cuts: {inside}"  # one frame of seek latency at most
 
+            # -- Grade: before/after of the auto grade, LUT export ---------------------------------------
+            page.locator('.tabs button[data-view="grade"]').click()
+            page.wait_for_function("() => Number(document.body.dataset.gradeSeq || 0) >= 1", timeout=60_000)
+            page.wait_for_function("() => document.getElementById('grade-after').naturalWidth === 640")
+            assert "white gains" in page.locator("#grade-info").inner_text()
+            page.locator("#grade-lut").click()
+            page.locator('#grade-results a[data-format="cube"]').wait_for()
+            assert (folder / "exports" / "sample.auto.cube").read_text().count("\n") > 33 ** 3
+            page.screenshot(path=str(shots_dir / "studio-grade.png"))
+
             # -- Export: OTIO --------------------------------------------------------------------------
             page.locator('.tabs button[data-view="export"]').click()
             page.locator('.export-btn[data-format="otio"]').click()

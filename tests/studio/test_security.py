@@ -62,7 +62,7 @@ def test_binds_loopback_only_unless_host_given(studio: Studio, studio_folder: Pa
 
 @pytest.mark.parametrize("path", ["/", "/api/health", "/api/media", "/api/media/detail?path=clip.mp4",
                                   "/api/poster?path=clip.mp4", "/api/thumb?path=clip.mp4&name=shot_0001.jpg",
-                                  "/media/clip.mp4", "/api/jobs", "/api/jobs/1", "/api/events",
+                                  "/media/clip.mp4", "/api/play?path=clip.mp4", "/api/jobs", "/api/jobs/1", "/api/events",
                                   "/static/js/app.js", "/nothing-here"])
 def test_every_route_needs_the_token(studio: Studio, path: str) -> None:
     status, _h, body = studio.request("GET", path, token=False)
@@ -117,7 +117,9 @@ def test_state_changes_need_header_token_and_same_origin(studio: Studio) -> None
     "/media/sub/..%2F..%2F..%2Fetc%2Fpasswd", "/media/.reelkit/studio", "/media/clip.mp4%00.txt",
     "/media/out-link/passwd", "/media/link-out.mp4", "/media/..%5c..%5cetc%5cpasswd",
     "/api/poster?path=../../etc/passwd", "/api/poster?path=%2Fetc%2Fpasswd", "/api/media/detail?path=link-out.mp4",
-    "/api/thumb?path=clip.mp4&name=../../../etc/passwd",
+    "/api/thumb?path=clip.mp4&name=../../../etc/passwd", "/api/play?path=../../../etc/passwd",
+    "/api/play?path=link-out.mp4", "/api/grade/frame?path=link-out.mp4", "/api/script?path=../x.fountain",
+    "/api/panel?path=clip.mp4&name=../../../../etc/passwd",
 ])
 def test_no_path_outside_the_project(studio: Studio, studio_folder: Path, path: str) -> None:
     outside = studio_folder.parent / "secret.mp4"

@@ -9,10 +9,14 @@ Routes (all need the session token; POSTs also the ``X-Reel-Token`` header and a
 ``GET  /api/media/detail?path=P``      one file: bin entry, shots, transcript, saved edit
 ``GET  /api/poster?path=P``            JPEG poster frame
 ``GET  /api/thumb?path=P&name=N``      JPEG thumbnail of a shot
-``GET  /media/P``                      the project file P itself, with HTTP Range (video playback, exports)
+``GET  /media/P``                      the project file P itself, with HTTP Range (exports, downloads)
+``GET  /api/play?path=P``              what the player streams (P, or its H.264 proxy), with HTTP Range
 ``POST /api/analyse {path}``           start analysis (shots + transcript) → job
 ``POST /api/edit {path, edit, save}``  kept frame ranges of a transcript edit (saved as OTIO when ``save``)
 ``POST /api/export {path, edit, format}``  otio/fcpxml/fcp7/edl/srt/vtt at once; mp4 → job
+``GET  /api/grade?path=P[&ref=R]``     the auto (or match-to-R) grade and its numbers
+``GET  /api/grade/frame?path=P&frame=F&strength=S[&ref=R][&graded=0]``  JPEG of a frame, graded or not
+``POST /api/grade/lut {path, strength, ref}``  bake the grade into exports/<stem>.<kind>.cube
 ``GET  /api/scripts``                  screenplays of the folder
 ``GET  /api/script?path=P``            breakdown + shot list (+ panels rendered so far)
 ``POST /api/storyboard {path, scenes}``  render storyboard panels → job
@@ -144,6 +148,11 @@ def create_app(root: str | Path, *, token: str, port: int, extra_hosts: tuple[st
     def media_file(rel: str) -> Response:
         return FileResponse(project.path(rel), headers={"cache-control": "no-cache"})
 
+    @app.get("/api/play")
+    def play(path: str) -> Response:  # what the player streams: the media, or its browser proxy
+        return FileResponse(project.playable(path), media_type="video/mp4" if not project.probe(path).get(
+            "browser_playable") else None, headers={"cache-control": "no-cache"})
+
     @app.post("/api/analyse")
     async def analyse(req: Request) -> dict[str, Any]:
         rel = media_arg(await body(req))
@@ -175,6 +184,29 @@ def create_app(root: str | Path, *, token: str, port: int, extra_hosts: tuple[st
                              f"{', '.join((*TIMELINE_FORMATS, *CAPTION_FORMATS, 'mp4'))}")
         job = runner.submit("render", rel, "export", rel, {"edit": spec.to_json()}, "mp4")
         return {"ok": True, **job.to_dict()}
+
+    @app.get("/api/grade")
+    def grade_info(path: str, ref: str | None = None) -> dict[str, Any]:
+        return {"ok": True, **project.fit_grade(path, ref or None)[1]}
+
+    @app.get("/api/grade/frame")
+    def grade_frame(path: str, frame: int = 0, strength: float = 1.0, ref: str | None = None,
+                    graded: int = 1) -> Response:
+        data = project.graded_frame(path, frame, strength=strength, ref=ref or None, graded=bool(graded))
+        return Response(data, media_type="image/jpeg", headers={"cache-control": "no-cache"})
+
+    @app.post("/api/grade/lut")
+    async def grade_lut(req: Request) -> dict[str, Any]:
+        data = await body(req)
+        rel = media_arg(data)
+        ref = data.get("ref") or None
+        if ref is not None and not isinstance(ref, str):
+            raise UsageError("'ref' must be a project file path")
+        try:
+            strength = float(data.get("strength", 1.0))
+        except (TypeError, ValueError):
+            raise UsageError("'strength' must be a number between 0 and 1") from None
+        return {"ok": True, **await asyncio.to_thread(project.export_lut, rel, strength=strength, ref=ref)}
 
     @app.get("/api/scripts")
     def scripts() -> dict[str, Any]:

@@ -34,13 +34,17 @@ from reelkit.studio.security import project_path
 __all__ = ["CAPTION_FORMATS", "MEDIA_SUFFIXES", "SCRIPT_SUFFIXES", "TIMELINE_FORMATS", "EditSpec", "Project"]
 
 #: file suffixes the bin lists (lower case)
-MEDIA_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mxf", ".mts", ".m2ts", ".ts",
+MEDIA_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mxf", ".mts", ".m2ts", ".ts", ".mpg",
+                            ".mpeg", ".m2v", ".vob", ".3gp", ".wmv", ".flv", ".dv",
                             ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus"})
 #: screenplay suffixes the Script view lists
 SCRIPT_SUFFIXES = frozenset({".fountain", ".spmd", ".fdx"})
 TIMELINE_FORMATS = ("otio", "fcpxml", "fcp7", "edl")
 CAPTION_FORMATS = ("srt", "vtt")
 _POSTER_SIDE = 320
+_WEB_VIDEO = {"h264", "vp8", "vp9", "av1"}
+_WEB_AUDIO = {"aac", "opus", "mp3", "vorbis", "flac"}
+_WEB_CONTAINERS = ("mov", "mp4", "webm", "matroska")
 _MAX_FILES = 5000
 
 
@@ -100,6 +104,7 @@ class Project:
         self.root = r.resolve()
         self.cache = self.root / ".reelkit" / "studio"
         self._transcripts: dict[str, tuple[int, Any]] = {}  # cache file -> (mtime_ns, Transcript)
+        self._grades: dict[tuple[str, str, str | None, str], tuple[Any, dict[str, Any]]] = {}
 
     # -- paths and cache -------------------------------------------------------------------------------
 
@@ -175,7 +180,8 @@ class Project:
             error = str(exc)
         d = self.cache / "media" / self._key(rel)
         return {"path": rel, "size": p.stat().st_size, "probe": info, "error": error,
-                "analysed": {"shots": (d / "shots.json").is_file(), "transcript": (d / "transcript.json").is_file()}}
+                "analysed": {"shots": (d / "shots.json").is_file(), "transcript": (d / "transcript.json").is_file(),
+                             "proxy": (d / "proxy.mp4").is_file()}}
 
     def probe(self, rel: str) -> dict[str, Any]:
         """The probe JSON of ``reel probe -f json`` plus ``rate``/``frames`` for the player (cached).
@@ -198,11 +204,72 @@ class Project:
             raise
         d = info.to_dict()
         d["path"] = rel
+        if info.video is not None:
+            d["video"]["codec"] = info.video.codec
+        if info.audio is not None:
+            d["audio"]["codec"] = info.audio.codec
+        d["browser_playable"] = self._playable(info)
         rate = info.video.rate if info.video is not None else None
         d["rate"] = _rate_str(rate) if rate else None
         d["frames"] = media_frame_count(info, rate) if rate else None
         self._write(rel, "probe.json", d)
         return d
+
+    @staticmethod
+    def _playable(info: Any) -> bool:
+        """Whether a browser plays the file as it is (H.264/VP8/VP9/AV1 8-bit 4:2:0 in MP4/MOV/WebM/MKV)."""
+        if not any(c in info.container for c in _WEB_CONTAINERS):
+            return False
+        if info.video is not None and (info.video.codec not in _WEB_VIDEO
+                                       or info.video.pix_fmt not in ("yuv420p", "yuvj420p") or info.video.rotation):
+            return False
+        return info.audio is None or info.audio.codec in _WEB_AUDIO
+
+    def playable(self, rel: str) -> Path:
+        """The file the player streams: the media itself, or its proxy once made (see :meth:`make_proxy`).
+
+        Raises:
+            UsageError: the media needs a proxy that has not been made yet (analyse it first).
+        """
+        if self.probe(rel).get("browser_playable"):
+            return self.path(rel)
+        proxy = self.cache / "media" / self._key(rel) / "proxy.mp4"
+        if not proxy.is_file():
+            raise UsageError(f"{rel} needs a browser proxy", hint="analyse it first")
+        return proxy
+
+    def make_proxy(self, rel: str, *, progress: ProgressFn | None = None) -> Path | None:
+        """A browser-playable H.264/AAC copy with the same frames (one per source frame, same rate), for
+        media a browser cannot play (ProRes, DNxHD, MPEG-1/2, 10-bit...): :func:`reelkit.render.render_timeline`
+        of the whole clip. Returns None when the media plays as it is. Made once.
+        """
+        info = self.probe(rel)
+        if info.get("browser_playable") or not info.get("video") or not info.get("frames"):
+            return None
+        proxy = self.media_dir(rel) / "proxy.mp4"
+        if proxy.is_file():
+            return proxy
+        from reelkit.media import probe
+        from reelkit.render import render_timeline
+        from reelkit.timeline import ranges_timeline
+
+        tl = ranges_timeline(probe(self.path(rel)), [(0, int(info["frames"]))], name=f"{Path(rel).stem} proxy")
+        render_timeline(tl, proxy, progress=progress, crf=23, force=True)
+        return proxy
+
+    def frame_image(self, rel: str, frame: int, *, max_side: int = 960) -> Any:
+        """Decoded RGB uint8 ``(h, w, 3)`` of source frame ``frame`` (max side ``max_side``), or None.
+
+        Seeks first; containers whose seeking fails (MPEG program streams...) are decoded from the start."""
+        from reelkit.media import read_frames
+
+        frame = max(0, int(frame))
+        for f in read_frames(self.path(rel), max_side=max_side, start=frame, end=frame + 1):
+            return f.image
+        img = None
+        for f in read_frames(self.path(rel), max_side=max_side, end=frame + 1):
+            img = f.image
+        return img
 
     def poster(self, rel: str) -> Path:
         """A JPEG poster frame (max side 320 px, at 10 % of the duration), made once.
@@ -216,15 +283,11 @@ class Project:
         from PIL import Image
 
         from reelkit.fileio import atomic_output
-        from reelkit.media import read_frames
 
         info = self.probe(rel)
         if info.get("video") is None:
             raise MediaError(f"{rel} has no video: no poster frame")
-        frame = int((info.get("frames") or 0) * 0.1)
-        img = None
-        for f in read_frames(self.path(rel), max_side=_POSTER_SIDE, start=frame, end=frame + 1):
-            img = f.image
+        img = self.frame_image(rel, int((info.get("frames") or 0) * 0.1), max_side=_POSTER_SIDE)
         if img is None:
             raise MediaError(f"{rel}: no frame could be decoded for the poster")
         with atomic_output(target, force=True) as tmp:
@@ -233,9 +296,10 @@ class Project:
 
     # -- analysis --------------------------------------------------------------------------------------
 
-    def analyse(self, rel: str, *, progress: ProgressFn | None = None, steps: Iterable[str] = ("shots", "transcript")
-                ) -> dict[str, Any]:
-        """Run the analysis the studio shows: shots with their log and thumbnails, and the transcript.
+    def analyse(self, rel: str, *, progress: ProgressFn | None = None,
+                steps: Iterable[str] = ("proxy", "shots", "transcript")) -> dict[str, Any]:
+        """Run the analysis the studio shows: a browser proxy when needed, shots with their log and
+        thumbnails, and the transcript.
 
         ``progress`` gets ``(done, 1000)``: shots are the first half for video with audio.
         Results are cached; a file already analysed is not analysed again.
@@ -244,8 +308,11 @@ class Project:
             The media errors of the detectors; BackendUnavailable for a missing ASR backend.
         """
         info = self.probe(rel)
-        todo = [s for s in steps if self._read(rel, f"{s}.json") is None]
-        todo = [s for s in todo if (s == "shots" and info.get("video")) or (s == "transcript" and info.get("audio"))]
+        d = self.cache / "media" / self._key(rel)
+        needs_proxy = bool(info.get("video")) and not info.get("browser_playable") and not (d / "proxy.mp4").is_file()
+        todo = [s for s in steps if s == "proxy" or not (d / f"{s}.json").is_file()]
+        todo = [s for s in todo if (s == "shots" and info.get("video")) or (s == "transcript" and info.get("audio"))
+                or (s == "proxy" and needs_proxy)]
         share = 1000 // max(1, len(todo))
         for k, step in enumerate(todo):
             base = k * share
@@ -254,7 +321,9 @@ class Project:
                 if progress is not None and total:
                     progress(base + min(share, share * done // total), 1000)
 
-            if step == "shots":
+            if step == "proxy":
+                self.make_proxy(rel, progress=prog)
+            elif step == "shots":
                 from reelkit.analysis.shotlog import log_shots
 
                 thumbs = self.media_dir(rel) / "thumbs"
@@ -442,6 +511,105 @@ class Project:
             return EditSpec.from_json({k: [int(i) for i in meta.get(k, [])] for k in ("deleted", "pauses")})
         except Exception:  # a hand-edited or foreign file: start from no edit rather than fail the view
             return EditSpec()
+
+    # -- grade -------------------------------------------------------------------------------------------
+
+    def fit_grade(self, rel: str, ref: str | None = None, *, method: str = "pdf") -> tuple[Any, dict[str, Any]]:
+        """The grade ``reel grade auto`` (``ref`` None) or ``reel grade match --ref`` fits for ``rel``, and
+        its summary. Fitted on 8 frames spread over the clip; kept in memory while the files are unchanged.
+
+        Returns:
+            ``(grade, info)``; ``info``: ``{"kind": "auto"|"match", "reference", "method", "grade", "notes",
+            "white_gains", "exposure_stops"}`` (auto) or ``"mean_delta_e_before"/"_after"`` (match).
+
+        Raises:
+            The media errors of the frame reader; UsageError for an unknown method.
+        """
+        from reelkit.color.imageio import load_samples
+        from reelkit.color.transfer import pixel_sample
+
+        key = (rel, self._key(rel), ref, method)
+        if ref is not None:
+            key = (rel, self._key(rel) + self._key(ref), ref, method)
+        hit = self._grades.get(key)
+        if hit is not None:
+            return hit
+        s_imgs, s_masks = load_samples(self.path(rel), frames=8)
+        s_px = pixel_sample(s_imgs, masks=s_masks)
+        info: dict[str, Any]
+        if ref is None:
+            from reelkit.color.balance import auto_balance
+
+            bal = auto_balance(s_px)
+            grade = bal.grade
+            info = {"kind": "auto", "reference": None, "method": "combined",
+                    "white_gains": [round(g, 4) for g in bal.white_gains], "exposure_stops": bal.exposure_stops,
+                    "notes": list(bal.notes)}
+        else:
+            import numpy as np
+
+            from reelkit.color.even import mean_colour_difference
+            from reelkit.color.transfer import match
+
+            r_imgs, r_masks = load_samples(self.path(ref), frames=8)
+            r_px = pixel_sample(r_imgs, masks=r_masks)
+            res = match(s_px, r_px, method=method)
+            grade = res.grade
+            info = {"kind": "match", "reference": ref, "method": res.method, "notes": list(res.notes),
+                    "mean_delta_e_before": round(mean_colour_difference(s_px, r_px), 3),
+                    "mean_delta_e_after": round(mean_colour_difference(np.clip(grade(s_px), 0, 1), r_px), 3)}
+        info["grade"] = grade.describe()
+        self._grades[key] = (grade, info)
+        return grade, info
+
+    def graded_frame(self, rel: str, frame: int, *, strength: float = 1.0, ref: str | None = None,
+                     graded: bool = True, max_side: int = 960) -> bytes:
+        """JPEG of source frame ``frame`` (max side ``max_side``), graded at ``strength`` (0..1) when ``graded``.
+
+        Raises:
+            UsageError: strength outside 0..1, or a frame past the end; media errors.
+        """
+        import io
+
+        from PIL import Image
+
+        from reelkit.color.grade import MixGrade, apply_grade_image
+
+        if not 0.0 <= strength <= 1.0:
+            raise UsageError("strength must be between 0 and 1")
+        img = self.frame_image(rel, frame, max_side=max_side)
+        if img is None:
+            raise UsageError(f"{rel} has no frame {frame}")
+        if graded:
+            grade, _info = self.fit_grade(rel, ref)
+            out = apply_grade_image(grade if strength >= 1.0 else MixGrade(grade, strength), img)
+            img = (out * 255.0 + 0.5).astype("uint8")
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, format="JPEG", quality=88)
+        return buf.getvalue()
+
+    def export_lut(self, rel: str, *, strength: float = 1.0, ref: str | None = None) -> dict[str, Any]:
+        """Bake the grade at ``strength`` into a .cube LUT (as ``reel grade ... --lut``) in ``exports/``.
+
+        Returns ``{"file", "format": "cube", "max_error"}`` (max error vs the grade, in 1/255 steps).
+        """
+        from reelkit.color.grade import MixGrade
+        from reelkit.color.lut import Lut, write_cube
+
+        if not 0.0 <= strength <= 1.0:
+            raise UsageError("strength must be between 0 and 1")
+        grade, info = self.fit_grade(rel, ref)
+        g = grade if strength >= 1.0 else MixGrade(grade, strength)
+        lut, err = g.to_lut()
+        what = f"match to {Path(ref).name}" if ref else "auto balance"
+        lut = Lut(cube=lut.cube, title=f"reelkit {what} {Path(rel).name} @ {strength:.2f}",
+                  comments=(f"made by reel studio: max error {err * 255:.3f}/255 vs the grade",))
+        d = self.root / "exports"
+        d.mkdir(exist_ok=True)
+        kind = f"match-{Path(ref).stem}" if ref else "auto"
+        out = write_cube(lut, d / f"{Path(rel).stem}.{kind}.cube", force=True)
+        return {"file": Path(out).relative_to(self.root).as_posix(), "format": "cube",
+                "max_error": round(err * 255, 3), "info": info}
 
     # -- scripts -------------------------------------------------------------------------------------------
 

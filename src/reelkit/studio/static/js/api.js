@@ -30,6 +30,7 @@ export function mediaUrl(rel) {
   return '/media/' + rel.split('/').map(encodeURIComponent).join('/');
 }
 
+export function playUrl(rel) { return '/api/play?' + new URLSearchParams({ path: rel }); }
 export function posterUrl(rel) { return '/api/poster?' + new URLSearchParams({ path: rel }); }
 export function thumbUrl(rel, name) { return '/api/thumb?' + new URLSearchParams({ path: rel, name }); }
 

@@ -4,6 +4,7 @@ import { Player } from './player.js';
 import { TranscriptEditor } from './transcript.js';
 import { clock } from './timecode.js';
 import { ScriptView } from './script.js';
+import { GradeView } from './grade.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, cls, text) => {
@@ -26,7 +27,8 @@ const state = { media: [], open: null, jobs: new Map(), events: 0, progressSeen:
 const player = new Player();
 const editor = new TranscriptEditor(player, toast);
 const scriptView = new ScriptView(toast);
-window.reelStudio = { player, editor, state, scriptView };   // for the end-to-end tests and the curious
+const gradeView = new GradeView(toast);
+window.reelStudio = { player, editor, state, scriptView, gradeView };   // for the end-to-end tests and the curious
 
 // -- views -----------------------------------------------------------------------------------------------
 function show(view) {
@@ -34,6 +36,7 @@ function show(view) {
   document.querySelectorAll('.view').forEach((v) => v.classList.toggle('active', v.id === `view-${view}`));
   document.body.dataset.view = view;
   if (view === 'script') scriptView.list();
+  if (view === 'grade') gradeView.show(state.open, state.detail && state.detail.entry.probe, player.frame, state.media);
 }
 document.querySelectorAll('.tabs button').forEach((b) => b.addEventListener('click', () => show(b.dataset.view)));
 
@@ -79,6 +82,7 @@ function renderBin() {
     const a = m.analysed || {};
     if (m.probe && m.probe.video) chips.append(el('span', 'chip' + (a.shots ? ' ok' : ''), a.shots ? 'shots ✓' : 'shots –'));
     if (m.probe && m.probe.audio) chips.append(el('span', 'chip' + (a.transcript ? ' ok' : ''), a.transcript ? 'transcript ✓' : 'transcript –'));
+    if (m.probe && m.probe.video && !m.probe.browser_playable) chips.append(el('span', 'chip' + (a.proxy ? ' ok' : ''), a.proxy ? 'proxy ✓' : 'needs proxy'));
     body.append(chips);
     const job = jobFor(m.path, 'analyse');
     const bar = el('div', 'progress');
@@ -89,7 +93,8 @@ function renderBin() {
     body.append(bar);
     const actions = el('div', 'actions');
     if (!m.error) {
-      const done = (!m.probe.video || a.shots) && (!m.probe.audio || a.transcript);
+      const done = (!m.probe.video || a.shots) && (!m.probe.audio || a.transcript) &&
+        (!m.probe.video || m.probe.browser_playable || a.proxy);
       const an = el('button', 'analyse' + (done ? ' ghost' : ''), job ? 'Analysing…' : done ? 'Analysed' : 'Analyse');
       an.disabled = !!job || done;
       an.addEventListener('click', () => analyse(m.path));

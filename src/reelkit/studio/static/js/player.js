@@ -1,6 +1,6 @@
 // The player: frame-accurate seeking, J/K/L, shot markers, filmstrip, and edit preview — the source
 // played through the edit list (kept frame ranges from the server), no render.
-import { mediaUrl, thumbUrl } from './api.js';
+import { playUrl, thumbUrl } from './api.js';
 import { frameMid, frameStart, parseRate, secondsToFrame, timecode, clock } from './timecode.js';
 
 const $ = (id) => document.getElementById(id);
@@ -26,7 +26,7 @@ export class Player {
     this.frames = probe.frames || Math.round((probe.duration_s || 0) * this.rate[0] / this.rate[1]);
     this.shots = shots;
     this.keep = null;
-    this.video.src = mediaUrl(rel);
+    this.video.src = playUrl(rel);
     $('video-empty').hidden = true;
     $('clip-name').textContent = rel;
     $('clip-name').classList.remove('muted');
