@@ -62,8 +62,10 @@ def test_binds_loopback_only_unless_host_given(studio: Studio, studio_folder: Pa
 
 @pytest.mark.parametrize("path", ["/", "/api/health", "/api/media", "/api/media/detail?path=clip.mp4",
                                   "/api/poster?path=clip.mp4", "/api/thumb?path=clip.mp4&name=shot_0001.jpg",
-                                  "/media/clip.mp4", "/api/play?path=clip.mp4", "/api/jobs", "/api/jobs/1", "/api/events",
-                                  "/static/js/app.js", "/nothing-here"])
+                                  "/media/clip.mp4", "/api/play?path=clip.mp4", "/api/jobs", "/api/jobs/1",
+                                  "/api/events", "/api/reframe?path=clip.mp4", "/api/grade?path=clip.mp4",
+                                  "/api/grade/frame?path=clip.mp4", "/api/scripts", "/static/js/app.js",
+                                  "/nothing-here"])
 def test_every_route_needs_the_token(studio: Studio, path: str) -> None:
     status, _h, body = studio.request("GET", path, token=False)
     assert status == 401

@@ -17,6 +17,10 @@ Routes (all need the session token; POSTs also the ``X-Reel-Token`` header and a
 ``GET  /api/grade?path=P[&ref=R]``     the auto (or match-to-R) grade and its numbers
 ``GET  /api/grade/frame?path=P&frame=F&strength=S[&ref=R][&graded=0]``  JPEG of a frame, graded or not
 ``POST /api/grade/lut {path, strength, ref}``  bake the grade into exports/<stem>.<kind>.cube
+``GET  /api/reframe?path=P&aspect=A``  the reframe plan (windows per frame, shots, subjects, keyframes)
+``POST /api/reframe/plan {path, aspect}``  plan it (``reel reframe``'s planner) → job
+``POST /api/reframe/keyframe {path, aspect, frame, x, y}``  move a crop keyframe
+``POST /api/reframe/export {path, aspect, format}``  otio/fcpxml at once; mp4 → job
 ``GET  /api/scripts``                  screenplays of the folder
 ``GET  /api/script?path=P``            breakdown + shot list (+ panels rendered so far)
 ``POST /api/storyboard {path, scenes}``  render storyboard panels → job
@@ -207,6 +211,42 @@ def create_app(root: str | Path, *, token: str, port: int, extra_hosts: tuple[st
         except (TypeError, ValueError):
             raise UsageError("'strength' must be a number between 0 and 1") from None
         return {"ok": True, **await asyncio.to_thread(project.export_lut, rel, strength=strength, ref=ref)}
+
+    def aspect_arg(value: Any) -> str:
+        if not isinstance(value, str) or value not in ("9:16", "1:1", "4:5", "16:9", "4:3"):
+            raise UsageError("'aspect' must be one of 9:16, 1:1, 4:5, 16:9, 4:3")
+        return value
+
+    @app.get("/api/reframe")
+    def reframe_view(path: str, aspect: str = "9:16") -> dict[str, Any]:
+        return {"ok": True, **project.reframe_view(path, aspect_arg(aspect))}
+
+    @app.post("/api/reframe/plan")
+    async def reframe_plan(req: Request) -> dict[str, Any]:
+        data = await body(req)
+        rel, aspect = media_arg(data), aspect_arg(data.get("aspect", "9:16"))
+        job = runner.active("reframe", rel) or runner.submit("reframe", rel, "plan_reframe", rel, aspect)
+        return {"ok": True, **job.to_dict()}
+
+    @app.post("/api/reframe/keyframe")
+    async def reframe_keyframe(req: Request) -> dict[str, Any]:
+        data = await body(req)
+        rel, aspect = media_arg(data), aspect_arg(data.get("aspect", "9:16"))
+        try:
+            frame, x, y = int(data["frame"]), float(data["x"]), float(data["y"])
+        except (KeyError, TypeError, ValueError):
+            raise UsageError("'frame' (int), 'x' and 'y' (source pixels) are required") from None
+        return {"ok": True, **await asyncio.to_thread(project.move_reframe_keyframe, rel, aspect, frame, x, y)}
+
+    @app.post("/api/reframe/export")
+    async def reframe_export(req: Request) -> dict[str, Any]:
+        data = await body(req)
+        rel, aspect, fmt = media_arg(data), aspect_arg(data.get("aspect", "9:16")), str(data.get("format", ""))
+        if fmt == "mp4":
+            job = runner.submit("render", rel, "export_reframe", rel, aspect, "mp4")
+            return {"ok": True, **job.to_dict()}
+        res = await asyncio.to_thread(project.export_reframe, rel, aspect, fmt)
+        return {"ok": True, "state": "done", "result": res}
 
     @app.get("/api/scripts")
     def scripts() -> dict[str, Any]:

@@ -42,6 +42,8 @@ SCRIPT_SUFFIXES = frozenset({".fountain", ".spmd", ".fdx"})
 TIMELINE_FORMATS = ("otio", "fcpxml", "fcp7", "edl")
 CAPTION_FORMATS = ("srt", "vtt")
 _POSTER_SIDE = 320
+#: bump when the cached JSON changes shape: every cache entry is then made again
+_CACHE_VERSION = 2
 _WEB_VIDEO = {"h264", "vp8", "vp9", "av1"}
 _WEB_AUDIO = {"aac", "opus", "mp3", "vorbis", "flac"}
 _WEB_CONTAINERS = ("mov", "mp4", "webm", "matroska")
@@ -119,7 +121,8 @@ class Project:
     def _key(self, rel: str) -> str:
         p = self.path(rel)
         st = p.stat()
-        return hashlib.sha1(f"{self.rel(p)}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:20]
+        ident = f"v{_CACHE_VERSION}\0{self.rel(p)}\0{st.st_size}\0{st.st_mtime_ns}"
+        return hashlib.sha1(ident.encode()).hexdigest()[:20]
 
     def media_dir(self, rel: str) -> Path:
         """The cache folder of one media file (created)."""
@@ -610,6 +613,114 @@ class Project:
         out = write_cube(lut, d / f"{Path(rel).stem}.{kind}.cube", force=True)
         return {"file": Path(out).relative_to(self.root).as_posix(), "format": "cube",
                 "max_error": round(err * 255, 3), "info": info}
+
+    # -- reframe -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _aspect_name(aspect: str) -> str:
+        from reelkit.camera.reframe_path import parse_aspect
+
+        a = parse_aspect(aspect)
+        return f"{a.numerator}x{a.denominator}"
+
+    def plan_reframe(self, rel: str, aspect: str = "9:16", *, progress: ProgressFn | None = None) -> dict[str, Any]:
+        """Run ``reel reframe``'s planner (:func:`reelkit.edit.reframe.reframe`) for ``aspect`` on the
+        analysed shots (or its own detection) and cache the plan; returns :meth:`reframe_view`."""
+        from reelkit.edit.reframe import reframe
+        from reelkit.edit.reframe_edit import plan_to_dict
+
+        shots = self.shots(rel)
+        spans = [(int(s["start"]), int(s["end"])) for s in shots["shots"]] if shots else None
+        plan = reframe(self.path(rel), aspect, shots=spans, progress=progress)
+        d = plan_to_dict(plan)
+        d["video"] = rel
+        self._write(rel, f"reframe-{self._aspect_name(aspect)}.json", d)
+        moves = self.media_dir(rel) / f"reframe-{self._aspect_name(aspect)}.moves.json"
+        moves.unlink(missing_ok=True)  # a new plan: earlier keyframe moves no longer apply
+        return self.reframe_view(rel, aspect)
+
+    def _reframe_plan(self, rel: str, aspect: str, *, moved: bool = True,
+                      extra: dict[str, list[float]] | None = None) -> Any:
+        """The cached plan, with the saved keyframe moves (plus ``extra``) applied when ``moved``; or None.
+
+        Moves always name keyframes of the planner's own path, so they apply in any order."""
+        from reelkit.edit.reframe_edit import move_keyframes, plan_from_dict
+        from reelkit.media import probe
+
+        d = self._read(rel, f"reframe-{self._aspect_name(aspect)}.json")
+        if d is None:
+            return None
+        plan = plan_from_dict(d, probe(self.path(rel)))
+        moves = {**(self._read(rel, f"reframe-{self._aspect_name(aspect)}.moves.json") or {}), **(extra or {})}
+        if moved and moves:
+            plan = move_keyframes(plan, {int(k): (float(v[0]), float(v[1])) for k, v in moves.items()})
+        return plan
+
+    def reframe_view(self, rel: str, aspect: str = "9:16") -> dict[str, Any]:
+        """The Reframe view of ``rel`` at ``aspect``: ``{"planned": False}`` before planning, else
+        ``{"planned": True, "aspect", "source_size", "output_size", "windows": [[x, y, w, h] per frame],
+        "shots": [{"start", "end", "mode", "subject", "speaker", "keyframes": [...]}], "moves": {frame: [x, y]}}``."""
+        from reelkit.edit.reframe_edit import plan_keyframes
+
+        plan = self._reframe_plan(rel, aspect)
+        if plan is None:
+            return {"planned": False, "aspect": aspect}
+        moves = self._read(rel, f"reframe-{self._aspect_name(aspect)}.moves.json") or {}
+        keys = plan_keyframes(self._reframe_plan(rel, aspect, moved=False))
+        for kf in keys:  # the planner's keyframes, where the person moved them
+            for k in kf:
+                if str(k["frame"]) in moves:
+                    k["x"], k["y"], k["moved"] = *moves[str(k["frame"])], True
+        shots = [{**s.to_dict(), "subject": plan.subjects.get(i), "speaker": plan.speakers.get(i),
+                  "keyframes": k} for i, (s, k) in enumerate(zip(plan.path.shots, keys, strict=True))]
+        return {"planned": True, "aspect": aspect, "source_size": list(plan.path.source_size),
+                "output_size": list(plan.output_size),
+                "windows": [[round(float(v), 2) for v in w] for w in plan.path.windows.tolist()],
+                "shots": shots, "moves": moves}
+
+    def move_reframe_keyframe(self, rel: str, aspect: str, frame: int, x: float, y: float) -> dict[str, Any]:
+        """Move the crop keyframe at ``frame`` to ``(x, y)`` (source pixels), save, return :meth:`reframe_view`.
+
+        Raises:
+            UsageError: no plan yet, or ``frame`` is not a movable keyframe.
+        """
+        new = {str(int(frame)): [round(float(x), 2), round(float(y), 2)]}
+        if self._reframe_plan(rel, aspect, extra=new) is None:  # applying all moves validates the new one
+            raise UsageError(f"{rel} has no {aspect} reframe plan yet", hint="plan the reframe first")
+        name = f"reframe-{self._aspect_name(aspect)}.moves.json"
+        moves = self._read(rel, name) or {}
+        moves[str(int(frame))] = [round(float(x), 2), round(float(y), 2)]
+        self._write(rel, name, moves)
+        return self.reframe_view(rel, aspect)
+
+    def export_reframe(self, rel: str, aspect: str, fmt: str, *, progress: ProgressFn | None = None
+                       ) -> dict[str, Any]:
+        """Export the (moved) reframe as ``otio``/``fcpxml`` (:func:`reelkit.edit.reframe.path_timeline`) or
+        render it as ``mp4`` (:func:`reelkit.render.reframe.render_reframe`) into ``exports/``.
+
+        Raises:
+            UsageError: no plan, unknown format; the exporters' and renderer's errors.
+        """
+        from reelkit.edit.reframe import path_timeline
+
+        plan = self._reframe_plan(rel, aspect)
+        if plan is None:
+            raise UsageError(f"{rel} has no {aspect} reframe plan yet", hint="plan the reframe first")
+        suffix = {"otio": ".otio", "fcpxml": ".fcpxml", "mp4": ".mp4"}.get(fmt)
+        if suffix is None:
+            raise UsageError(f"unknown reframe export {fmt!r}; choose otio, fcpxml or mp4")
+        d = self.root / "exports"
+        d.mkdir(exist_ok=True)
+        out = d / f"{Path(rel).stem}.reframe-{self._aspect_name(aspect)}{suffix}"
+        if fmt == "mp4":
+            from reelkit.render.reframe import render_reframe
+
+            render_reframe(plan, out, force=True, progress=progress)
+        else:
+            from reelkit.timeline import export_timeline
+
+            export_timeline(path_timeline(plan), out, fmt, force=True)
+        return {"file": out.relative_to(self.root).as_posix(), "format": fmt}
 
     # -- scripts -------------------------------------------------------------------------------------------
 

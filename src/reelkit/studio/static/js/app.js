@@ -5,6 +5,7 @@ import { TranscriptEditor } from './transcript.js';
 import { clock } from './timecode.js';
 import { ScriptView } from './script.js';
 import { GradeView } from './grade.js';
+import { ReframeView } from './reframe.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, cls, text) => {
@@ -28,7 +29,8 @@ const player = new Player();
 const editor = new TranscriptEditor(player, toast);
 const scriptView = new ScriptView(toast);
 const gradeView = new GradeView(toast);
-window.reelStudio = { player, editor, state, scriptView, gradeView };   // for the end-to-end tests and the curious
+const reframeView = new ReframeView(toast);
+window.reelStudio = { player, editor, state, scriptView, gradeView, reframeView };   // for the end-to-end tests and the curious
 
 // -- views -----------------------------------------------------------------------------------------------
 function show(view) {
@@ -36,6 +38,7 @@ function show(view) {
   document.querySelectorAll('.view').forEach((v) => v.classList.toggle('active', v.id === `view-${view}`));
   document.body.dataset.view = view;
   if (view === 'script') scriptView.list();
+  if (view === 'reframe') reframeView.show(state.open, state.detail && state.detail.entry.probe);
   if (view === 'grade') gradeView.show(state.open, state.detail && state.detail.entry.probe, player.frame, state.media);
 }
 document.querySelectorAll('.tabs button').forEach((b) => b.addEventListener('click', () => show(b.dataset.view)));
@@ -156,8 +159,11 @@ subscribeJobs((j) => {
     loadBin();
     if (j.state === 'done' && state.open === j.media) openClip(j.media, false);
   }
-  if (j.kind === 'render') exportDone(j.state === 'done' ? j.result : null, j.error);
+  if (j.kind === 'render' && !(j.result && j.result.file && j.result.file.includes('.reframe-'))) {
+    exportDone(j.state === 'done' ? j.result : null, j.error);
+  }
   scriptView.onJob(j);
+  reframeView.onJob(j);
 });
 
 // -- open a clip -------------------------------------------------------------------------------------------
