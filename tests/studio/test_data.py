@@ -84,6 +84,17 @@ def test_exports_write_every_format(project: tuple[Project, Transcript]) -> None
     assert "um" not in srt and "so ask not" in srt
 
 
+def test_rendered_mp4_has_the_kept_frames(project: tuple[Project, Transcript]) -> None:
+    from reelkit.media import probe
+
+    p, _t = project
+    edit = EditSpec([1, 3])
+    kept = p.keep_ranges("talk.mp4", edit)["kept_frames"]
+    res = p.export("talk.mp4", edit, "mp4")
+    info = probe(p.root / res["file"])
+    assert res["file"] == "exports/talk.cut.mp4" and info.video.frames == kept and info.audio is not None
+
+
 def test_saved_edit_round_trips(project: tuple[Project, Transcript]) -> None:
     p, _t = project
     res = p.save_edit("talk.mp4", EditSpec([1, 2], [3]))
