@@ -19,7 +19,7 @@ import pytest
 from reelkit.analysis.speech import Transcript, segment_word_ranges
 from reelkit.analysis.speech.text import format_tag
 from reelkit.script.io import sample_script_path
-from reelkit.time import from_rational_time
+from reelkit.time import frame_to_timecode, from_rational_time
 from tests.studio.conftest import start_studio, stop_studio
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -96,6 +96,19 @@ def test_analyse_edit_export_in_chromium(sample_video: Path, tmp_path: Path, ree
             page.keyboard.press("ArrowRight")
             page.keyboard.press("ArrowRight")
             page.wait_for_function("() => document.getElementById('timecode').textContent === '00:00:00;03'")
+            # frame-accurate seeking: the frame the browser presents is the frame asked for
+            for target in (45, 90, 91, 209, 329):
+                shown = page.evaluate("""(f) => new Promise((ok) => {
+                    const p = window.reelStudio.player, v = p.video;
+                    v.requestVideoFrameCallback((now, meta) => ok(Math.round(meta.mediaTime * 30000 / 1001)));
+                    p.seekFrame(f); })""", target)
+                assert shown == target
+            # the page's timecode display agrees with reelkit.time.frame_to_timecode (drop-frame included)
+            cases = [(f, n, d) for n, d in ((30000, 1001), (60000, 1001), (25, 1), (24000, 1001))
+                     for f in (0, 1, 1799, 1800, 17981, 17982, 17983, 107891, 107892, 1_000_003)]
+            shown_tc = page.evaluate("""async (cases) => { const m = await import('/static/js/timecode.js');
+                return cases.map(([f, n, d]) => m.timecode(f, [n, d])); }""", cases)
+            assert shown_tc == [frame_to_timecode(f, Fraction(n, d)) for f, n, d in cases]
 
             seq = int(page.evaluate("document.body.dataset.editSeq || '0'"))
             page.locator(f'#transcript .w[data-i="{a}"]').click()
