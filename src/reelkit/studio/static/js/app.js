@@ -119,6 +119,14 @@ async function loadBin() {
   } catch (e) { toast(e.message); }
 }
 $('bin-refresh').addEventListener('click', loadBin);
+$('bin-analyse-all').addEventListener('click', async () => {
+  const todo = state.media.filter((m) => !m.error && m.probe && (
+    (m.probe.video && !m.analysed.shots) || (m.probe.audio && !m.analysed.transcript) ||
+    (m.probe.video && !m.probe.browser_playable && !m.analysed.proxy)) && !jobFor(m.path, 'analyse'));
+  if (!todo.length) { toast('Everything is analysed'); return; }
+  for (const m of todo) await analyse(m.path);
+  toast(`${todo.length} clip(s) queued for analysis`);
+});
 
 async function analyse(rel) {
   try {
@@ -190,6 +198,16 @@ const FORMATS = [
   ['vtt', 'WebVTT captions', 'on the cut timeline'],
   ['mp4', 'Rendered MP4', 'H.264 + AAC, 10 ms crossfades at cuts'],
 ];
+
+function renderExportSummary(r) {
+  const box = $('export-summary');
+  if (!r || !state.open) { box.textContent = ''; return; }
+  const rate = r.rate.split('/').map(Number);
+  const total = r.total_frames * rate[1] / rate[0];
+  box.textContent = `The edit: ${editor.deleted.size} word(s) and ${editor.cutPauses.size} pause(s) cut · ` +
+    `${clock(r.kept_s)} of ${clock(total)} kept in ${r.keep.length} clip(s) at ${(rate[0] / rate[1]).toFixed(3)} fps`;
+}
+editor.onEdit = renderExportSummary;
 
 function renderExport() {
   const grid = $('export-grid');
