@@ -78,11 +78,12 @@ from reelkit.cli import (  # noqa: E402
     script,
     script_board,
     shots,
+    studio,
     transcribe,
 )
 
 for _module in (probe, shots, index, transcribe, cut, cutdown, highlights, assemble, grade, audio, reframe, script,
-                script_board, camera, demo, provenance):
+                script_board, camera, studio, demo, provenance):
     _module.register(app)  # script_board adds shotlist/board/animatic to the `script` group
 
 
