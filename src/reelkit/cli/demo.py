@@ -18,8 +18,8 @@ from reelkit.cli.audio import demo_step as loudness_demo
 from reelkit.cli.cut import demo_step as cut_demo
 from reelkit.cli.cutdown import demo_step as cutdown_demo
 from reelkit.cli.grade import demo_step as grade_demo
-from reelkit.cli.provenance import demo_step as provenance_demo
 from reelkit.cli.highlights import demo_step as highlights_demo
+from reelkit.cli.provenance import demo_step as provenance_demo
 from reelkit.cli.reframe import demo_step as reframe_demo
 from reelkit.cli.script import demo_step as script_demo
 from reelkit.cli.script_board import demo_step as board_demo

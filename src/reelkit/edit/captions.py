@@ -43,8 +43,7 @@ class CaptionWord:
 @dataclass(frozen=True)
 class Cue:
     """One caption: ``lines`` shown from ``start`` to ``end`` (seconds, exact), said by ``speaker``
-    (a label, or None when speakers are not known)."""
-    """One caption: ``lines`` shown from ``start`` to ``end`` (seconds, exact).
+    (a label, or None when speakers are not known).
 
     ``highlight`` = ``(line, word)`` indices of a word to draw in the highlight colour (the word being
     spoken, for social clips), or None.
