@@ -170,22 +170,21 @@ def make_library(n: int) -> Path:
 
     from reelkit.media import MediaWriter, probe, read_frames
 
-    k = 0
-    while k < n:
-        for src in SHORT:
-            info = probe(src)
-            rate = info.require_rate()
-            frames = int(4 * rate)
-            rnd = k // len(SHORT)
-            start = rnd * frames
-            if start + frames > (info.video.frames or 0):
-                start = rnd * 3  # a short source: another offset, and mirrored below, so every clip is distinct
-            with MediaWriter(lib / f"clip{k:02d}.mp4", width=640, height=360, rate=rate, force=True) as w:
-                for f in read_frames(src, width=640, height=360, start=start, end=start + frames, info=info):
-                    w.write_video(np.ascontiguousarray(f.image[:, ::-1]) if rnd % 2 else f.image)
-            k += 1
-            if k >= n:
-                break
+    for k in range(n):
+        src = SHORT[k % len(SHORT)]
+        info = probe(src)
+        rate = info.require_rate()
+        rnd = k // len(SHORT)
+        total = info.video.frames or 0
+        frames = min(int(4 * rate), max(10, total - 7 * rnd))
+        start = min(rnd * int(4 * rate), max(0, total - frames)) if total > 2 * frames else 7 * rnd
+        with MediaWriter(lib / f"clip{k:02d}.mp4", width=640, height=360, rate=rate, force=True) as w:
+            for f in read_frames(src, width=640, height=360, start=start, end=start + frames, info=info):
+                w.write_video(np.ascontiguousarray(f.image[:, ::-1]) if rnd % 2 else f.image)
+    from reelkit.index.fingerprint import fingerprint
+
+    distinct = len({fingerprint(f) for f in lib.glob("*.mp4")})
+    print(f"library: {n} clips, {distinct} distinct contents")
     return lib
 
 

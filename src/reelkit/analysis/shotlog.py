@@ -2,7 +2,7 @@
 
 :func:`log_shots` runs three detectors over ONE decode (:mod:`reelkit.analysis.driver`): the shot
 detector and a per-frame statistics collector on the analysis frames (128 px), and a sampler that
-keeps every 4th picture of the same decode at 640 px (:class:`RepresentativeFrames`); then it looks
+keeps every 8th picture of the same decode at 640 px (:class:`RepresentativeFrames`); then it looks
 at one representative frame per shot (the kept frame nearest the middle of the shot's clean part):
 
 * ``camera`` — movement from global motion between consecutive analysis frames (corners tracked
@@ -74,10 +74,12 @@ class FrameStats:
         """Add one ``(H, W, 3)`` uint8 RGB analysis frame."""
         gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         h, w = gray.shape
-        self.luma.append(float(gray.mean()) / 255.0)
-        self.dark.append(float((gray < 16).mean()))
-        self.bright.append(float((gray > 240).mean()))
-        self.rgb.append(image.reshape(-1, 3).mean(axis=0) / 255.0)
+        n = gray.size
+        # (OpenCV's means: numpy's to ~1e-12, about 5x faster at this size)
+        self.luma.append(cv2.mean(gray)[0] / 255.0)
+        self.dark.append(np.count_nonzero(gray < 16) / n)
+        self.bright.append(np.count_nonzero(gray > 240) / n)
+        self.rgb.append(np.asarray(cv2.mean(image)[:3]) / 255.0)
         if self._prev is None or self._prev.shape != gray.shape or w < 16 or h < 16:
             self._append_motion(None)
             self._prev = gray
@@ -118,7 +120,7 @@ class FrameStatsDetector(Detector):
 
 class RepresentativeFrames(Detector):
     """Candidate representative frames at :data:`LOG_SIDE`, taken from the same decode as the analysis
-    frames (so the shot log needs no second decode): every ``every``-th frame is kept as a JPEG
+    frames (so the shot log needs no second decode): every ``every``-th frame (8) is kept as a JPEG
     (quality 88, about 30 kB at 640×360, ~1.3 ms to encode). At most ``cap`` are held (≈ 120 MB): when
     more arrive, every other one is dropped and the stride doubles, so memory stays bounded on
     feature-length files; shots left without a candidate are decoded by seeking (see :func:`shot_logs`).
@@ -130,7 +132,7 @@ class RepresentativeFrames(Detector):
     name = "repframes"
     version = "1"
 
-    def __init__(self, every: int = 4, cap: int = 4000, side: int | None = None) -> None:
+    def __init__(self, every: int = 8, cap: int = 4000, side: int | None = None) -> None:
         self.video = VideoNeed(max_side=side or LOG_SIDE, pixel_format="rgb24", every=every)
         self.stride = every
         self.cap = cap

@@ -494,6 +494,14 @@ def analyze_paths(paths: Sequence[str | os.PathLike[str]], *, index: str | os.Pa
     return report
 
 
+def _worker_init() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops them (no half-printed tracebacks; an
+    interrupted file's transaction is never committed, so nothing is half-written either)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _job(args: tuple[str, str, AnalyzeOptions]) -> FileOutcome:
     f, index_path, o = args
     return analyze_file(f, index_path, o)
@@ -503,7 +511,7 @@ def _run_processes(jobs: list[tuple[str, AnalyzeOptions]], index_path: str, work
                    progress: ProgressFn | None) -> list[FileOutcome]:
     ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     results: list[FileOutcome] = []
-    ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
     try:
         futs = {ex.submit(_job, (f, index_path, o)): f for f, o in jobs}
         for fut in cf.as_completed(futs):
@@ -536,7 +544,7 @@ def _run_processes(jobs: list[tuple[str, AnalyzeOptions]], index_path: str, work
 
 def _isolated(f: str, index_path: str, o: AnalyzeOptions, ctx: Any) -> FileOutcome:
     """One file in its own process, so a crash marks only that file failed."""
-    with cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as one:
+    with cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_worker_init) as one:
         try:
             return one.submit(_job, (f, index_path, o)).result()
         except cf.process.BrokenProcessPool:
