@@ -153,7 +153,8 @@ def evaluate(name: str, video: Path, heads: dict[int, list[float]], bars: tuple[
                 ok.append(x[f] <= bx + 0.5 and y[f] <= by + 0.5 and x[f] + w >= bx + bw - 0.5
                           and y[f] + h >= by + bh - 0.5)
         row = {"containment_pct": round(100.0 * float(np.mean(ok)), 1) if ok else None, "n_ref": len(ok),
-               "contained": int(np.sum(ok)), "mean_abs_jerk": round(jerk_in_shots(x, shots), 4)}
+               "contained": int(np.sum(ok)), "mean_abs_jerk": round(jerk_in_shots(x, shots), 4),
+               "cut_off_frames": [f for f, good in zip([f for f in heads if f < n], ok, strict=True) if not good]}
         if bars is not None:
             lo, hi = bars
             row["frames_showing_bar_pct"] = round(100.0 * float(np.mean((x < lo - 0.5) | (x + w > hi + 0.5))), 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from fractions import Fraction
 from pathlib import Path
@@ -13,6 +14,9 @@ from reelkit.edit.reframe import reframe
 from reelkit.media import MediaWriter, read_frames
 
 REF = Path(__file__).resolve().parents[2] / "bench" / "data" / "reframe" / "real_heads.json"
+# detector-quality tests: the OpenCV fallback (Python 3.13+, no mediapipe wheel) cannot find these people
+needs_mediapipe = pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None,
+                                     reason="mediapipe extra not installed")
 
 
 def _write(path: Path, frames: list[np.ndarray], rate: Fraction) -> Path:
@@ -71,6 +75,7 @@ def test_no_person_falls_back_and_says_so(shared_data: Path, tmp_path: Path) -> 
     assert plan.subjects[0] == d["subject"]
 
 
+@needs_mediapipe
 def test_main_subject_of_two_is_the_frontal_lead(shared_data: Path) -> None:
     """Two children on a bed: the girl (frontal, on screen throughout) is the main subject."""
     video = shared_data / "reframe/people/sam2_bedroom_two_kids.mp4"
@@ -83,6 +88,7 @@ def test_main_subject_of_two_is_the_frontal_lead(shared_data: Path) -> None:
     assert np.mean(inside) >= 0.75, inside
 
 
+@needs_mediapipe
 def test_eight_people(shared_data: Path, tmp_path: Path) -> None:
     import cv2
 
