@@ -56,6 +56,11 @@ from reelkit.progress import ProgressFn
 __all__ = ["CleanResult", "HumInfo", "clean_speech", "detect_hum", "reduce_noise"]
 
 
+#: hum is notched only when its harmonics stand out this much (dB). Mains hum added at 10 dB SNR
+#: stands out 22-33 dB; the steady F0 of a speaker (harmonics of ≈ 49 Hz in one held-out clip) 11-12 dB
+HUM_MIN_PROMINENCE_DB = 18.0
+
+
 @dataclass(frozen=True)
 class HumInfo:
     """Detected mains hum: ``fundamental_hz`` (None when none), notched ``harmonics_hz``, prominence (dB)."""
@@ -79,7 +84,7 @@ def _prominence(freqs: np.ndarray, pdb: np.ndarray, f: np.ndarray) -> np.ndarray
     return at - np.median(neigh, axis=1)
 
 
-def detect_hum(mono: np.ndarray, sample_rate: int, *, min_prominence_db: float = 10.0,
+def detect_hum(mono: np.ndarray, sample_rate: int, *, min_prominence_db: float = HUM_MIN_PROMINENCE_DB,
                max_harmonics: int = 40) -> HumInfo:
     """Find a 50/60 Hz mains hum and its prominent harmonics in ``(n,)`` audio.
 
@@ -335,19 +340,21 @@ def _compress(x: np.ndarray, sample_rate: int, *, ratio: float = 1.4, threshold_
     return (x * (10 ** (-g_db / 20)).astype(np.float32)).astype(np.float32), float(sm.max())
 
 
-RUMBLE_DB = -35.0  # share of the energy below 60 Hz above which the 80 Hz high-pass is engaged
+RUMBLE_DB = -25.0  # share of the energy below 60 Hz above which the 80 Hz high-pass is engaged
 
 
 def rumble_plan(mono: np.ndarray, sample_rate: int) -> tuple[bool, float]:
     """Decide whether the 80 Hz high-pass is engaged for ``(n,)`` audio: (engage, LF share in dB).
 
     The LF share is the energy below 60 Hz (15 Hz-resolution long-term spectrum, after any hum
-    notches) over the total. Close-miked speech has almost none there (about −57 dB on the LJSpeech
-    studio clips); room rumble, traffic, wind and handling noise put most of their energy there
-    (−4 dB below 20 Hz for the freesound street noise of the benchmark). Above :data:`RUMBLE_DB`
-    the high-pass is engaged. Recordings whose own reference has rumble (some MFA and LibriSpeech
-    clips: −16 to −21 dB) get it too — removing that rumble is the intent, though SI-SDR against
-    such a reference counts it as a change.
+    notches) over the total. Close-miked studio speech has little there (−38 to −41 dB on the
+    LJSpeech clips, −27 to −35 dB on most MFA clips: the lowest voice harmonics); room rumble,
+    traffic, wind and handling noise put most of their energy there (−4 dB below 20 Hz for the
+    freesound street noise of the benchmark). Above :data:`RUMBLE_DB` the high-pass is engaged, so
+    weak rumble (street noise at 20 dB SNR reads −22 to −33 dB) is left to the denoiser rather than
+    risk thinning a voice. Recordings whose own "clean" reference carries rumble (a LibriSpeech and
+    an MFA clip: −15 dB) get the high-pass too — removing rumble is the intent, though SI-SDR
+    against such a reference counts it as damage.
     """
     if mono.size < sample_rate // 2:
         return False, -math.inf
