@@ -6,9 +6,10 @@ actions), and the one finalisation hook (:func:`seal`, called by
 turns the declarations for that path into
 
 - an embedded, signed **C2PA manifest** (``c2pa-python``) for media C2PA covers: MP4/MOV/M4A,
-  WAV, PNG, JPEG, TIFF, WebP (and PDF);
+  WAV, PNG, JPEG, TIFF, WebP;
 - a signed **sidecar** ``<file>.provenance.json`` with the same record for files C2PA does not
-  cover (timelines ``.otio``/``.fcpxml``/``.xml``/``.edl``, LUTs ``.cube``, subtitles, ``.mkv``).
+  cover here (timelines ``.otio``/``.fcpxml``/``.xml``/``.edl``, LUTs ``.cube``, subtitles, ``.mkv``;
+  PDF contact sheets too, which c2pa would rewrite).
 
 Other files (JSON reports, text) get nothing. Sources become ingredients (title, format, SHA-256
 of the file); the first action is ``c2pa.opened`` (one source: its ``parentOf`` ingredient) or
@@ -62,10 +63,10 @@ SOURCE_TYPES: dict[str, str] = {
 EMBED_SUFFIXES: dict[str, str] = {
     ".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".m4a": "audio/mp4",
     ".wav": "audio/wav", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-    ".tif": "image/tiff", ".tiff": "image/tiff", ".webp": "image/webp", ".pdf": "application/pdf",
+    ".tif": "image/tiff", ".tiff": "image/tiff", ".webp": "image/webp",
 }
 SIDECAR_SUFFIXES = frozenset({".otio", ".otioz", ".fcpxml", ".xml", ".edl", ".cube", ".srt", ".vtt", ".mkv",
-                              ".ass", ".fdx"})
+                              ".ass", ".fdx", ".pdf"})  # PDF: c2pa rewrites the file's object layout
 _SIDECAR_FORMAT = "reelkit.provenance.v1"
 
 
