@@ -305,8 +305,11 @@ def seal(tmp: str | os.PathLike[str], final: str | os.PathLike[str]) -> None:
     sidecar for :data:`SIDECAR_SUFFIXES`, and does nothing for other files or when provenance is
     turned off. Consumes the :func:`declare` calls for ``final``.
 
+    If c2pa cannot embed into a particular file, the record goes into a signed sidecar instead.
+
     Raises:
-        OutputError: the manifest cannot be signed (the caller removes the temporary file).
+        OutputError: the user's certificate (``--sign-cert``) is refused by C2PA (the caller removes
+            the temporary file).
         UsageError: the signing identity cannot be created or read.
     """
     fp = Path(final)
@@ -323,7 +326,14 @@ def seal(tmp: str | os.PathLike[str], final: str | os.PathLike[str]) -> None:
     manifest, ingredients = _manifest(fp, sources, actions)
     ident = _identity_now()
     if suffix in EMBED_SUFFIXES:
-        _embed(tp, fp, manifest, ingredients, ident)
+        try:
+            _embed(tp, fp, manifest, ingredients, ident)
+        except OutputError:
+            if not ident.local:
+                raise  # the user's certificate was refused: say so rather than sign with something else
+            # c2pa could not embed into this particular file (an unusual structure): the render is
+            # kept and the same record goes into a signed sidecar, which `verify` reads
+            _sidecar(tp, fp, manifest, ingredients, ident)
     else:
         _sidecar(tp, fp, manifest, ingredients, ident)
 
@@ -466,7 +476,7 @@ def verify(path: str | os.PathLike[str]) -> ProvenanceReport:
     side = sidecar_path(p)
     if p.suffix.lower() in EMBED_SUFFIXES:
         rep = _verify_c2pa(p)
-        if rep is not None:
+        if rep is not None and (rep.status == "valid" or not side.is_file() or rep.signer):
             return rep
     if side.is_file():
         return _verify_sidecar(p, side)
