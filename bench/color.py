@@ -157,9 +157,15 @@ def main() -> None:
     ap.add_argument("--methods", default="pdf", help="reelkit methods to run (comma-separated; first is headline)")
     ap.add_argument("--shots", action="store_true", help="only the content-aware shot-matching benchmark")
     ap.add_argument("--pair", default=None, help="with --shots: only pairs whose name contains this")
+    ap.add_argument("--part", default=None, help="with --shots: run part I of N of the pairs (I/N), to split the run")
+    ap.add_argument("--looks", type=int, default=len(SHOT_LOOKS), help="with --shots: the first N shot looks")
+    ap.add_argument("--group", default=None, help="with --shots: only the 'tune' or the 'held-out' pairs")
+    ap.add_argument("--same-looks", type=int, default=2, help="with --shots: looks also used for same-image recovery")
+    ap.add_argument("--with-pdf", action="store_true", help="with --shots: also reelkit's old default (pdf)")
     args = ap.parse_args()
     if args.shots:
-        shots_bench(480, args.pair)
+        shots_bench(480, args.pair, args.part, args.looks, group=args.group, same_looks=args.same_looks,
+                    with_pdf=args.with_pdf)
         return
     from color_matcher import ColorMatcher  # the peer (pip install color-matcher)
 
@@ -320,8 +326,9 @@ def shot_pairs(side: int) -> list[tuple[str, str, str, Callable[[], tuple[np.nda
     ]
 
 
-SHOT_LOOKS = ["wb_warm", "exposure_-0.7", "contrast_s_curve", "saturation_1.4", "cross_process", "lut_LogC_Video",
-              "random_1", "random_2"]
+#: ordered so that any first N are a mix of kinds: white balance, tone curve, a real LUT (the hardest), a combination
+SHOT_LOOKS = ["wb_warm", "contrast_s_curve", "lut_LogC_Video", "random_2", "exposure_-0.7", "saturation_1.4",
+              "cross_process", "random_1"]
 
 
 def _through_lut(grade: object, img8: np.ndarray) -> np.ndarray:
@@ -329,7 +336,8 @@ def _through_lut(grade: object, img8: np.ndarray) -> np.ndarray:
     return (np.clip(lut.apply(img8 / 255.0), 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def shots_bench(side: int, only: str | None) -> None:
+def shots_bench(side: int, only: str | None, part: str | None = None, n_looks: int = 8, *, group: str | None = None,
+                same_looks: int = 2, with_pdf: bool = False) -> None:
     """Grade shot A with a known look, match it back to shot B of the same scene through the exported
     LUT, ΔE00 to the true ungraded A; color-matcher in the same run on the same frames."""
     from color_matcher import ColorMatcher
@@ -337,9 +345,14 @@ def shots_bench(side: int, only: str | None) -> None:
     from reelkit.color.shotmatch import match_shots
 
     cm = ColorMatcher()
-    cm_methods = ["mkl", "hm-mvgd-hm", "reinhard"]
-    pairs = [p for p in shot_pairs(side) if only is None or only in p[0]]
-    print(f"\ncontent-aware shot matching: {len(pairs)} real pairs × {len(SHOT_LOOKS)} looks, frames ≤{side}px",
+    cm_methods = ["mkl", "hm-mvgd-hm"]  # color-matcher's mean/covariance and its default compound method
+    pairs = [p for p in shot_pairs(side) if (only is None or only in p[0]) and (group is None or p[1] == group)]
+    if part:
+        i, n = (int(v) for v in part.split("/"))
+        pairs = pairs[i - 1::n]
+    looks = SHOT_LOOKS[:n_looks]
+    print(f"\ncontent-aware shot matching: {len(pairs)} real pairs × {len(looks)} looks ({', '.join(looks)}), "
+          f"frames ≤{side}px",
           flush=True)
     rows = []
     same_rows = []
@@ -349,7 +362,7 @@ def shots_bench(side: int, only: str | None) -> None:
         r: dict[str, list[float]] = {k: [] for k in ["none", "ours", "pdf", *cm_methods]}
         same: list[float] = []
         modes = []
-        for ln in SHOT_LOOKS:
+        for ln in looks:
             ga = apply_look(LOOKS[ln], a)
             r["none"].append(de(ga, a))
             t = time.process_time()
@@ -357,16 +370,17 @@ def shots_bench(side: int, only: str | None) -> None:
             r["ours"].append(de(_through_lut(m.grade, ga), a))
             cpu["ours"] += time.process_time() - t
             modes.append(m.mode)
-            p = match(pixel_sample([ga / 255.0]), pixel_sample([b / 255.0]))
-            r["pdf"].append(de(_through_lut(p.grade, ga), a))
+            if with_pdf:
+                p = match(pixel_sample([ga / 255.0]), pixel_sample([b / 255.0]))
+                r["pdf"].append(de(_through_lut(p.grade, ga), a))
             t = time.process_time()
             for cmm in cm_methods:
                 o = cm.transfer(src=ga.astype(np.float64), ref=b.astype(np.float64), method=cmm)
                 r[cmm].append(de(np.clip(o, 0, 255).round().astype(np.uint8), a))
             cpu["cm"] += time.process_time() - t
-            if kind == "same":
+            if kind == "same" and ln in looks[:same_looks]:
                 same.append(de(_through_lut(match_shots([ga], [a]).grade, ga), a))
-        means = {k: float(np.mean(v)) for k, v in r.items()}
+        means = {k: float(np.mean(v)) if v else float("nan") for k, v in r.items()}
         best_cm = min(cm_methods, key=lambda k: means[k])
         base = min(means["none"], means[best_cm])
         mode = max(set(modes), key=modes.count)
@@ -398,9 +412,10 @@ def shots_bench(side: int, only: str | None) -> None:
         print("same-image recovery (reelkit content-aware, A matched to itself through the LUT): "
               + ", ".join(f"{n} {v:.2f}" for n, _, v in same_rows)
               + f"; mean {np.mean([v for _, _, v in same_rows]):.3f}")
-    print(f"CPU seconds per match: reelkit {cpu['ours'] / max(1, len(pairs) * len(SHOT_LOOKS)):.2f}, "
-          f"color-matcher (3 methods) {cpu['cm'] / max(1, len(pairs) * len(SHOT_LOOKS)):.2f}")
-    real_grade_pair(side)
+    print(f"CPU seconds per match: reelkit {cpu['ours'] / max(1, len(pairs) * len(looks)):.2f}, "
+          f"color-matcher (3 methods together) {cpu['cm'] / max(1, len(pairs) * len(looks)):.2f}")
+    if (not part or part.startswith("1/")) and group != "tune":
+        real_grade_pair(side)
 
 
 def real_grade_pair(side: int) -> None:
@@ -424,7 +439,7 @@ def real_grade_pair(side: int) -> None:
     m = match_shots([src], [ref])
     out = {"untouched": bd(src), "reelkit": bd(_through_lut(m.grade, src))}
     cm = ColorMatcher()
-    for cmm in ("mkl", "hm-mvgd-hm", "reinhard"):
+    for cmm in ("mkl", "hm-mvgd-hm"):
         out[f"cm {cmm}"] = bd(np.clip(cm.transfer(src=src.astype(np.float64), ref=ref.astype(np.float64),
                                                   method=cmm), 0, 255).round().astype(np.uint8))
     print("\nreal grade difference, GRID lbax4n matched to bbaf2n (held-out), backdrop ΔE00: "

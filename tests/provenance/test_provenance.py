@@ -253,3 +253,14 @@ def test_generated_and_composite_records(tmp_path: Path, monkeypatch: pytest.Mon
     assert [x["action"] for x in rep.actions] == ["c2pa.created", "c2pa.placed", "c2pa.placed", "c2pa.edited"]
     assert rep.actions[0]["digitalSourceType"].endswith("/composite")
     assert {i["relationship"] for i in rep.ingredients} == {"componentOf"}
+
+
+def test_file_c2pa_cannot_embed_into_keeps_the_render_and_gets_a_sidecar(tmp_path: Path) -> None:
+    from reelkit.fileio import write_bytes
+
+    p = write_bytes(tmp_path / "odd.png", b"not really a PNG")  # c2pa cannot parse it
+    assert p.read_bytes() == b"not really a PNG"
+    rep = pv.verify(p)
+    assert rep.status == "valid" and rep.kind == "sidecar"
+    p.write_bytes(b"not really a PNG, changed")
+    assert pv.verify(p).status == "tampered"

@@ -6,9 +6,10 @@ actions), and the one finalisation hook (:func:`seal`, called by
 turns the declarations for that path into
 
 - an embedded, signed **C2PA manifest** (``c2pa-python``) for media C2PA covers: MP4/MOV/M4A,
-  WAV, PNG, JPEG, TIFF, WebP (and PDF);
+  WAV, PNG, JPEG, TIFF, WebP;
 - a signed **sidecar** ``<file>.provenance.json`` with the same record for files C2PA does not
-  cover (timelines ``.otio``/``.fcpxml``/``.xml``/``.edl``, LUTs ``.cube``, subtitles, ``.mkv``).
+  cover here (timelines ``.otio``/``.fcpxml``/``.xml``/``.edl``, LUTs ``.cube``, subtitles, ``.mkv``;
+  PDF contact sheets too, which c2pa would rewrite).
 
 Other files (JSON reports, text) get nothing. Sources become ingredients (title, format, SHA-256
 of the file); the first action is ``c2pa.opened`` (one source: its ``parentOf`` ingredient) or
@@ -62,10 +63,10 @@ SOURCE_TYPES: dict[str, str] = {
 EMBED_SUFFIXES: dict[str, str] = {
     ".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".m4a": "audio/mp4",
     ".wav": "audio/wav", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-    ".tif": "image/tiff", ".tiff": "image/tiff", ".webp": "image/webp", ".pdf": "application/pdf",
+    ".tif": "image/tiff", ".tiff": "image/tiff", ".webp": "image/webp",
 }
 SIDECAR_SUFFIXES = frozenset({".otio", ".otioz", ".fcpxml", ".xml", ".edl", ".cube", ".srt", ".vtt", ".mkv",
-                              ".ass", ".fdx"})
+                              ".ass", ".fdx", ".pdf"})  # PDF: c2pa rewrites the file's object layout
 _SIDECAR_FORMAT = "reelkit.provenance.v1"
 
 
@@ -304,8 +305,11 @@ def seal(tmp: str | os.PathLike[str], final: str | os.PathLike[str]) -> None:
     sidecar for :data:`SIDECAR_SUFFIXES`, and does nothing for other files or when provenance is
     turned off. Consumes the :func:`declare` calls for ``final``.
 
+    If c2pa cannot embed into a particular file, the record goes into a signed sidecar instead.
+
     Raises:
-        OutputError: the manifest cannot be signed (the caller removes the temporary file).
+        OutputError: the user's certificate (``--sign-cert``) is refused by C2PA (the caller removes
+            the temporary file).
         UsageError: the signing identity cannot be created or read.
     """
     fp = Path(final)
@@ -322,7 +326,14 @@ def seal(tmp: str | os.PathLike[str], final: str | os.PathLike[str]) -> None:
     manifest, ingredients = _manifest(fp, sources, actions)
     ident = _identity_now()
     if suffix in EMBED_SUFFIXES:
-        _embed(tp, fp, manifest, ingredients, ident)
+        try:
+            _embed(tp, fp, manifest, ingredients, ident)
+        except OutputError:
+            if not ident.local:
+                raise  # the user's certificate was refused: say so rather than sign with something else
+            # c2pa could not embed into this particular file (an unusual structure): the render is
+            # kept and the same record goes into a signed sidecar, which `verify` reads
+            _sidecar(tp, fp, manifest, ingredients, ident)
     else:
         _sidecar(tp, fp, manifest, ingredients, ident)
 
@@ -465,7 +476,7 @@ def verify(path: str | os.PathLike[str]) -> ProvenanceReport:
     side = sidecar_path(p)
     if p.suffix.lower() in EMBED_SUFFIXES:
         rep = _verify_c2pa(p)
-        if rep is not None:
+        if rep is not None and (rep.status == "valid" or not side.is_file() or rep.signer):
             return rep
     if side.is_file():
         return _verify_sidecar(p, side)
