@@ -216,6 +216,7 @@ def test_cli_script_to_previz(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     d = json.loads(scene.read_text())
     assert [s["code"] for s in d["shots"]] == ["3A", "3B", "3C", "3D"]
+    assert {s["name"]: s.get("kind", "person") for s in d["subjects"]} == {"ARTHUR": "person", "POPCORN": "prop"}
     r = run_reel("camera", "plan", str(scene), "-o", str(tmp_path / "t.json"), "--previz", str(tmp_path / "p.mp4"),
                  "--previz-size", "160x90", "--report", str(tmp_path / "r.html"), "--gltf", str(tmp_path / "c.glb"),
                  "--format", "json")
