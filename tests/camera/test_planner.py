@@ -268,3 +268,16 @@ def test_conflicting_goals_finish_without_network(monkeypatch: pytest.MonkeyPatc
     assert ev["placement_err_mean"] > 0.05
     # the wall hides them part of the time: flagged, with the reason
     assert not plan.feasible and any("hidden by a keep-out box" in s for s in plan.issues)
+
+
+def test_gap_between_shots_holds_the_camera() -> None:
+    d = _scene(duration_s=3.0)
+    d["shots"] = [{"start_s": 0, "end_s": 1.0, "subjects": ["MAYA"], "size": "MCU"},
+                  {"start_s": 2.0, "end_s": 3.0, "subjects": ["LEO"], "size": "MS", "focus": "LEO"}]
+    plan = plan_scene(parse_scene(d))
+    assert plan.feasible and plan.n_frames == 72
+    gap = (plan.times >= 1.0) & (plan.times < 2.0)
+    assert np.ptp(plan.positions[gap], axis=0).max() < 1e-9  # held where the first shot ended
+    assert list(np.unique(plan.shot_index)) == [0, 1]
+    ev = evaluate_track(d, track_dict(plan))
+    assert ev["violations"] == 0 and ev["placement_err_mean"] < 0.01
