@@ -281,3 +281,20 @@ def test_gap_between_shots_holds_the_camera() -> None:
     assert list(np.unique(plan.shot_index)) == [0, 1]
     ev = evaluate_track(d, track_dict(plan))
     assert ev["violations"] == 0 and ev["placement_err_mean"] < 0.01
+
+
+def test_scene_from_shotlist_with_blocking() -> None:
+    from reelkit.camera.planner_scene import scene_from_script
+
+    walk = {"subjects": [{"name": "ARTHUR", "height_m": 1.8,
+                          "track": [{"t": 0, "position": [0, 0, 0]}, {"t": 2, "position": [1.5, 0.5, 0]}]}]}
+    d = scene_from_script(SAMPLE_SCRIPT, scene="3", blocking=walk, platform="dolly", max_shot_s=1.0)
+    sc = parse_scene(d)
+    assert sc.platform.kind == "dolly" and sc.subjects["ARTHUR"].height_m == 1.8
+    assert np.allclose(sc.subjects["ARTHUR"].feet(2.0), [1.5, 0.5, 0.0])
+    assert [s.size for s in sc.shots] == ["WS", "MWS", "MCU", "CU"]
+    assert all(s.setup is not None for s in sc.shots) and sc.shots[0].moves[0].kind == "pan"
+    with pytest.raises(UsageError, match="no scene '99'"):
+        scene_from_script(SAMPLE_SCRIPT, scene="99")
+    with pytest.raises(InputFormatError, match="subjects"):
+        scene_from_script(SAMPLE_SCRIPT, scene="3", blocking={"people": []})
