@@ -131,11 +131,13 @@ def test_plan_tracks_a_walking_subject(walking_plan: tuple[dict[str, Any], dict[
     assert ev["size_err_mean"] < 0.05
     assert ev["coc_over_share"] == 0.0
     # the baseline of the bench (centre-framed look-at) is far worse on the same evaluator
-    import sys
+    import importlib.util
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-    import camera as bench_camera  # type: ignore[import-not-found]
-
+    spec = importlib.util.spec_from_file_location("bench_camera", Path(__file__).resolve().parents[2] / "bench"
+                                                  / "camera.py")
+    assert spec is not None and spec.loader is not None
+    bench_camera = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_camera)
     base = evaluate_track(d, bench_camera.baseline_track(d, "look-at"))
     assert base["placement_err_mean"] > 5 * ev["placement_err_mean"]
     assert len(plan.solve_wall_s) + len(plan.setup_wall_s) == 20 and max(plan.solve_wall_s) < 2.0
@@ -216,6 +218,7 @@ def test_cli_script_to_previz(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     d = json.loads(scene.read_text())
     assert [s["code"] for s in d["shots"]] == ["3A", "3B", "3C", "3D"]
+    assert {s["name"]: s.get("kind", "person") for s in d["subjects"]} == {"ARTHUR": "person", "POPCORN": "prop"}
     r = run_reel("camera", "plan", str(scene), "-o", str(tmp_path / "t.json"), "--previz", str(tmp_path / "p.mp4"),
                  "--previz-size", "160x90", "--report", str(tmp_path / "r.html"), "--gltf", str(tmp_path / "c.glb"),
                  "--format", "json")
@@ -267,3 +270,33 @@ def test_conflicting_goals_finish_without_network(monkeypatch: pytest.MonkeyPatc
     assert ev["placement_err_mean"] > 0.05
     # the wall hides them part of the time: flagged, with the reason
     assert not plan.feasible and any("hidden by a keep-out box" in s for s in plan.issues)
+
+
+def test_gap_between_shots_holds_the_camera() -> None:
+    d = _scene(duration_s=3.0)
+    d["shots"] = [{"start_s": 0, "end_s": 1.0, "subjects": ["MAYA"], "size": "MCU"},
+                  {"start_s": 2.0, "end_s": 3.0, "subjects": ["LEO"], "size": "MS", "focus": "LEO"}]
+    plan = plan_scene(parse_scene(d))
+    assert plan.feasible and plan.n_frames == 72
+    gap = (plan.times >= 1.0) & (plan.times < 2.0)
+    assert np.ptp(plan.positions[gap], axis=0).max() < 1e-9  # held where the first shot ended
+    assert list(np.unique(plan.shot_index)) == [0, 1]
+    ev = evaluate_track(d, track_dict(plan))
+    assert ev["violations"] == 0 and ev["placement_err_mean"] < 0.01
+
+
+def test_scene_from_shotlist_with_blocking() -> None:
+    from reelkit.camera.planner_scene import scene_from_script
+
+    walk = {"subjects": [{"name": "ARTHUR", "height_m": 1.8,
+                          "track": [{"t": 0, "position": [0, 0, 0]}, {"t": 2, "position": [1.5, 0.5, 0]}]}]}
+    d = scene_from_script(SAMPLE_SCRIPT, scene="3", blocking=walk, platform="dolly", max_shot_s=1.0)
+    sc = parse_scene(d)
+    assert sc.platform.kind == "dolly" and sc.subjects["ARTHUR"].height_m == 1.8
+    assert np.allclose(sc.subjects["ARTHUR"].feet(2.0), [1.5, 0.5, 0.0])
+    assert [s.size for s in sc.shots] == ["WS", "MWS", "MCU", "CU"]
+    assert all(s.setup is not None for s in sc.shots) and sc.shots[0].moves[0].kind == "pan"
+    with pytest.raises(UsageError, match="no scene '99'"):
+        scene_from_script(SAMPLE_SCRIPT, scene="99")
+    with pytest.raises(InputFormatError, match="subjects"):
+        scene_from_script(SAMPLE_SCRIPT, scene="3", blocking={"people": []})

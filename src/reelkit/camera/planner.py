@@ -713,8 +713,8 @@ def _frames_from(plan: Plan, scene: Scene,
     for i, t in enumerate(times):
         j = int(np.searchsorted(starts, t + 1e-6, side="right") - 1)
         j = max(0, min(j, len(segments) - 1))
-        t0, _, x0, u0, si = segments[j]
-        states[i] = _integrate(x0, u0, max(0.0, t - t0))
+        t0, step, x0, u0, si = segments[j]
+        states[i] = _integrate(x0, u0, min(max(0.0, t - t0), step))  # held between shots, never extrapolated
         shot_idx[i] = si
     plan.times = times
     plan.positions = states[:, 0:3]
