@@ -538,7 +538,8 @@ def assemble(
 def _cut_span(take: Take, r: Reading, prev_end: int | None, next_start: int | None, rate: Fraction,
               total: int) -> tuple[int, int]:
     """Source frames ``[a, b)`` of a reading: silent boundaries within 0.5 s before its first and after its last
-    word (never inside the neighbouring words); the word edges when the pause holds no silence."""
+    word, else the nearest silent boundary of the pause (never inside the neighbouring words), else the nearest
+    silent boundary within 2 s even across touching words; the word edges when there is no silence at all."""
     assert take.transcript is not None and take.energy is not None
     sr = take.transcript.sample_rate
     e, hop, esr = take.energy
@@ -547,8 +548,14 @@ def _cut_span(take: Take, r: Reading, prev_end: int | None, next_start: int | No
     lo = Fraction(prev_end, sr) * rate if prev_end is not None else Fraction(0)
     hi = Fraction(next_start, sr) * rate if next_start is not None else Fraction(total)
     near = rate / 2
-    ins = silent_frames(e, hop, esr, rate, max(lo, s0 - near), s0, thr)
-    outs = silent_frames(e, hop, esr, rate, e1, min(hi, e1 + near), thr)
+    ins = (silent_frames(e, hop, esr, rate, max(lo, s0 - near), s0, thr)
+           or silent_frames(e, hop, esr, rate, lo, s0, thr)[-1:]
+           # no silence before the next word out: the words touch (often the line's own words, misrecognised);
+           # take them in up to the nearest silence within 2 s rather than cut into speech
+           or silent_frames(e, hop, esr, rate, max(Fraction(0), s0 - 4 * near), s0, thr)[-1:])
+    outs = (silent_frames(e, hop, esr, rate, e1, min(hi, e1 + near), thr)
+            or silent_frames(e, hop, esr, rate, e1, hi, thr)[:1]
+            or silent_frames(e, hop, esr, rate, e1, min(Fraction(total), e1 + 4 * near), thr)[:1])
     a = ins[len(ins) // 2] if ins else math.floor(s0)
     b = outs[len(outs) // 2] if outs else math.ceil(e1)
     return max(0, a), min(total, max(b, a + 1))

@@ -139,14 +139,14 @@ def quietest_sample(energy_db: np.ndarray, hop: int, lo: int, hi: int) -> int:
 def silence_threshold(energy_db: np.ndarray) -> float:
     """Level (dBFS) at or below which a 20 ms window counts as silence in this recording.
 
-    ``max(noise floor + 10 dB, speech level - 35 dB)`` with the noise floor the 10th and the speech level the
-    90th percentile of :func:`frame_energy_db`: room tone passes, a word, its reverberant tail or laughter do not.
+    The noise floor (10th percentile of :func:`frame_energy_db`, digital silence below -100 dBFS left out so
+    that padded files keep their room tone as the floor) + 10 dB: room tone passes; a word, its reverberant
+    tail or laughter do not.
     """
-    if not len(energy_db):
-        return -120.0
-    floor = float(np.percentile(energy_db, 10))
-    speech = float(np.percentile(energy_db, 90))
-    return max(floor + 10.0, speech - 35.0)
+    live = energy_db[energy_db > -100.0]
+    if not len(live):
+        return -90.0
+    return float(np.percentile(live, 10)) + 10.0
 
 
 def silent_frames(energy_db: np.ndarray, hop: int, sample_rate: int, rate: Fraction, lo: Fraction, hi: Fraction,
