@@ -50,7 +50,8 @@ def plan_from_dict(d: Mapping[str, Any], info: MediaInfo) -> ReframePlan:
         frames = d["frames"]
         windows = np.array([[f["x"], f["y"], f["w"], f["h"]] for f in frames], dtype=float)
         shots = [ShotPlan(int(s["start"]), int(s["end"]), str(s["mode"]),
-                          tuple(tuple(int(v) for v in p) for p in s.get("panels", ())))  # type: ignore[misc]
+                          tuple(tuple(int(v) for v in p) for p in s.get("panels", ())),  # type: ignore[misc]
+                          decision=s.get("decision"))
                  for s in d["shots"]]
         path = CropPath(source_size=(int(d["source_size"][0]), int(d["source_size"][1])), aspect=Fraction(num, den),
                         windows=windows.reshape(-1, 4), shots=shots, video=str(d.get("video", "")))
