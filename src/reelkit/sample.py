@@ -113,15 +113,25 @@ class _Scenes:
         return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def write_sample(path: str | os.PathLike[str], *, force: bool = False) -> Path:
-    """Render the sample film (H.264 + AAC .mp4) to ``path`` atomically and return the path."""
+def write_sample(path: str | os.PathLike[str], *, force: bool = False,
+                 speech: str | os.PathLike[str] | None = None) -> Path:
+    """Render the sample film (H.264 + AAC .mp4) to ``path`` atomically and return the path.
+
+    ``speech`` replaces the bundled JFK clip with another recording (any file PyAV reads; cut or
+    padded with silence to the film's 11.01 s). The pictures, and so every shot constant above,
+    stay the same.
+
+    Raises:
+        FileExistsError: ``path`` exists and ``force`` is false (from :class:`MediaWriter`).
+        reelkit.errors.MediaError: ``speech`` cannot be read.
+    """
     w, h = SAMPLE_SIZE
     scenes = _Scenes(w, h)
-    speech = read_audio(speech_path(), sample_rate=48000, channels=2)
+    speech_data = read_audio(speech if speech is not None else speech_path(), sample_rate=48000, channels=2)
     n_audio = round(Fraction(SAMPLE_FRAMES) / SAMPLE_RATE * 48000)
     audio = np.zeros((2, n_audio), np.float32)
-    k = min(n_audio, speech.samples.shape[1])
-    audio[:, :k] = speech.samples[:, :k]
+    k = min(n_audio, speech_data.samples.shape[1])
+    audio[:, :k] = speech_data.samples[:, :k]
     with MediaWriter(path, width=w, height=h, rate=SAMPLE_RATE, crf=20, audio_rate=48000,
                      audio_channels=2, force=force) as out:
         for t in range(SAMPLE_FRAMES):

@@ -1,8 +1,9 @@
 """The studio end to end in a real headless Chromium (Debian's ``chromium``, driven by Playwright).
 
-Open the studio on a folder holding the bundled sample film (real public-domain speech), analyse it from
-the Bin, delete two words and a filler in the transcript, export OTIO from the Export view, read the OTIO
-back and check the cut to the frame against ``reel cut`` run on the same edit. One browser session.
+Open the studio on a folder holding the sample film (its pictures, with a real recording that has fillers
+in it as its sound), analyse it from the Bin, delete two words and a filler in the transcript, export OTIO
+from the Export view, read the OTIO back and check the cut to the frame against ``reel cut`` run on the
+same edit. One browser session.
 Screenshots of each view go to ``$REELKIT_STUDIO_SHOTS`` when set (the README's come from there).
 """
 
@@ -18,6 +19,7 @@ import pytest
 
 from reelkit.analysis.speech import Transcript, segment_word_ranges
 from reelkit.analysis.speech.text import format_tag
+from reelkit.sample import write_sample
 from reelkit.script.io import sample_script_path
 from reelkit.time import frame_to_timecode, from_rational_time
 from tests.studio.conftest import start_studio, stop_studio
@@ -46,13 +48,18 @@ def _edited_text(t: Transcript, deleted: set[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.xfail(reason="with Whisper as the default backend the bundled sample's filler ('ah') is not found, so "
-                   "the filler-deletion step has nothing to delete (filler recall, issue 12); the rest passed "
-                   "with PocketSphinx", strict=False)
-def test_analyse_edit_export_in_chromium(sample_video: Path, tmp_path: Path, reel) -> None:
+#: real spontaneous speech with two real "um"s (MFA's test fixture "but um montreal but um but montreal
+#: forced aligner"); the bundled JFK sentence has no filler in it, so it cannot exercise filler deletion
+FILLER_SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "speech" / "mfa" / "fillers" / \
+    "mfa_crossword.flac"
+
+
+@pytest.mark.skipif(not FILLER_SPEECH.exists(), reason="needs ../shared/data (speech/mfa/fillers)")
+def test_analyse_edit_export_in_chromium(tmp_path: Path, reel) -> None:
     folder = tmp_path / "my project"
     folder.mkdir()
-    shutil.copyfile(sample_video, folder / "sample.mp4")
+    # the sample film's pictures (three known shots) with the filler recording as its sound
+    write_sample(folder / "sample.mp4", speech=FILLER_SPEECH)
     shutil.copyfile(sample_script_path(), folder / "film.fountain")
     shots_dir = Path(os.environ["REELKIT_STUDIO_SHOTS"]) if os.environ.get("REELKIT_STUDIO_SHOTS") else tmp_path
     shots_dir.mkdir(parents=True, exist_ok=True)
@@ -89,7 +96,7 @@ def test_analyse_edit_export_in_chromium(sample_video: Path, tmp_path: Path, ree
             page.wait_for_selector("#transcript .w")
             words = page.evaluate("window.reelStudio.editor.words")
             fillers = [i for i, w in enumerate(words) if w["filler"]]
-            assert fillers, "the sample's transcript has a filler ('ah'/'uh')"
+            assert fillers, "the recording's transcript has a filler ('um')"
             f = fillers[0]
             a = next(i for i in range(len(words) - 3, 0, -1)
                      if not words[i]["filler"] and not words[i + 1]["filler"] and abs(i - f) > 2)
