@@ -44,9 +44,18 @@ function show(view) {
 document.querySelectorAll('.tabs button').forEach((b) => b.addEventListener('click', () => show(b.dataset.view)));
 
 // -- bin -------------------------------------------------------------------------------------------------
-function describe(p) {
+// FFmpeg names a demuxer by all its aliases ("mov,mp4,m4a,3gp,3g2,mj2"): show the one the file's
+// extension names, so an .mp4 reads MP4 rather than MOV
+function containerName(container, path) {
+  if (!container) return '';
+  const names = container.split(',');
+  const ext = (path || '').split('.').pop().toLowerCase();
+  return (names.includes(ext) ? ext : names[0]).toUpperCase();
+}
+
+function describe(p, path) {
   if (!p) return '';
-  const parts = [p.container ? p.container.split(',')[0].toUpperCase() : ''];
+  const parts = [containerName(p.container, path)];
   if (p.video) {
     const r = p.rate ? p.rate.split('/').map(Number) : null;
     parts.push(`${p.video.width}×${p.video.height}` + (r ? ` · ${(r[0] / (r[1] || 1)).toFixed(3).replace(/\.?0+$/, '')} fps` : ''));
@@ -80,7 +89,7 @@ function renderBin() {
     card.append(pic);
     const body = el('div', 'card-body');
     body.append(el('div', 'name', m.path));
-    body.append(el('div', 'meta muted', m.error ? m.error : describe(m.probe)));
+    body.append(el('div', 'meta muted', m.error ? m.error : describe(m.probe, m.path)));
     const chips = el('div', 'chips');
     const a = m.analysed || {};
     if (m.probe && m.probe.video) chips.append(el('span', 'chip' + (a.shots ? ' ok' : ''), a.shots ? 'shots ✓' : 'shots –'));
