@@ -108,10 +108,15 @@ def test_analyse_edit_export_in_chromium(tmp_path: Path, reel) -> None:
             page.wait_for_function("() => document.getElementById('timecode').textContent === '00:00:00;03'")
             # frame-accurate seeking: the frame the browser presents is the frame asked for
             for target in (45, 90, 91, 209, 329):
-                shown = page.evaluate("""(f) => new Promise((ok) => {
+                # wait for the earlier seeks (the arrow keys, the previous target) to settle and their frame
+                # to reach the screen, so the callback reports the frame of this seek and no older one
+                shown = page.evaluate("""async (f) => {
                     const p = window.reelStudio.player, v = p.video;
-                    v.requestVideoFrameCallback((now, meta) => ok(Math.round(meta.mediaTime * 30000 / 1001)));
-                    p.seekFrame(f); })""", target)
+                    while (v.seeking || v.readyState < 2) await new Promise((r) => setTimeout(r, 20));
+                    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+                    return await new Promise((ok) => {
+                        v.requestVideoFrameCallback((now, meta) => ok(Math.round(meta.mediaTime * 30000 / 1001)));
+                        p.seekFrame(f); }); }""", target)
                 assert shown == target
             # the page's timecode display agrees with reelkit.time.frame_to_timecode (drop-frame included)
             cases = [(f, n, d) for n, d in ((30000, 1001), (60000, 1001), (25, 1), (24000, 1001))

@@ -6,14 +6,8 @@ import { clock } from './timecode.js';
 import { ScriptView } from './script.js';
 import { GradeView } from './grade.js';
 import { ReframeView } from './reframe.js';
+import { $, el } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
-const el = (tag, cls, text) => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
 
 let toastTimer = null;
 function toast(msg) {

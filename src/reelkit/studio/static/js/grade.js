@@ -2,14 +2,8 @@
 // (reel grade match), a strength slider and LUT export. Frames are graded on the server.
 import { get, post, mediaUrl } from './api.js';
 import { parseRate, timecode } from './timecode.js';
+import { $, el } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
-const el = (tag, cls, text) => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
 
 export class GradeView {
   constructor(toast) {

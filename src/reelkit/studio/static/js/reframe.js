@@ -2,14 +2,8 @@
 // shot and why, crop keyframes you drag. The path, keyframes and exports all come from the server.
 import { get, post, playUrl, mediaUrl } from './api.js';
 import { parseRate, frameMid, secondsToFrame, timecode } from './timecode.js';
+import { $, el } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
-const el = (tag, cls, text) => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
 const REASON = {
   steady: 'one position keeps the subject in frame for the whole shot, so the camera does not move',
   pan: 'the subject travels one way: the camera pans with it',

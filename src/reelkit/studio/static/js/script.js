@@ -1,14 +1,8 @@
 // Script view: a screenplay's breakdown (reel script breakdown), shot list (reel script shotlist) and
 // storyboard panels (reel script board), rendered on the server; this file only lays them out.
 import { get, post } from './api.js';
+import { $, el } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
-const el = (tag, cls, text) => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
 const CATEGORIES = ['extras', 'props', 'wardrobe', 'vehicles', 'animals', 'sfx', 'sound', 'makeup', 'other'];
 const panelUrl = (rel, name) => '/api/panel?' + new URLSearchParams({ path: rel, name });
 
