@@ -114,18 +114,11 @@ def find(index: MediaIndex, *, phrase: str | None = None, speaker: str | None = 
         _in("s.movement", list(movements), where, args)
     if exposures:
         _in("s.exposure", list(exposures), where, args)
-    if min_faces is not None:
-        where.append("s.faces >= ?")
-        args.append(min_faces)
-    if min_people is not None:
-        where.append("s.people >= ?")
-        args.append(min_people)
-    if min_loudness is not None:
-        where.append("s.loudness_lufs >= ?")
-        args.append(min_loudness)
-    if max_loudness is not None:
-        where.append("s.loudness_lufs <= ?")
-        args.append(max_loudness)
+    for cond, value in (("s.faces >= ?", min_faces), ("s.people >= ?", min_people),
+                        ("s.loudness_lufs >= ?", min_loudness), ("s.loudness_lufs <= ?", max_loudness)):
+        if value is not None:
+            where.append(cond)
+            args.append(value)
     lim = f" LIMIT {int(limit)}" if limit else ""
     if phrase is not None:
         words = [w for w in (normalize_word(t) for t in re.split(r"\s+", phrase)) if w]
