@@ -125,6 +125,8 @@ def test_real_clip_reports_backend_area_and_decision(reel, shared_data: Path) ->
     d = json.loads(r.stdout)
     want = "mediapipe" if importlib.util.find_spec("mediapipe") else "opencv"
     assert d["backend"] == want and d["active_area"] == [0, 0, 640, 480]
+    # MediaPipe's native start-up chatter (absl / TensorFlow Lite, written straight to fd 2) is kept off
+    assert "TensorFlow Lite" not in r.stderr and "W0000" not in r.stderr, r.stderr
     shot = d["shots"][0]
     assert shot["decision"]["reason"] and shot["decision"]["subject"].startswith("track")
     r = reel("reframe", str(clip), "--backend", "bogus")

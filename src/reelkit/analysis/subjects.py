@@ -25,8 +25,10 @@ Boxes are ``(x, y, w, h)`` in pixels of the image analysed (floats, top-left ori
 from __future__ import annotations
 
 import os
+import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -547,6 +549,31 @@ def _drop_false_faces(subjects: list[Subject]) -> list[Subject]:
     return keep
 
 
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send what native code writes to file descriptor 2 to the null device for the block.
+
+    MediaPipe's C++ core (absl logging, TensorFlow Lite) prints start-up chatter ("Created TensorFlow
+    Lite XNNPACK delegate", "W0000 ... inference_feedback_manager") straight to fd 2, past Python's
+    ``sys.stderr``, and neither ``GLOG_minloglevel`` nor ``TF_CPP_MIN_LOG_LEVEL`` stops it. Python's
+    stderr is flushed first and fd 2 is restored afterwards; without a real fd 2 this does nothing.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 class MediapipeBackend:
     """MediaPipe's bundled models through the legacy ``solutions`` API (mediapipe 0.10.14-0.10.21).
 
@@ -565,14 +592,20 @@ class MediapipeBackend:
     def __init__(self, max_side: int = 640, max_people: int = 4) -> None:
         check_mediapipe_models()
         try:
-            import mediapipe as mp  # type: ignore[import-not-found]
+            with _native_stderr_silenced():
+                import mediapipe as mp  # type: ignore[import-not-found]
 
-            sol = mp.solutions
-            self._fd_short = sol.face_detection.FaceDetection(model_selection=0, min_detection_confidence=0.5)
-            self._fd_full = sol.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5)
-            # model_complexity=1 is the full model bundled in the wheel (0 and 2 would be downloaded)
-            self._pose = sol.pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=False,
-                                       min_detection_confidence=0.5)
+                sol = mp.solutions
+                self._fd_short = sol.face_detection.FaceDetection(model_selection=0, min_detection_confidence=0.5)
+                self._fd_full = sol.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5)
+                # model_complexity=1 is the full model bundled in the wheel (0 and 2 would be downloaded)
+                self._pose = sol.pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=False,
+                                           min_detection_confidence=0.5)
+                # graphs finish starting on threads of their own: one picture each makes them done
+                # (and their TFLite warnings said) before fd 2 is given back
+                blank = np.zeros((64, 64, 3), np.uint8)
+                for graph in (self._fd_short, self._fd_full, self._pose):
+                    graph.process(blank)
         except ImportError:
             raise BackendUnavailable("the mediapipe subject backend is not installed",
                                      hint="pip install 'reelkit[mediapipe]' (Python 3.11-3.12)") from None
@@ -582,6 +615,7 @@ class MediapipeBackend:
         self._max_side = max_side
         self._max_people = max_people
         self._lock = threading.Lock()
+        self._pose_quiet = False  # the pose graph has printed all its start-up warnings
 
     def detect(self, image: np.ndarray, kinds: Sequence[str]) -> list[Subject]:
         import cv2
@@ -605,6 +639,16 @@ class MediapipeBackend:
             out += _text_subjects(image)
         return out
 
+    def _process(self, graph: Any, img: np.ndarray) -> Any:
+        """``graph.process(img)``; the pose graph's calls are silenced (native stderr) until it has
+        projected a person's landmarks once, when it prints its last start-up warning."""
+        if graph is not self._pose or self._pose_quiet:
+            return graph.process(img)
+        with _native_stderr_silenced():
+            res = graph.process(img)
+        self._pose_quiet = res.pose_landmarks is not None
+        return res
+
     def _faces(self, img: np.ndarray) -> list[Subject]:
         h0, w0 = img.shape[:2]
         found: list[Subject] = []
@@ -616,7 +660,7 @@ class MediapipeBackend:
             for x in np.linspace(0, w0 - h0, k).round().astype(int):
                 views.append((self._fd_full, int(x), np.ascontiguousarray(img[:, x:x + h0])))
         for model, ox, view in views:
-            res = model.process(view)
+            res = self._process(model, view)
             h, w = view.shape[:2]
             for d in res.detections or []:
                 bb = d.location_data.relative_bounding_box
@@ -637,7 +681,7 @@ class MediapipeBackend:
         fill = np.median(img.reshape(-1, 3), axis=0).astype(np.uint8)
         people: list[Subject] = []
         for _ in range(self._max_people):
-            res = self._pose.process(work)
+            res = self._process(self._pose, work)
             if res.pose_landmarks is None:
                 break
             p = _pose_person([(lm.x, lm.y, lm.visibility) for lm in res.pose_landmarks.landmark], w, h)
