@@ -16,7 +16,6 @@ from rich.markup import escape
 from typer._click.exceptions import NoArgsIsHelpError
 from typer.exceptions import Abort, Exit, TyperException
 
-from reelkit import __version__
 from reelkit.cli._ui import err_console
 from reelkit.errors import ReelError
 
@@ -40,6 +39,8 @@ _state = {"debug": False}
 
 def _version(value: bool) -> None:
     if value:
+        from reelkit import __version__
+
         typer.echo(f"reel (reelkit) {__version__}")
         raise typer.Exit()
 
@@ -62,29 +63,49 @@ def _root(
 
 
 # -- command registration: one module per command group, in the order `reel --help` lists them --
-from reelkit.cli import (  # noqa: E402
-    assemble,
-    audio,
-    camera,
-    cut,
-    cutdown,
-    demo,
-    grade,
-    highlights,
-    index,
-    probe,
-    provenance,
-    reframe,
-    script,
-    script_board,
-    shots,
-    studio,
-    transcribe,
-)
+# Importing every command module costs more than most commands' own work on a short clip (NumPy,
+# OpenCV, SciPy, OTIO, ...), so `main` registers only the module of the command being run, and all of
+# them when the root help or an unknown command needs the full list.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "probe": ("probe",), "shots": ("shots",), "analyze": ("index",), "find": ("index",), "index": ("index",),
+    "transcribe": ("transcribe",), "cut": ("cut",), "cutdown": ("cutdown",), "highlights": ("highlights",),
+    "assemble": ("assemble",), "grade": ("grade",), "audio": ("audio",), "reframe": ("reframe",),
+    "script": ("script", "script_board"),  # script_board adds shotlist/board/animatic to the `script` group
+    "camera": ("camera",), "studio": ("studio",), "demo": ("demo",), "provenance": ("provenance",),
+}
+_ROOT_VALUE_OPTIONS = {"--sign-cert", "--sign-key"}
+_registered: set[str] = set()
 
-for _module in (probe, shots, index, transcribe, cut, cutdown, highlights, assemble, grade, audio, reframe, script,
-                script_board, camera, studio, demo, provenance):
-    _module.register(app)  # script_board adds shotlist/board/animatic to the `script` group
+
+def _command_name(args: list[str]) -> str | None:
+    """The sub-command ``args`` run (the first argument that is not a root option), or None."""
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in _ROOT_VALUE_OPTIONS:
+            i += 2
+            continue
+        if a.startswith("-"):
+            i += 1
+            continue
+        return a
+    return None
+
+
+def register_commands(args: list[str] | None = None) -> None:
+    """Register the command modules ``args`` need on :data:`app` (all of them when ``args`` is None,
+    names no known command, or asks for the root help). Idempotent."""
+    import importlib
+
+    name = _command_name(args) if args is not None else None
+    if name is None and args is not None and "--version" in args and not {"-h", "--help"} & set(args):
+        name = "probe"  # `reel --version` lists no command: any one keeps the group's shape, take the lightest
+    wanted = COMMAND_MODULES.get(name) if name is not None else None
+    modules = list(dict.fromkeys(m for ms in COMMAND_MODULES.values() for m in ms)) if wanted is None else wanted
+    for mod in modules:
+        if mod not in _registered:
+            importlib.import_module(f"reelkit.cli.{mod}").register(app)
+            _registered.add(mod)
 
 
 def _usage_line(exc: TyperException) -> str:
@@ -100,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     _state["debug"] = "--debug" in args
     code = 0
     try:
+        register_commands(args)
         result = app(args=args, prog_name="reel", standalone_mode=False)
         code = result if isinstance(result, int) else 0
     except NoArgsIsHelpError as exc:  # `reel` or `reel script` alone: show the help

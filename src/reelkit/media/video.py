@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Literal
 
 import av
-import cv2
 import numpy as np
 
 from reelkit.errors import DecodeError, MediaLimitError, UsageError
@@ -109,6 +108,8 @@ def _shrink(plane: np.ndarray, w: int, h: int, fast: bool) -> np.ndarray:
         k = int(min(plane.shape[1] / w, plane.shape[0] / h) // 3)
         if k >= 2:
             plane = plane[::k, ::k]
+    import cv2  # lazy: OpenCV costs ~0.1 s to import, and probing or audio work never needs it
+
     return cv2.resize(plane, (w, h), interpolation=cv2.INTER_AREA)
 
 
@@ -146,6 +147,8 @@ def _fast_small(frame: av.VideoFrame, w: int, h: int, pixel_format: str, fast: b
     than an area filter at a non-integer ratio. Returns None for formats this path does not handle
     (the caller then uses swscale). Only used when shrinking.
     """
+    import cv2
+
     name = frame.format.name
     if name not in _PLANAR_YUV or w > frame.width or h > frame.height:
         return None
