@@ -566,8 +566,14 @@ def _stop_pool(ex: cf.ProcessPoolExecutor) -> None:
             pr.join(5)
             if pr.is_alive():
                 pr.kill()
+    thread = getattr(ex, "_executor_manager_thread", None)
     with contextlib.suppress(Exception):
         ex.shutdown(wait=True)  # joins the pool's manager thread (no noise from its exit hook)
+    # concurrent.futures' interpreter-exit hook wakes every manager thread it knows through a pipe; after
+    # a Ctrl-C that pipe may already be closed (an "Exception ignored ... Bad file descriptor" traceback
+    # at exit), so forget this pool's thread once it is stopped
+    with contextlib.suppress(Exception):
+        cf.process._threads_wakeups.pop(thread, None)  # type: ignore[attr-defined]
 
 
 def _run_ray(jobs: list[tuple[str, AnalyzeOptions]], index_path: str, workers: int, address: str,
