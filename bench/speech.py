@@ -377,45 +377,64 @@ def align_table() -> list[str]:
     return out
 
 
-def _joined_meeting(tmp: Path) -> tuple[Path, list[tuple[float, float, str]]]:
-    """A recording joined from real clips of five talkers with 0.6 s pauses; returns (wav, turns)."""
+def _clip(p: Path, a: float = 0.0, b: float | None = None) -> np.ndarray:
     from reelkit.media import read_audio
+
+    x = read_audio(p, sample_rate=16000, channels=1).samples[0]
+    return x[int(a * 16000):None if b is None else int(b * 16000)]
+
+
+def _join_turns(tmp: Path, name: str, turns_src: list[tuple[str, np.ndarray]]
+                ) -> tuple[Path, list[tuple[float, float, str]]]:
+    """Write the turns joined with 0.6 s pauses to ``tmp/name``; returns (wav, [(start s, end s, talker)])."""
     from reelkit.media.writer import write_wav
 
-    def clip(p: Path, a: float = 0.0, b: float | None = None) -> np.ndarray:
-        x = read_audio(p, sample_rate=16000, channels=1).samples[0]
-        return x[int(a * 16000):None if b is None else int(b * 16000)]
-
-    jfk, lj = SPEECH / "whisper_jfk" / "jfk.flac", SPEECH / "lhotse"
-    ami = SPEECH / "spontaneous" / "ami_ES2011a_headset0_40-46s.wav"
-    turns_src = [("jfk", clip(jfk, 0.0, 2.6)), ("lj", clip(lj / "LJ002-0020.wav")),
-                 ("grid_b", clip(GRID / "grid_bbaf2n.mpg")), ("ami", clip(ami, 1.2, 3.0)),
-                 ("jfk", clip(jfk, 3.0, 7.6)), ("grid_l", clip(GRID / "grid_lbax4n.mpg")),
-                 ("lj", clip(lj / "LJ002-0035.wav")), ("ami", clip(ami, 3.1, 4.6)), ("jfk", clip(jfk, 7.6)),
-                 ("grid_s2", clip(GRID / "grid_s2_swwp2s.mpg"))]
     gap = np.zeros(int(0.6 * 16000), np.float32)
     parts, turns, pos = [], [], 0
     for who, x in turns_src:
         parts += [x, gap]
         turns.append((pos / 16000, (pos + len(x)) / 16000, who))
         pos += len(x) + len(gap)
-    y = np.concatenate(parts)
-    path = tmp / "joined_meeting.wav"
-    write_wav(path, y[None, :], 16000)
+    path = tmp / name
+    write_wav(path, np.concatenate(parts)[None, :], 16000)
     return path, turns
 
 
-def speaker_table(tmp: Path) -> list[str]:
+def _joined_meeting(tmp: Path) -> tuple[Path, list[tuple[float, float, str]]]:
+    """Development recording: short turns (1.5-4.6 s) of six talkers, three of them GRID men recorded
+    in the same studio; the speaker methods were chosen on it."""
+    jfk, lj = SPEECH / "whisper_jfk" / "jfk.flac", SPEECH / "lhotse"
+    ami = SPEECH / "spontaneous" / "ami_ES2011a_headset0_40-46s.wav"
+    return _join_turns(tmp, "joined_meeting.wav", [
+        ("jfk", _clip(jfk, 0.0, 2.6)), ("lj", _clip(lj / "LJ002-0020.wav")),
+        ("grid_b", _clip(GRID / "grid_bbaf2n.mpg")), ("ami", _clip(ami, 1.2, 3.0)),
+        ("jfk", _clip(jfk, 3.0, 7.6)), ("grid_l", _clip(GRID / "grid_lbax4n.mpg")),
+        ("lj", _clip(lj / "LJ002-0035.wav")), ("ami", _clip(ami, 3.1, 4.6)), ("jfk", _clip(jfk, 7.6)),
+        ("grid_s2", _clip(GRID / "grid_s2_swwp2s.mpg"))])
+
+
+def _heldout_meeting(tmp: Path) -> tuple[Path, list[tuple[float, float, str]]]:
+    """Held-out recording, fixed before the neural method was first run on it: eleven turns (1.5-7.7 s)
+    of six talkers (MFA's Michael McAuliffe, a LibriSpeech reader, Walter Lewin's lecture, AMI ES2011a,
+    GRID s2, LJSpeech), mostly clips the development recording does not use."""
+    mfa, lec = SPEECH / "mfa" / "fillers", SPEECH / "lecture" / "physicsworks_audio.webm"
+    libri = SPEECH / "lhotse" / "2412-153948-0000.flac"
+    ami = SPEECH / "spontaneous" / "ami_ES2011a_headset0_40-46s.wav"
+    return _join_turns(tmp, "heldout_meeting.wav", [
+        ("michael", _clip(mfa / "mfa_surround.flac", 0.0, 6.5)), ("libri", _clip(libri, 0.0, 5.5)),
+        ("lewin", _clip(lec, 30.0, 36.0)), ("ami", _clip(ami, 1.2, 4.6)), ("michael", _clip(mfa / "mfa_words.flac")),
+        ("grid_s2", _clip(GRID / "grid_pwij3p.mpg")), ("libri", _clip(libri, 5.5)), ("lewin", _clip(lec, 90.0, 96.0)),
+        ("lj", _clip(SPEECH / "lhotse" / "LJ002-0020.wav")), ("michael", _clip(mfa / "mfa_thoughts.flac")),
+        ("lewin", _clip(lec, 150.0, 156.0))])
+
+
+def _speaker_rows(path: Path, turns: list[tuple[float, float, str]], label: str) -> list[str]:
     from scipy.optimize import linear_sum_assignment
 
     from reelkit.analysis.speech import transcribe
 
-    path, turns = _joined_meeting(tmp)
-    n_true = len({w for _, _, w in turns})
-    out = [f"### Speakers on a recording joined from real clips ({len(turns)} turns, {n_true} talkers: JFK, "
-           "LJSpeech, AMI ES2011a, GRID bbaf2n/lbax4n/s2)", "",
-           "| --speakers | words | right speaker | speakers found | CPU s |", "|---|---:|---:|---:|---:|"]
-    for spk in ("auto", n_true):
+    rows = []
+    for spk in ("auto", len({w for _, _, w in turns})):
         c0 = time.process_time()
         t = transcribe(path, speakers=spk)
         cpu = time.process_time() - c0
@@ -432,7 +451,30 @@ def speaker_table(tmp: Path) -> list[str]:
             m[pl.index(a), tl.index(b)] += 1
         r, c = linear_sum_assignment(-m)
         right = m[r, c].sum()
-        out.append(f"| {spk} | {len(truth)} | {right / len(truth):.1%} | {len(pl)} | {cpu:.1f} |")
+        rows.append(f"| {label} | {spk} | {len(truth)} | {right / len(truth):.1%} | {len(pl)} | {cpu:.1f} |")
+    return rows
+
+
+def speaker_table(tmp: Path) -> list[str]:
+    """Share of words given the right talker (best one-to-one mapping of labels to talkers), with the
+    neural encoder (the default when Resemblyzer's weights are installed) and the MFCC fallback."""
+    from reelkit.analysis.speech import speakers
+
+    out = ["### Speakers on recordings joined from real clips", "",
+           "| method | recording | --speakers | words | right speaker | speakers found | CPU s |",
+           "|---|---|---|---:|---:|---:|---:|"]
+    dev, held = _joined_meeting(tmp), _heldout_meeting(tmp)
+    neural = speakers.neural_available
+    for name, avail in (("d-vectors (GE2E, default)", neural), ("MFCC means (fallback)", lambda: False)):
+        if name.startswith("d-") and not neural():
+            out.append("| d-vectors | – | – | – | not installed (pip install --no-deps resemblyzer==0.1.4) | – | – |")
+            continue
+        speakers.neural_available = avail
+        try:
+            out += [f"| {name} {r}" for r in _speaker_rows(*dev, "development (10 turns, 6 talkers, 3 GRID men)")]
+            out += [f"| {name} {r}" for r in _speaker_rows(*held, "held-out (11 turns, 6 talkers)")]
+        finally:
+            speakers.neural_available = neural
     return out
 
 
