@@ -216,55 +216,98 @@ def _systems_on(path: Path) -> dict[str, tuple[list[tuple[str, float, float]], f
 SYSTEMS = ("raw-ps", "plain-fw", "reelkit")
 
 
-def asr_table(measured: dict[Path, dict]) -> list[str]:
+SEEDS = (0, 1, 2)
+
+
+def _measure_seed(seed: int) -> dict[Path, dict]:
+    """Every system on every reference file in a fresh process whose CTranslate2 sampler is seeded with
+    ``seed`` (Whisper's temperature fallback samples; see ``whisper_backend.SEED``)."""
+    import ctranslate2
+
+    from reelkit.analysis.speech import whisper_backend
+
+    whisper_backend.SEED = seed
+    ctranslate2.set_random_seed(seed)
+    return {p: _systems_on(p) for p in references()}
+
+
+def measure_all() -> list[dict[Path, dict]]:
+    """:func:`_measure_seed` for each of :data:`SEEDS`, one spawned process each."""
+    from multiprocessing import get_context
+
+    ctx = get_context("spawn")
+    out = []
+    for seed in SEEDS:
+        with ctx.Pool(1) as pool:
+            out.append(pool.map(_measure_seed, [seed])[0])
+    return out
+
+
+def asr_table(runs: list[dict[Path, dict]]) -> list[str]:
+    """WER per set and system as the mean over the seeded runs (range in brackets), per-file errors."""
+    from reelkit.media import probe
+
     refs = references()
     agg: dict[tuple[str, str], list[float]] = {}
+    per_seed: dict[tuple[str, str, int], list[int]] = {}
     rows, worse = [], []
     fills = {n: [0, 0] for n in SYSTEMS}
     ref_fill = 0
-    for path, res in measured.items():
+    n_seeds = len(runs)
+    for path in runs[0]:
         group, text = refs[path]
         groups = [group, "held-out" if path.name in HELD_OUT else "dev", "all"]
         ref = norm_words(text)
         nref_fill = sum(w in FILLED for w in ref)
         ref_fill += nref_fill
-        dur = len(__import__("reelkit.media", fromlist=["read_audio"]).read_audio(
-            path, sample_rate=16000, channels=1).samples[0]) / 16000
-        cells, errs = [], {}
+        dur = probe(path).duration_s or 0.0
+        cells, mean_err = [], {}
         for name in SYSTEMS:
-            words, cpu, wall = res[name]
-            hyp = hyp_words([w for w, _, _ in words])
-            e = edit_distance(ref, hyp)
-            errs[name] = e
-            nf = sum(w in FILLED for w in hyp)
-            fills[name][0] += min(nf, nref_fill)
-            fills[name][1] += nf
-            for g in groups:
-                a = agg.setdefault((name, g), [0, 0, 0.0, 0.0, 0.0])
-                a[0] += e
-                a[1] += len(ref)
-                a[2] += cpu
-                a[3] += wall
-                a[4] += dur
-            cells.append(f"{e}/{len(ref)} {' '.join(hyp)[:50]}")
-        if errs["reelkit"] > errs["plain-fw"]:
-            worse.append(f"{path.name} ({errs['reelkit']} vs {errs['plain-fw']})")
+            errs = []
+            for k, measured in enumerate(runs):
+                words, cpu, wall = measured[path][name]
+                hyp = hyp_words([w for w, _, _ in words])
+                e = edit_distance(ref, hyp)
+                errs.append(e)
+                for g in groups:
+                    ps = per_seed.setdefault((name, g, k), [0, 0])
+                    ps[0] += e
+                    ps[1] += len(ref)
+                    a = agg.setdefault((name, g), [0, 0, 0.0, 0.0, 0.0])
+                    a[2] += cpu / n_seeds
+                    a[3] += wall / n_seeds
+                    if k == 0:
+                        a[1] += len(ref)
+                        a[4] += dur
+                if k == 0:
+                    nf = sum(w in FILLED for w in hyp)
+                    fills[name][0] += min(nf, nref_fill)
+                    fills[name][1] += nf
+                    first_hyp = hyp
+            mean_err[name] = sum(errs) / n_seeds
+            cells.append(f"{'/'.join(map(str, errs))} of {len(ref)}: {' '.join(first_hyp)[:50]}")
+        if mean_err["reelkit"] > mean_err["plain-fw"] + 1e-9:
+            worse.append(f"{path.name} ({mean_err['reelkit']:.2f} vs {mean_err['plain-fw']:.2f})")
         rows.append(f"| {path.parent.name}/{path.name} | {dur:.1f} | " + " | ".join(cells) + " |")
-    out = ["### Word error rate and real-time factor (same run)", "",
-           "| set | system | WER | RTF (CPU, 2 threads) | RTF (wall) |", "|---|---|---:|---:|---:|"]
+    out = [f"### Word error rate and real-time factor (same run; mean of {n_seeds} seeded runs, range in brackets)",
+           "", "| set | system | WER | RTF (CPU, 2 threads) | RTF (wall) |", "|---|---|---:|---:|---:|"]
     for g in ("clean", "grid", "mfa", "dev", "held-out", "all"):
         for name in SYSTEMS:
             a = agg.get((name, g))
             if a:
-                out.append(f"| {g} ({a[4]:.0f} s) | {name} | {a[0] / a[1]:.1%} ({a[0]}/{a[1]}) | "
+                wers = [per_seed[(name, g, k)][0] / per_seed[(name, g, k)][1] for k in range(n_seeds)]
+                out.append(f"| {g} ({a[4]:.0f} s) | {name} | {statistics.mean(wers):.1%} "
+                           f"[{min(wers):.1%}-{max(wers):.1%}] of {a[1]:.0f} words | "
                            f"{a[2] / a[4]:.3f} | {a[3] / a[4]:.3f} |")
-    out += ["", f"Files where reelkit has more errors than plain faster-whisper: {', '.join(worse) or 'none'}.",
-            "", f"### Filled pauses (um/uh/hm; {ref_fill} in the references)", "",
+    out += ["", "Files where reelkit has more errors than plain faster-whisper (mean over the seeds): "
+            f"{', '.join(worse) or 'none'}.",
+            "", f"### Filled pauses (um/uh/hm; {ref_fill} in the references; seed {SEEDS[0]})", "",
             "| system | found | matched | recall | precision |", "|---|---:|---:|---:|---:|"]
     for name in SYSTEMS:
         m, f = fills[name]
         out.append(f"| {name} | {f} | {m} | {m / max(1, ref_fill):.0%} | {m / max(1, f):.0%} |")
-    out += ["", "<details><summary>per file (errors/reference words, hypothesis)</summary>", "",
+    out += ["", "<details><summary>per file (errors per seed of reference words, hypothesis of the first "
+            "seed)</summary>", "",
             "| file | s | raw-ps | plain-fw | reelkit |", "|---|---:|---|---|---|", *rows, "", "</details>"]
     return out
 
@@ -520,8 +563,8 @@ def main() -> None:
 
     sys.path.insert(0, str(REPO / "src"))
     lines = ["Command: `.venv/bin/python bench/speech.py`", ""]
-    measured = {p: _systems_on(p) for p in references()}
-    lines += [*asr_table(measured), "", *boundary_table(measured), "", *align_table()]
+    runs = measure_all()
+    lines += [*asr_table(runs), "", *boundary_table(runs[0]), "", *align_table()]
     with tempfile.TemporaryDirectory() as tmp:
         lines += ["", *speaker_table(Path(tmp))]
     lines += ["", *speed_table(), "", *vad_table()]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import itertools
+import json
 import socket
 import sys
 import threading
@@ -259,3 +260,20 @@ def test_streaming_chunks_cover_the_audio_once_and_cut_in_pauses(shared_data: Pa
     for offset, x in chunks[:-1]:  # each cut lies in a quiet stretch, not inside a word
         cut = offset + len(x)
         assert np.sqrt(np.mean(whole[cut - 800:cut + 800] ** 2)) < 0.25 * np.sqrt(np.mean(whole ** 2))
+
+
+def test_transcripts_are_reproducible_where_whisper_falls_back_to_sampling(shared_data: Path, tmp_path: Path) -> None:
+    """On the MFA laughter clip Whisper's temperature fallback samples; unseeded, runs differed
+    (4 different transcripts in 4 runs of plain faster-whisper). Two runs of the real CLI agree."""
+    import subprocess
+    import sys
+
+    clip = shared_data / "speech" / "mfa" / "fillers" / "mfa_laughter.flac"
+    reel = Path(sys.executable).with_name("reel")
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"run{k}.json"
+        subprocess.run([str(reel), "transcribe", str(clip), "-o", str(out), "-f", "json"], check=True,
+                       capture_output=True)
+        outs.append([(w["text"], w["start"], w["end"]) for w in json.loads(out.read_text())["words"]])
+    assert outs[0] == outs[1] and len(outs[0]) >= 3

@@ -79,6 +79,22 @@ def check_model_dir(model: Path | str | None) -> Path:
     return resolve_model(model)
 
 
+SEED = 0
+"""Seed of CTranslate2's sampler. Whisper falls back to sampling (temperature 0.2, 0.4...) when a beam
+result looks like a loop or is unlikely; unseeded, the same file then gives a different transcript on
+each run (seen on the MFA laughter and cut-off clips). CTranslate2 seeds each worker thread's generator
+once, from the seed current at that thread's first decode, so the seed is set before the model is
+loaded: a process transcribes reproducibly (the same files in the same order give the same words); a
+second call in one process continues the generator's sequence. bench/speech.py varies it, one process
+per seed, to measure the spread."""
+
+
+def _seed_sampler() -> None:
+    import ctranslate2
+
+    ctranslate2.set_random_seed(SEED)
+
+
 class WhisperBackend:
     """faster-whisper with word timestamps; uses Whisper's own segments.
 
@@ -104,6 +120,7 @@ class WhisperBackend:
         self.model_dir = model_dir
         key = (str(model_dir), device, compute_type, cpu_threads)
         if key not in _MODELS:  # one loaded model per folder and settings, shared by backends
+            _seed_sampler()
             try:
                 _MODELS[key] = fw.WhisperModel(str(model_dir), device=device, compute_type=compute_type,
                                                cpu_threads=cpu_threads or (os.cpu_count() or 1),
