@@ -122,6 +122,24 @@ def held_out() -> dict[str, dict[str, Any]]:
                               "shots": [{"start_s": 0, "end_s": 6, "subjects": ["ANNA", "BEN"], "size": "MS",
                                          "focus": "ANNA", "dof": "shallow",
                                          "direction": "slow truck left, reveal BEN at 3 s, rack focus to BEN at 4 s"}]}
+    # written 2026-12-03 before the planner re-assigned the default thirds when subjects cross; first
+    # run after that feature: a drone while two people pass each other on a diagonal, and three people
+    # where the one on the right walks across the other two
+    out["ho2_pass_drone"] = {**_BASE, "duration_s": 7.0,
+                             "platform": {"kind": "drone", "start": {"position": [-1, -7, 1.7], "yaw_deg": 80,
+                                                                     "pitch_deg": 0}},
+                             "subjects": [_subj("ANNA", 1.7, (0, (-2.5, -0.5, 0)), (7, (2.0, 2.0, 0))),
+                                          _subj("BEN", 1.82, (0, (1.5, 0.0, 0)), (7, (-2.0, 1.5, 0)))],
+                             "shots": [{"start_s": 0, "end_s": 7, "subjects": ["ANNA", "BEN"], "size": "MS",
+                                        "focus": "BEN", "dof": "shallow", "direction": ""}]}
+    out["ho2_three_cross"] = {**_BASE, "duration_s": 7.0,
+                              "platform": {"kind": "dolly", "start": {"position": [0, -8, 1.6], "yaw_deg": 90,
+                                                                      "pitch_deg": 0}},
+                              "subjects": [_subj("ANNA", 1.68, (0, (-1.5, 0.5, 0))),
+                                           _subj("BEN", 1.8, (0, (0.0, 1.0, 0)), (7, (0.3, 1.2, 0))),
+                                           _subj("CARA", 1.6, (0, (2.0, 0.0, 0)), (7, (-2.5, 0.6, 0)))],
+                              "shots": [{"start_s": 0, "end_s": 7, "subjects": ["ANNA", "BEN", "CARA"], "size": "WS",
+                                         "focus": "BEN", "dof": "deep", "direction": ""}]}
     return out
 
 

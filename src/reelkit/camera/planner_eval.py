@@ -26,7 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from reelkit.camera.planner_scene import EYE_BELOW_TOP_M, SIZE_FRAME_HEIGHT_M, parse_scene, reveal_time
+from reelkit.camera.planner_scene import (
+    EYE_BELOW_TOP_M,
+    SIZE_FRAME_HEIGHT_M,
+    parse_scene,
+    placement_at,
+    reveal_time,
+)
 
 __all__ = ["evaluate_track", "rotation_from_angles"]
 
@@ -124,6 +130,7 @@ def evaluate_track(scene_d: dict[str, Any], track: dict[str, Any]) -> dict[str, 
         R = rotation_from_angles(yaw[i], pitch[i], roll[i])
         fx = focal[i] / sw * W
         errs = []
+        targets = placement_at(shot, {n: scene.subjects[n].head(ts[i]) for n in shot.auto_place}, p)
         for name in shot.subjects:
             h = scene.subjects[name].head(ts[i])
             c = R @ (h - p)
@@ -136,7 +143,7 @@ def evaluate_track(scene_d: dict[str, Any], track: dict[str, Any]) -> dict[str, 
             u = W / 2 + fx * c[0] / c[2]
             v = H / 2 - fx * c[1] / c[2]
             if name in shot.placement and not _unrevealed(shot, name, ts[i]):
-                tu, tv = shot.placement[name]
+                tu, tv = targets[name]
                 errs.append(math.hypot(u - tu * W, v - tv * H) / W)
             if name == shot.subjects[0]:
                 frame_h = c[2] * (H / fx)

@@ -168,6 +168,9 @@ class Shot:
     direction: str = ""
     moves: tuple[Move, ...] = ()
     setup: np.ndarray | None = None
+    #: subjects whose placement is the default thirds (none given in SCENE.json): they swap thirds
+    #: when they cross on screen (:func:`placement_at`)
+    auto_place: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,41 @@ def default_placement(names: tuple[str, ...], order_x: list[float] | None = None
     else:
         us = list(np.linspace(0.25, 0.75, len(names)))
     return {names[i]: (float(u), 1.0 / 3.0) for i, u in zip(idx, us, strict=True)}
+
+
+#: angular scale (rad) of the hand-over when subjects with default thirds cross: two heads 0.05 rad
+#: (about 3°) apart as seen from the camera are 73 % / 27 % of the way to their new thirds
+SWAP_SCALE_RAD = 0.05
+
+
+def placement_at(shot: Shot, heads: dict[str, np.ndarray], view: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Head targets ``{name: (u, v)}`` of ``shot`` when the camera is at ``view`` (m) and the heads at
+    ``heads``: the shot's placement, except that subjects on default thirds (``shot.auto_place``) take
+    the slots of :func:`default_placement` in their current left-to-right order as seen from ``view``.
+
+    The order is soft: each subject's slot index is the sum over the others of
+    ``sigmoid((a_i - a_j) / SWAP_SCALE_RAD)`` (``a`` = the head's horizontal angle from the line to
+    the group's centroid), interpolated between the slots, so when two people cross, their targets
+    slide past each other as they pass (meeting at the middle when they overlap) instead of jumping or
+    keeping the person now on the right on the left third. The planner and the evaluator both use it.
+    """
+    out = dict(shot.placement)
+    names = [n for n in shot.auto_place if n in heads]
+    if len(names) < 2:
+        return out
+    pts = np.array([heads[n] for n in names], dtype=float)
+    fwd = pts.mean(axis=0) - np.asarray(view, dtype=float)
+    fwd[2] = 0.0
+    if float(np.hypot(fwd[0], fwd[1])) < 1e-6:
+        return out
+    right = np.array([fwd[1], -fwd[0], 0.0])
+    rel = pts - np.asarray(view, dtype=float)
+    ang = np.arctan2(rel @ right, rel @ fwd)
+    slots = [uv[0] for uv in sorted(default_placement(tuple(names)).values())]
+    for i, n in enumerate(names):
+        rank = float(np.sum(1.0 / (1.0 + np.exp(-(ang[i] - np.delete(ang, i)) / SWAP_SCALE_RAD))))
+        out[n] = (float(np.interp(rank, np.arange(len(slots)), slots)), out[n][1])
+    return out
 
 
 def load_scene(path: str | os.PathLike[str]) -> Scene:
@@ -394,7 +432,8 @@ def parse_scene(data: Any) -> Scene:
         setup = None
         if sd.get("setup") is not None:
             setup = _vec(_get(sd["setup"], "position", f"{what}.setup"), f"{what}.setup.position")
-        shots.append(Shot(t0, min(t1, duration), tuple(names), size, placement, focus, dof, direction, moves, setup))
+        shots.append(Shot(t0, min(t1, duration), tuple(names), size, placement, focus, dof, direction, moves, setup,
+                          auto_place=missing if len(missing) >= 2 else ()))
     return Scene(fps, duration, width, height, (float(sw), float(sh)), lens, coc, platform, tuple(boxes), min_d,
                  subjects, tuple(shots), raw=data)
 
