@@ -37,3 +37,15 @@ def test_surround_kept_or_downmixed(media_dir: Path) -> None:
     assert six.samples.shape[0] == 6
     stereo = read_audio(media_dir / "surround_51.mkv", channels=2)
     assert stereo.samples.shape[0] == 2
+
+
+def test_mono_downmix_keeps_the_level(shared_data: Path) -> None:
+    """GRID's MPEG-1 audio carries nearly the same signal in both channels: its mono downmix is their
+    average, not FFmpeg's float matrix (0.707·L + 0.707·R, 3 dB louder, peaks at 1.41); 5.1 stays in range."""
+    grid = shared_data / "av" / "grid" / "grid_lbax4n.mpg"
+    both = read_audio(grid, sample_rate=16000)
+    mono = read_audio(grid, sample_rate=16000, channels=1)
+    assert both.samples.shape[0] == 2 and np.allclose(both.samples[0], both.samples[1], atol=0.02)
+    assert np.allclose(mono.samples[0], both.samples.mean(axis=0), atol=1e-5)
+    lecture = read_audio(shared_data / "speech" / "lecture" / "physicsworks_audio.webm", channels=1)
+    assert float(np.abs(lecture.samples).max()) <= 1.0

@@ -50,6 +50,33 @@ def _layout_for(channels: int | None, source_layout: str | None, source_channels
     raise UsageError(f"can only downmix to 1 or 2 channels, not {channels}")
 
 
+_GAINS: dict[tuple[str | None, int, str | None], float] = {}
+
+
+def _downmix_gain(src_layout: str | None, src_channels: int, out_layout: str | None) -> float:
+    """Gain that makes FFmpeg's float downmix a weighted *average* of the channels.
+
+    For float output libswresample mixes without normalising (stereo → mono is ``0.707·L + 0.707·R``, so
+    identical channels come out 3 dB louder and a full-scale stereo file reaches 1.41); for integer output
+    it divides by the largest row sum. The row sum is measured here by downmixing one frame of ones, and
+    its inverse is returned (1.0 when the sum is at most 1), so a mono downmix of a stereo file with the
+    same signal in both channels is that signal."""
+    key = (src_layout, src_channels, out_layout)
+    if key not in _GAINS:
+        layout = src_layout or ("stereo" if src_channels == 2 else None)
+        try:
+            frame = av.AudioFrame.from_ndarray(np.ones((src_channels, 1024), np.float32), format="fltp",
+                                               layout=layout or src_channels)
+            frame.sample_rate = 48000
+            rs = av.AudioResampler(format="fltp", layout=out_layout, rate=48000)
+            out = [f.to_ndarray() for f in rs.resample(frame)] + [f.to_ndarray() for f in rs.resample(None)]
+            level = float(np.concatenate([o.reshape(o.shape[0], -1) for o in out], axis=1)[:, 256:768].max())
+            _GAINS[key] = 1.0 / level if level > 1.0 + 1e-4 else 1.0
+        except (ValueError, av.FFmpegError):  # an unusual layout: keep FFmpeg's own levels
+            _GAINS[key] = 1.0
+    return _GAINS[key]
+
+
 def iter_audio(
     path: str | os.PathLike[str],
     *,
@@ -63,7 +90,9 @@ def iter_audio(
 
     Args:
         sample_rate: output rate in Hz (default: the stream's).
-        channels: 1 (mono downmix), 2 (stereo) or None (keep the source layout).
+        channels: 1 (mono downmix), 2 (stereo) or None (keep the source layout). A downmix is FFmpeg's
+            matrix scaled to unity gain (:func:`_downmix_gain`): the same signal in every channel stays
+            at its level.
         block_samples: maximum block length; the last block is shorter.
 
     Raises:
@@ -82,6 +111,7 @@ def iter_audio(
     layout = _layout_for(channels, audio.layout, src_channels)
     out_channels = channels or src_channels
     resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+    gain = _downmix_gain(audio.layout, src_channels, layout) if out_channels < src_channels else 1.0
     pending: list[np.ndarray] = []
     pending_n = 0
 
@@ -102,6 +132,8 @@ def iter_audio(
                 arr = arr[None, :]
             if arr.shape[0] != out_channels:
                 arr = arr.reshape(out_channels, -1)
+            if gain != 1.0:
+                arr = arr * np.float32(gain)
             pending.append(arr)
             pending_n += arr.shape[1]
 
