@@ -35,6 +35,7 @@ import tempfile
 import time
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -115,6 +116,43 @@ def cut_levels(clips: list, rate: Fraction) -> tuple[int, int, int, list[tuple[s
     return silent, cuts, seamless // 2, levels
 
 
+def score_lines(asm, refs: dict[str, list[list]]) -> tuple[int, list[tuple], Any, Fraction]:
+    """Judge each script line's choice against the reference words of each take (``[[text, start s, end s]]``):
+    right when the chosen clip comes from a take where the line occurs and holds every word midpoint of one
+    occurrence, or when the line occurs nowhere and nothing was chosen. Returns (right, table rows, the
+    assembly's audio track, its rate)."""
+    rate, tracks = timeline_tracks(asm.timeline)
+    audio = next(t for t in tracks if t.kind == "audio")
+    chosen = {c.metadata["line"]: c for c in audio.clips}
+    right, rows = 0, []
+    for ln in asm.lines:
+        occ = {n: o for n, words in refs.items() if (o := occurrences(list(ln.tokens), words))}
+        c = chosen.get(ln.index)
+        if c is None:
+            ok, what = not occ, "none"
+        else:
+            a_s, b_s = float(Fraction(c.index_start) / rate), float(Fraction(c.index_start + c.duration) / rate)
+            name = c.metadata["take"]  # the take's name in the folder (the media reference resolves links)
+            ok = any(all(a_s <= m <= b_s for m in mids) for _, _, mids in occ.get(name, []))
+            what = f"{name} {a_s:.2f}-{b_s:.2f}"
+        right += ok
+        rows.append((ln.index + 1, ln.text[:48], len(occ), what, "ok" if ok else "WRONG"))
+    return right, rows, audio, rate
+
+
+def report(asm, right: int, rows: list[tuple], audio: Any, rate: Fraction, *, all_levels: bool) -> None:
+    """Print the per-line table, the accuracy and the cut-point measure (:func:`cut_levels`)."""
+    print("\n| line | text | takes holding it (reference) | chosen | right |\n|---:|---|---:|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |")
+    print(f"\nline-to-take accuracy: {right}/{len(asm.lines)} = {right / len(asm.lines):.1%}")
+    silent, cuts, seamless, levels = cut_levels(list(audio.clips), rate)
+    print(f"cut points in silence (level <= take noise floor + 12 dB; floor = 10th pct of the take's 20 ms levels "
+          f"above -100 dBFS): {silent}/{cuts}; seamless joins (the next clip continues the same take): {seamless}")
+    print("  dB over floor at each in/out:" if all_levels else "  not in silence:",
+          levels if all_levels else [lv for lv in levels if lv[2] > 12])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--make-reference", action="store_true")
@@ -149,35 +187,8 @@ def main() -> None:
     a_wall, a_cpu = time.perf_counter() - w0, cpu() - c0
     print(f"backend {tag}: {len(known)} takes transcribed/loaded in {t_wall:.0f} s wall ({t_cpu:.0f} s CPU); "
           f"assembly {a_wall:.1f} s wall ({a_cpu:.1f} s CPU); machine shared and loaded")
-    rate, tracks = timeline_tracks(asm.timeline)
-    audio = next(t for t in tracks if t.kind == "audio")
-    chosen = {c.metadata["line"]: c for c in audio.clips}
-    present = {n for n in TAKES if (folder / n).exists()}
-    right = 0
-    rows = []
-    for ln in asm.lines:
-        occ = {n: occurrences(list(ln.tokens), ref[n]["words"]) for n in ref if n in present}
-        occ = {n: o for n, o in occ.items() if o}
-        c = chosen.get(ln.index)
-        if c is None:
-            ok = not occ
-            what = "none"
-        else:
-            a_s, b_s = float(Fraction(c.index_start) / rate), float(Fraction(c.index_start + c.duration) / rate)
-            name = c.metadata["take"]  # the take's name in the folder (the media reference resolves links)
-            ok = any(all(a_s <= m <= b_s for m in mids) for _, _, mids in occ.get(name, []))
-            what = f"{name} {a_s:.2f}-{b_s:.2f}"
-        right += ok
-        rows.append((ln.index + 1, ln.text[:44], len(occ), what, "ok" if ok else "WRONG"))
-    print("\n| line | text | takes holding it (reference) | chosen | right |")
-    print("|---:|---|---:|---|---|")
-    for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |")
-    print(f"\nline-to-take accuracy: {right}/{len(asm.lines)} = {right / len(asm.lines):.1%}")
-    silent, cuts, seamless, levels = cut_levels(list(audio.clips), rate)
-    print(f"cut points in silence (level <= take noise floor + 12 dB; floor = 10th pct of the take's 20 ms levels "
-          f"above -100 dBFS): {silent}/{cuts}; seamless joins (the next clip continues the same take): {seamless}")
-    print("  dB over floor at each in/out:", levels)
+    right, rows, audio, rate = score_lines(asm, {n: ref[n]["words"] for n in ref if (folder / n).exists()})
+    report(asm, right, rows, audio, rate, all_levels=True)
     distract = [c.metadata["take"] for c in audio.clips if c.metadata["take"].startswith("ami_")]
     print(f"clips from distractor takes: {len(distract)}; alternates kept: "
           f"{sum(len(c.metadata.get('alternates', [])) for c in audio.clips)}")

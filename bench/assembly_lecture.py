@@ -31,16 +31,14 @@ import re
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from assembly import cut_levels, occurrences
+from assembly import report, score_lines
 from reelkit.analysis.speech import Transcript, align, transcribe
 from reelkit.edit.assembly import assemble
 from reelkit.media import read_audio
 from reelkit.media.writer import write_wav
-from reelkit.timeline import timeline_tracks
 
 LECTURE = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "speech" / "lecture").resolve()
 TAKE_S, STEP_S, LEFT_OUT = 26.0, 20.0, {5}
@@ -107,36 +105,14 @@ def main() -> None:
     t_wall, t_cpu = time.perf_counter() - w0, time.process_time() - c0
     asm = assemble(script, folder, transcripts=known)
     print(f"{len(spans)} takes transcribed/loaded in {t_wall:.0f} s wall ({t_cpu:.0f} s CPU); {len(asm.lines)} lines")
-    rate, tracks = timeline_tracks(asm.timeline)
-    audio = next(t for t in tracks if t.kind == "audio")
-    chosen = {c.metadata["line"]: c for c in audio.clips}
     ref = {}
     for name, (a, b) in spans.items():
         text = " ".join(w for w, s, e in words if s >= a - 0.3 and e <= b + 0.3)
         rec = known[(folder / name).absolute()]
         t = align(folder / name, text, recognised=rec if rec.language == "en" else None)
         ref[name] = [[w.text, w.start / t.sample_rate, w.end / t.sample_rate] for w in t.words]
-    right, rows = 0, []
-    for ln in asm.lines:
-        occ = {n: o for n in ref if (o := occurrences(list(ln.tokens), ref[n]))}
-        c = chosen.get(ln.index)
-        if c is None:
-            ok, what = not occ, "none"
-        else:
-            a_s, b_s = float(Fraction(c.index_start) / rate), float(Fraction(c.index_start + c.duration) / rate)
-            name = c.metadata["take"]
-            ok = any(all(a_s <= m <= b_s for m in mids) for _, _, mids in occ.get(name, []))
-            what = f"{name} {a_s:.2f}-{b_s:.2f}"
-        right += ok
-        rows.append((ln.index + 1, ln.text[:48], len(occ), what, "ok" if ok else "WRONG"))
-    print("\n| line | text | takes holding it (reference) | chosen | right |\n|---:|---|---:|---|---|")
-    for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |")
-    print(f"\nline-to-take accuracy: {right}/{len(asm.lines)} = {right / len(asm.lines):.1%}")
-    silent, cuts, seamless, levels = cut_levels(list(audio.clips), rate)
-    print(f"cut points in silence (level <= take noise floor + 12 dB): {silent}/{cuts}; seamless joins (the next "
-          f"clip continues the same take): {seamless}")
-    print("  not in silence:", [lv for lv in levels if lv[2] > 12])
+    right, rows, audio, rate = score_lines(asm, ref)
+    report(asm, right, rows, audio, rate, all_levels=False)
     print("notes:", *asm.notes, sep="\n  ")
 
 

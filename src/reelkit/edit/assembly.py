@@ -32,7 +32,7 @@ import html
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -635,6 +635,14 @@ def _quietest(energy_db: np.ndarray, hop: int, sample_rate: int, rate: Fraction,
     return best
 
 
+def _covered(lines: Sequence[ScriptLine], readings: Sequence[Sequence[Reading]]
+             ) -> Iterator[tuple[ScriptLine, Sequence[Reading]]]:
+    """The lines that have readings, in script order, with their readings (best first)."""
+    for ln in lines:
+        if readings[ln.index]:
+            yield ln, readings[ln.index]
+
+
 def _join_spans(lines: Sequence[ScriptLine], takes: Sequence[Take], readings: Sequence[Sequence[Reading]],
                 rate: Fraction) -> dict[int, tuple[int, int]]:
     """Source frames ``[a, b)`` of each covered line's best reading (:func:`_cut_span`), with one rule on top:
@@ -644,10 +652,7 @@ def _join_spans(lines: Sequence[ScriptLine], takes: Sequence[Take], readings: Se
     (the source runs on) instead of playing the same words twice."""
     spans: dict[int, tuple[int, int]] = {}
     prev: tuple[int, Reading] | None = None
-    for ln in lines:
-        rs = readings[ln.index]
-        if not rs:
-            continue
+    for ln, rs in _covered(lines, readings):
         best = rs[0]
         take = takes[best.take]
         assert take.transcript is not None
@@ -678,10 +683,7 @@ def _timeline(name: str, lines: Sequence[ScriptLine], takes: Sequence[Take], rea
     tracks = {"video": otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)} if any_video else {}
     tracks["audio"] = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
     spans = _join_spans(lines, takes, readings, rate)
-    for ln in lines:
-        rs = readings[ln.index]
-        if not rs:
-            continue
+    for ln, rs in _covered(lines, readings):
         best = rs[0]
         take = takes[best.take]
         a, b = spans[ln.index]

@@ -100,8 +100,9 @@ _BANK = _mel_bank(512, ASR_RATE)
 _DCT = np.cos(np.pi / _N_MEL * (np.arange(_N_MEL)[None, :] + 0.5) * np.arange(_N_MFCC)[:, None]).astype(np.float32)
 
 
-def _voiced(x: np.ndarray) -> np.ndarray | None:
-    """``x`` without its frames 30 dB under the loudest (10 ms hops), or None under :data:`MIN_VOICED_S`."""
+def _voiced_frames(x: np.ndarray) -> np.ndarray | None:
+    """``(n, 400)`` 25 ms frames of ``x`` (10 ms hops) within 30 dB of the loudest, or None under
+    :data:`MIN_VOICED_S` of them."""
     frame, hop = 400, 160
     if len(x) < frame:
         return None
@@ -110,7 +111,7 @@ def _voiced(x: np.ndarray) -> np.ndarray | None:
     voiced = energy > energy.max() - 30.0
     if voiced.sum() * hop < MIN_VOICED_S * ASR_RATE:
         return None
-    return x
+    return frames[voiced]
 
 
 def voice_vector(x: np.ndarray, *, neural: bool = False) -> np.ndarray | None:
@@ -120,7 +121,7 @@ def voice_vector(x: np.ndarray, *, neural: bool = False) -> np.ndarray | None:
     Returns None with under :data:`MIN_VOICED_S` of voiced frames.
     """
     if neural:
-        if _voiced(x) is None:
+        if _voiced_frames(x) is None:
             return None
         from reelkit.analysis.speech.voice_encoder import embed
 
@@ -133,15 +134,10 @@ def _mfcc_vector(x: np.ndarray) -> np.ndarray | None:
 
     Returns ``(19,)`` float32, or None with under :data:`MIN_VOICED_S` of voiced frames.
     """
-    frame, hop = 400, 160
-    if len(x) < frame:
+    voiced = _voiced_frames(x)
+    if voiced is None:
         return None
-    frames = np.lib.stride_tricks.sliding_window_view(np.asarray(x, np.float32), frame)[::hop]
-    energy = 10 * np.log10((frames.astype(np.float64) ** 2).mean(axis=1) + 1e-12)
-    voiced = energy > energy.max() - 30.0
-    if voiced.sum() * hop < MIN_VOICED_S * ASR_RATE:
-        return None
-    f = frames[voiced] * np.hamming(frame).astype(np.float32)
+    f = voiced * np.hamming(voiced.shape[1]).astype(np.float32)
     spec = np.abs(np.fft.rfft(f, n=512, axis=1)) ** 2
     mfcc = np.log(spec @ _BANK.T + 1e-10) @ _DCT.T
     c = mfcc[:, 1:]
