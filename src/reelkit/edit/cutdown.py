@@ -30,7 +30,6 @@ from __future__ import annotations
 import copy
 import itertools
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -41,7 +40,7 @@ import numpy as np
 import opentimelineio as otio
 
 from reelkit.analysis.speech import Transcript
-from reelkit.edit.sentences import frame_energy_db, silence_threshold, silent_frames, split_sentences
+from reelkit.edit.sentences import frame_energy_db, silence_threshold, silent_frames, split_sentences, tfidf
 from reelkit.errors import InputFormatError, UsageError
 from reelkit.progress import ProgressFn
 from reelkit.time import format_rate, frame_to_seconds, to_rational_time
@@ -50,12 +49,6 @@ from reelkit.timeline.build import ClipSpan, timeline_tracks
 __all__ = ["CutdownResult", "Unit", "asr_options", "cutdown", "cutdowns", "plan_units", "read_timeline",
            "sentence_importance", "source_energy"]
 
-_STOP = frozenset("""a an the and or but if then so of to in on at by for with from as is are was were be been
-being am i you he she it we they me him her us them my your his its our their this that these those there here
-what which who whom whose when where why how not no yes do does did done have has had having will would can
-could should shall may might must just very also too than now up down out over about into off again once
-all any both each few more most other some such only own same s t don't i'm it's that's you're we're they're
-i've i'll i'd let's oh well okay ok yeah um uh""".split())  # noqa: SIM905
 
 
 @dataclass(frozen=True)
@@ -187,11 +180,6 @@ def read_timeline(path: str | Path) -> otio.schema.Timeline:
 
 # -- scoring ------------------------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[\w']+")
-
-
-def _content_words(text: str) -> list[str]:
-    return [w for w in (t.casefold().strip("'") for t in _TOKEN.findall(text)) if len(w) > 2 and w not in _STOP]
 
 
 def _rank01(values: Sequence[float]) -> np.ndarray:
@@ -218,21 +206,10 @@ def sentence_importance(texts: Sequence[str], levels_db: Sequence[float]) -> np.
     n = len(texts)
     if n == 0:
         return np.zeros(0)
-    docs = [_content_words(t) for t in texts]
-    vocab = sorted({w for d in docs for w in d})
-    if vocab:
-        col = {w: i for i, w in enumerate(vocab)}
-        tf = np.zeros((n, len(vocab)))
-        for i, d in enumerate(docs):
-            for w in d:
-                tf[i, col[w]] += 1
-        df = (tf > 0).sum(axis=0)
-        tfidf = tf * np.log((1 + n) / (1 + df))[None, :] + tf * 1e-3
-        centroid = tfidf.sum(axis=0)
-        norms = np.linalg.norm(tfidf, axis=1) * (np.linalg.norm(centroid) or 1.0)
-        cent = np.where(norms > 0, tfidf @ centroid / np.maximum(norms, 1e-12), 0.0)
-    else:
-        cent = np.zeros(n)
+    weights = tfidf(texts)
+    centroid = weights.sum(axis=0)
+    norms = np.linalg.norm(weights, axis=1) * (np.linalg.norm(centroid) or 1.0)
+    cent = np.where(norms > 0, weights @ centroid / np.maximum(norms, 1e-12), 0.0)
     hook = np.array([0.25 if t.rstrip().endswith(("?", "!")) else 0.0 for t in texts])
     return 1.0 + _rank01(cent) + 0.5 * _rank01(levels_db) + hook
 

@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 
 from reelkit.analysis.speech import Transcript
-from reelkit.edit.cutdown import _content_words, _rank01, asr_options, source_energy
-from reelkit.edit.sentences import Sentence, silence_threshold, silent_frames, split_sentences
+from reelkit.edit.cutdown import _rank01, asr_options, source_energy
+from reelkit.edit.sentences import Sentence, content_words, silence_threshold, silent_frames, split_sentences, tfidf
 from reelkit.errors import MediaError, UsageError
 from reelkit.progress import ProgressFn
 
@@ -133,29 +133,14 @@ def suggest_title(sentences: Sequence[str], *, max_words: int = 9) -> str:
             return s.strip()
     short = [s for s in sentences if 3 <= len(s.split()) <= max_words and standalone_start(s)]
     if short:
-        best = max(short, key=lambda s: len(_content_words(s)) / len(s.split()))
+        best = max(short, key=lambda s: len(content_words(s)) / len(s.split()))
         return best.strip().rstrip(".").strip()
     counts: dict[str, int] = {}
     for s in sentences:
-        for w in _content_words(s):
+        for w in content_words(s):
             counts[w] = counts.get(w, 0) + 1
     top = sorted(counts, key=lambda w: (-counts[w], w))[:3]
     return " ".join(w.capitalize() for w in top) or "Highlight"
-
-
-def _tfidf(texts: Sequence[str]) -> np.ndarray:
-    docs = [_content_words(t) for t in texts]
-    vocab = sorted({w for d in docs for w in d})
-    n = len(texts)
-    if not vocab:
-        return np.zeros((n, 1))
-    col = {w: i for i, w in enumerate(vocab)}
-    tf = np.zeros((n, len(vocab)))
-    for i, d in enumerate(docs):
-        for w in d:
-            tf[i, col[w]] += 1
-    df = (tf > 0).sum(axis=0)
-    return tf * np.log((1 + n) / (1 + df))[None, :] + tf * 1e-3
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> float:
@@ -264,7 +249,7 @@ def find_highlights(
     ref = float(np.median(e_db[speech])) if speech.any() else float(np.median(e_db))
     reaction_frames = (~speech) & (e_db > ref - 6.0)
     thr = silence_threshold(e_db)
-    tf = _tfidf([s.text for s in sents])
+    tf = tfidf([s.text for s in sents])
     whole = tf.sum(axis=0)
     # candidates: runs of whole sentences within the bounds
     min_f, max_f = Fraction(repr(min_s)) * sr, Fraction(repr(max_s)) * sr

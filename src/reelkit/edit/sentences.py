@@ -19,8 +19,16 @@ import numpy as np
 
 from reelkit.analysis.speech import Transcript, Word, segment_word_ranges
 
-__all__ = ["Sentence", "frame_energy_db", "quietest_sample", "silence_threshold", "silent_frames", "split_sentences"]
+__all__ = ["Sentence", "content_words", "frame_energy_db", "quietest_sample", "silence_threshold", "silent_frames",
+           "split_sentences", "tfidf"]
 
+_STOP = frozenset("""a an the and or but if then so of to in on at by for with from as is are was were be been
+being am i you he she it we they me him her us them my your his its our their this that these those there here
+what which who whom whose when where why how not no yes do does did done have has had having will would can
+could should shall may might must just very also too than now up down out over about into off again once
+all any both each few more most other some such only own same s t don't i'm it's that's you're we're they're
+i've i'll i'd let's oh well okay ok yeah um uh""".split())  # noqa: SIM905
+_TOKEN = re.compile(r"[\w']+")
 _END = re.compile(r"[.?!…][\"')\]]*$")
 
 
@@ -161,3 +169,26 @@ def silent_frames(energy_db: np.ndarray, hop: int, sample_rate: int, rate: Fract
         if k >= len(energy_db) or (k >= 0 and energy_db[k] <= threshold):  # past the end: nothing is said
             out.append(f)
     return out
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that carry meaning: lower-cased, longer than two letters, not a stop word."""
+    return [w for w in (t.casefold().strip("'") for t in _TOKEN.findall(text)) if len(w) > 2 and w not in _STOP]
+
+
+def tfidf(texts: Sequence[str]) -> np.ndarray:
+    """``(len(texts), vocabulary)`` TF-IDF weights of the :func:`content_words` of each text (smoothed idf
+    ``log((1 + n) / (1 + df))`` plus a 1e-3 share of the raw count, so a word in every text still counts);
+    ``(n, 1)`` zeros when no text has a content word."""
+    docs = [content_words(t) for t in texts]
+    vocab = sorted({w for d in docs for w in d})
+    n = len(texts)
+    if not vocab:
+        return np.zeros((n, 1))
+    col = {w: i for i, w in enumerate(vocab)}
+    tf = np.zeros((n, len(vocab)))
+    for i, d in enumerate(docs):
+        for w in d:
+            tf[i, col[w]] += 1
+    df = (tf > 0).sum(axis=0)
+    return tf * np.log((1 + n) / (1 + df))[None, :] + tf * 1e-3
