@@ -43,7 +43,7 @@ import opentimelineio as otio
 
 from reelkit.analysis.speech import Transcript
 from reelkit.edit.cutdown import asr_options
-from reelkit.edit.sentences import frame_energy_db, silence_threshold, silent_frames
+from reelkit.edit.sentences import boundary_levels, frame_energy_db, silence_threshold, silent_frames
 from reelkit.errors import MediaError, ReelError, ScriptError, UsageError
 from reelkit.progress import ProgressFn
 from reelkit.timeline import media_frame_count
@@ -219,7 +219,7 @@ class Take:
     setup: str = ""
     energy: tuple[np.ndarray, int, int] | None = None
     samples: np.ndarray | None = None
-    detected_language: str | None = None  # set when detection disagreed with the script (transcribed in its)
+    detected_language: str | None = None  # Whisper's detection, when it differed from the script's language
 
 
 @dataclass
@@ -627,12 +627,8 @@ def _quietest(energy_db: np.ndarray, hop: int, sample_rate: int, rate: Fraction,
               default: int) -> int:
     """The frame boundary in ``[lo, hi]`` with the lowest level (a reverberant hall's pause never reaches the
     silence threshold; its quietest moment is still the best place to cut), ``default`` when there is none."""
-    best, best_e = default, math.inf
-    for f in range(math.ceil(lo), math.floor(hi) + 1):
-        k = round(Fraction(f) / rate * sample_rate / hop)
-        if 0 <= k < len(energy_db) and energy_db[k] < best_e:
-            best, best_e = f, float(energy_db[k])
-    return best
+    levels = [fl for fl in boundary_levels(energy_db, hop, sample_rate, rate, lo, hi) if fl[1] < math.inf]
+    return min(levels, key=lambda fl: fl[1])[0] if levels else default
 
 
 def _covered(lines: Sequence[ScriptLine], readings: Sequence[Sequence[Reading]]

@@ -19,8 +19,8 @@ import numpy as np
 
 from reelkit.analysis.speech import Transcript, Word, segment_word_ranges
 
-__all__ = ["Sentence", "content_words", "frame_energy_db", "quietest_sample", "silence_threshold", "silent_frames",
-           "split_sentences", "tfidf"]
+__all__ = ["Sentence", "boundary_levels", "content_words", "frame_energy_db", "quietest_sample", "silence_threshold",
+           "silent_frames", "split_sentences", "tfidf"]
 
 _STOP = frozenset("""a an the and or but if then so of to in on at by for with from as is are was were be been
 being am i you he she it we they me him her us them my your his its our their this that these those there here
@@ -157,18 +157,23 @@ def silence_threshold(energy_db: np.ndarray) -> float:
     return float(np.percentile(live, 10)) + 10.0
 
 
-def silent_frames(energy_db: np.ndarray, hop: int, sample_rate: int, rate: Fraction, lo: Fraction, hi: Fraction,
-                  threshold: float) -> list[int]:
-    """Frame boundaries ``f`` (integers, ``lo <= f <= hi`` in frames at ``rate``) where the audio is silent.
-
-    The level at a boundary is the :func:`frame_energy_db` window centred on its time.
-    """
+def boundary_levels(energy_db: np.ndarray, hop: int, sample_rate: int, rate: Fraction, lo: Fraction,
+                    hi: Fraction) -> list[tuple[int, float]]:
+    """``[(f, level dBFS)]`` for the frame boundaries ``lo <= f <= hi`` (integers, frames at ``rate``): the
+    :func:`frame_energy_db` window centred on each boundary's time; ``-inf`` past the end of the audio
+    (nothing is said there), ``+inf`` before its start."""
     out = []
     for f in range(math.ceil(lo), math.floor(hi) + 1):
         k = round(Fraction(f) / rate * sample_rate / hop)
-        if k >= len(energy_db) or (k >= 0 and energy_db[k] <= threshold):  # past the end: nothing is said
-            out.append(f)
+        out.append((f, -math.inf if k >= len(energy_db) else math.inf if k < 0 else float(energy_db[k])))
     return out
+
+
+def silent_frames(energy_db: np.ndarray, hop: int, sample_rate: int, rate: Fraction, lo: Fraction, hi: Fraction,
+                  threshold: float) -> list[int]:
+    """Frame boundaries ``f`` (integers, ``lo <= f <= hi`` in frames at ``rate``) where the audio is silent
+    (level at most ``threshold``, see :func:`boundary_levels`)."""
+    return [f for f, level in boundary_levels(energy_db, hop, sample_rate, rate, lo, hi) if level <= threshold]
 
 
 def content_words(text: str) -> list[str]:
