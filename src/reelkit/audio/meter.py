@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.signal import sosfilt
 
 from reelkit.audio.layout import ChannelLayout, channel_weights, resolve_layout
 from reelkit.errors import DecodeError, UsageError
@@ -392,6 +391,8 @@ class LoudnessMeter:
         self._tp.push(block)
         if self._dialogue is not None:
             self._dialogue.push(x, self.weights)
+        from scipy.signal import sosfilt  # scipy.signal costs ~0.4 s to import: only when metering
+
         y, self._zi = sosfilt(self._sos, x, axis=1, zi=self._zi)
         c = np.cumsum(y * y, axis=1)
         end = self._pos + n
