@@ -150,8 +150,11 @@ def evaluate(name: str, video: Path, heads: dict[int, list[float]], bars: tuple[
         ok = []
         for f, (bx, by, bw, bh) in heads.items():
             if f < n:
-                ok.append(x[f] <= bx + 0.5 and y[f] <= by + 0.5 and x[f] + w >= bx + bw - 0.5
-                          and y[f] + h >= by + bh - 0.5)
+                # the part of the head inside the picture: where the camera itself cut the head off
+                # (a box reaching above the top edge), no window can hold more than that
+                x0, y0 = max(bx, 0.0), max(by, 0.0)
+                x1, y1 = min(bx + bw, float(W)), min(by + bh, float(H))
+                ok.append(x[f] <= x0 + 0.5 and y[f] <= y0 + 0.5 and x[f] + w >= x1 - 0.5 and y[f] + h >= y1 - 0.5)
         row = {"containment_pct": round(100.0 * float(np.mean(ok)), 1) if ok else None, "n_ref": len(ok),
                "contained": int(np.sum(ok)), "mean_abs_jerk": round(jerk_in_shots(x, shots), 4),
                "cut_off_frames": [f for f, good in zip([f for f in heads if f < n], ok, strict=True) if not good]}
@@ -202,7 +205,7 @@ def main() -> None:
                                               "cut_off_pct": round(100 - 100 * ok / n_ref, 1) if n_ref else None,
                                               "n_ref": n_ref}
         pooled[m]["mean_abs_jerk"] = round(float(np.mean([r["methods"][m]["mean_abs_jerk"] for r in results])), 4)
-    summary = {"machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs (shared, loaded)",
+    summary = {"machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs (shared)",
                "load_avg_at_end": os.getloadavg(), "pooled": pooled, "results": results}
     (args.out / "results.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps(pooled, indent=2))

@@ -12,7 +12,8 @@ at one representative frame per shot (the kept frame nearest the middle of the s
   ``handheld`` (the :data:`reelkit.shots.MOVEMENTS` vocabulary), with the measured speeds.
 * ``shot_size`` — ``ECU`` … ``EWS`` (:data:`reelkit.shots.SIZES`) from the largest face (face height
   / frame height) or, without a face, the tallest person; ``null`` when nobody is detected.
-  Subjects come from :func:`reelkit.analysis.subjects.detect_subjects` (``opencv`` default).
+  Subjects come from :func:`reelkit.analysis.subjects.detect_subjects` (``auto``: the mediapipe
+  face + pose models where installed, the detector ``reel reframe`` uses; else OpenCV).
 * ``exposure`` — mean luma (0-1), shares of crushed (< 16/255) and clipped (> 240/255) pixels,
   and a verdict ``under`` / ``normal`` / ``over``.
 * ``white_balance`` — grey-world channel means, the cast direction (``neutral``, ``warm``,
@@ -61,6 +62,7 @@ class FrameStats:
 
     def __init__(self) -> None:
         self._prev: np.ndarray | None = None
+        self._pts: np.ndarray | None = None  # corners tracked into the previous frame, reused
         self.valid: list[bool] = []
         self.dx: list[float] = []
         self.dy: list[float] = []
@@ -82,9 +84,10 @@ class FrameStats:
         self.rgb.append(np.asarray(cv2.mean(image)[:3]) / 255.0)
         if self._prev is None or self._prev.shape != gray.shape or w < 16 or h < 16:
             self._append_motion(None)
-            self._prev = gray
+            self._prev, self._pts = gray, None
             return
-        self._append_motion(_global_motion(self._prev, gray))
+        m, self._pts = _global_motion(self._prev, gray, self._pts)
+        self._append_motion(m)
         self._prev = gray
 
     def _append_motion(self, m: tuple[float, float, float] | None) -> None:
@@ -142,7 +145,7 @@ class RepresentativeFrames(Detector):
         """Keep the frame (as JPEG) when it is on the current stride."""
         if frame.index % self.stride:
             return
-        ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(frame.image[:, :, ::-1]),
+        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR),
                                [cv2.IMWRITE_JPEG_QUALITY, 88])
         if ok:
             self.frames[frame.index] = buf.tobytes()
@@ -155,26 +158,44 @@ class RepresentativeFrames(Detector):
         return self.frames
 
 
-def _global_motion(prev: np.ndarray, cur: np.ndarray) -> tuple[float, float, float] | None:
+#: corners followed from frame to frame; new ones are found only when fewer than MIN_TRACKED survive
+MAX_CORNERS, MIN_TRACKED = 80, 40
+
+
+def _global_motion(prev: np.ndarray, cur: np.ndarray, pts: np.ndarray | None = None
+                   ) -> tuple[tuple[float, float, float] | None, np.ndarray | None]:
     """Similarity transform prev → cur from tracked corners (LK flow + RANSAC, so the background
-    majority wins over a moving subject). Returns (dx, dy, zoom) — the frame centre's shift in
-    frame widths/heights and the relative scale change — or None when there is too little texture."""
+    majority wins over a moving subject).
+
+    Args:
+        prev, cur: ``(H, W)`` uint8 grey frames of one size.
+        pts: ``(N, 1, 2)`` float32 corners in ``prev`` (the inliers this function returned for the
+            previous pair); new corners are detected when None or fewer than :data:`MIN_TRACKED`.
+
+    Returns:
+        ``((dx, dy, zoom) or None, corners in cur)`` — the frame centre's shift in frame
+        widths/heights and the relative scale change (None when there is too little texture), and
+        the inlier corners to pass back in with the next frame (None when there are too few).
+    """
     h, w = prev.shape
-    pts = cv2.goodFeaturesToTrack(prev, maxCorners=80, qualityLevel=0.01, minDistance=max(3, w // 40))
+    if pts is None or len(pts) < MIN_TRACKED:
+        pts = cv2.goodFeaturesToTrack(prev, maxCorners=MAX_CORNERS, qualityLevel=0.01, minDistance=max(3, w // 40))
     if pts is None or len(pts) < 8:
-        return None
+        return None, None
     nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, cur, pts, None, winSize=(13, 13), maxLevel=2)
     ok = st.ravel() == 1
     if ok.sum() < 8:
-        return None
+        return None, None
     m, inl = cv2.estimateAffinePartial2D(pts[ok], nxt[ok], method=cv2.RANSAC, ransacReprojThreshold=0.3)
     if m is None or inl is None or int(inl.sum()) < 6:
-        return None
+        return None, None
+    kept = nxt[ok][inl.ravel() == 1]
+    inside = (kept[:, 0, 0] >= 0) & (kept[:, 0, 0] < w) & (kept[:, 0, 1] >= 0) & (kept[:, 0, 1] < h)
     scale = float(np.hypot(m[0, 0], m[1, 0]))
     cx, cy = w / 2.0, h / 2.0
     nx = m[0, 0] * cx + m[0, 1] * cy + m[0, 2]
     ny = m[1, 0] * cx + m[1, 1] * cy + m[1, 2]
-    return (float(nx - cx) / w, float(ny - cy) / h, scale - 1.0)
+    return (float(nx - cx) / w, float(ny - cy) / h, scale - 1.0), kept[inside]
 
 
 def classify_movement(dx: np.ndarray, dy: np.ndarray, zoom: np.ndarray, rate: Fraction) -> dict[str, Any]:
@@ -302,11 +323,11 @@ def _seek_frame(info: MediaInfo, frame: int) -> np.ndarray | None:
 
 def _jpeg_rgb(data: bytes) -> np.ndarray:
     bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    return np.ascontiguousarray(bgr[:, :, ::-1])
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def shot_logs(det: ShotDetection, stats: FrameStats, reps: dict[int, bytes], info: MediaInfo, *,
-              subjects_backend: str = "opencv") -> tuple[list[dict[str, Any]], list[bytes | None]]:
+              subjects_backend: str = "auto") -> tuple[list[dict[str, Any]], list[bytes | None]]:
     """The log fields of every shot (see the module docstring) from one pass's results.
 
     Args:
@@ -359,7 +380,7 @@ def shot_logs(det: ShotDetection, stats: FrameStats, reps: dict[int, bytes], inf
         img = _jpeg_rgb(jpeg) if jpeg is not None else _seek_frame(info, rep)
         if img is not None:
             if jpeg is None:
-                ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(img[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 88])
+                ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88])
                 jpeg = buf.tobytes() if ok else None
             subs = detect_subjects(img, kinds=("face", "person"), backend=subjects_backend)
             log["shot_size"] = shot_size_from_subjects(subs, img.shape[0])

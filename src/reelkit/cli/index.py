@@ -32,8 +32,8 @@ def analyze_cmd(
                          ] = False,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Analyse files that failed before again.")
                             ] = False,
-    subjects_backend: Annotated[str, typer.Option("--subjects-backend", help="Face/person detector backend.")
-                                ] = "opencv",
+    subjects_backend: Annotated[str, typer.Option("--subjects-backend", help="Face/person detector backend "
+                                            "(auto: mediapipe where installed, else opencv).")] = "auto",
     fmt: Annotated[OutFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
                    ] = OutFormat.text,
 ) -> None:

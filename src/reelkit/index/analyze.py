@@ -39,6 +39,7 @@ from reelkit.analysis.shots import (
     Transition,
     shots_from_transitions,
 )
+from reelkit.analysis.subjects import resolve_backend, warm_backend
 from reelkit.errors import BackendUnavailable, MediaError, MediaIndexError, ReelError, UnsupportedMediaError, UsageError
 from reelkit.fileio import check_input_file
 from reelkit.index.store import INDEX_DIR, MediaIndex, ResultKey, ShotRow, index_path_for
@@ -106,8 +107,12 @@ def _shotlog_store(logs: list[dict[str, Any]], jpegs: list[bytes | None]) -> dic
 # ------------------------------------------------------------------------------------------
 
 
-def keys_for(tuning: dict[str, float] | None = None, subjects_backend: str = "opencv") -> dict[str, ResultKey]:
-    """The index keys of the standard results: ``shots``, ``shotlog``, ``loudness``."""
+def keys_for(tuning: dict[str, float] | None = None, subjects_backend: str = "auto") -> dict[str, ResultKey]:
+    """The index keys of the standard results: ``shots``, ``shotlog``, ``loudness``.
+
+    The subject backend is keyed by what it resolves to (``auto`` → ``mediapipe`` or ``opencv``), so
+    a log made with one detector is never served for the other.
+    """
     from reelkit.analysis.loudness import LoudnessDetector
     from reelkit.analysis.shotlog import FrameStatsDetector, RepresentativeFrames
 
@@ -115,7 +120,7 @@ def keys_for(tuning: dict[str, float] | None = None, subjects_backend: str = "op
     log_version = f"{FrameStatsDetector.version}.{RepresentativeFrames.version}.1"
     return {
         "shots": ResultKey.of("shots", ShotBoundaryDetector.version, p),
-        "shotlog": ResultKey.of("shotlog", log_version, {**p, "subjects_backend": subjects_backend}),
+        "shotlog": ResultKey.of("shotlog", log_version, {**p, "subjects_backend": resolve_backend(subjects_backend)}),
         "loudness": ResultKey.of("loudness", LoudnessDetector.version, {}),
     }
 
@@ -174,7 +179,7 @@ def _shot_rows(det: ShotDetection, logs: list[dict[str, Any]] | None, momentary:
 
 def shots(path: str | os.PathLike[str], *, index: str | os.PathLike[str] | None = None, use_index: bool = True,
           detect_only: bool = False, thumbnails: str | os.PathLike[str] | None = None, force: bool = False,
-          subjects_backend: str = "opencv", info: MediaInfo | None = None, progress: ProgressFn | None = None,
+          subjects_backend: str = "auto", info: MediaInfo | None = None, progress: ProgressFn | None = None,
           warn: Callable[[str], None] | None = None, **tuning: float) -> tuple[ShotDetection, bool]:
     """``reel shots``: the shots of a video with their log (or only the boundaries), through the index.
 
@@ -220,7 +225,11 @@ def shots(path: str | os.PathLike[str], *, index: str | os.PathLike[str] | None 
             results: list[tuple[ResultKey, Any]] = [(keys["shots"], detection_to_store(det))]
             rows = _shot_rows(det, None, None)
         else:
-            out = run_detectors(src, log_detectors(**tuning), info=info, progress=progress)
+            warming = warm_backend(subjects_backend)  # the detector's start-up overlaps the decode
+            try:
+                out = run_detectors(src, log_detectors(**tuning), info=info, progress=progress)
+            finally:
+                warming.join()
             det = out["shots"]
             logs, jpegs = shot_logs(det, out["framestats"], out["repframes"], info, subjects_backend=subjects_backend)
             results = [(keys["shots"], detection_to_store(det)), (keys["shotlog"], _shotlog_store(logs, jpegs))]
@@ -255,7 +264,7 @@ class AnalyzeOptions:
     """What ``reel analyze`` computes (picklable: it travels to worker processes and Ray tasks)."""
 
     tuning: tuple[tuple[str, float], ...] = ()
-    subjects_backend: str = "opencv"
+    subjects_backend: str = "auto"
     full_hash: bool = False
     retry_failed: bool = False
     explicit: bool = False  # the path was named by the user (a non-media file is then an error, not skipped)
@@ -509,7 +518,9 @@ def _job(args: tuple[str, str, AnalyzeOptions]) -> FileOutcome:
 
 def _run_processes(jobs: list[tuple[str, AnalyzeOptions]], index_path: str, workers: int,
                    progress: ProgressFn | None) -> list[FileOutcome]:
-    ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    # spawned, not forked: a parent that has run a detector holds native threads (mediapipe's graphs)
+    # that a forked child would inherit dead, and crash on
+    ctx = multiprocessing.get_context("spawn")
     results: list[FileOutcome] = []
     ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
     try:
