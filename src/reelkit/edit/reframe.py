@@ -456,6 +456,8 @@ def reframe(
     sx = sy = 1.0
     import cv2
 
+    dense = max(step, every // 4 // step * step)  # the sampling while nobody is on screen and something moves
+    nobody = False
     n = 0
     last = -1
     for fr in read_frames(path, max_side=analysis_side, info=info, step=step, draft=True):
@@ -482,9 +484,15 @@ def reframe(
             g = cv2.resize(np.abs(gray - ref).astype(np.float32), (gw, gh), interpolation=cv2.INTER_AREA)
             recent = 0.7 * recent + g
         prev = gray
-        if fr.index % every == 0 or fr.index in shot_starts or fr.index in shot_ends:
+        sample = fr.index % every == 0 or fr.index in shot_starts or fr.index in shot_ends
+        if not sample and nobody and fr.index % dense == 0:
+            # the last detection found nobody: look again sooner where something starts to move, so
+            # a person walking into an empty frame is picked up within a few frames, not half a second
+            sample = float(g.max()) >= 25.0 and float((g >= 25.0).mean()) < 0.4
+        if sample:
             subs = _detect(img, backend_name, sx, sy)
             person_obs.append((fr.index, observations(fr.index, subs, image=img, scale=(1 / sx, 1 / sy))))
+            nobody = not person_obs[-1][1]
             mb = _motion_box(recent, (src_w, src_h))
             if mb is not None:
                 subs.append(Subject("motion", mb, 0.5))
@@ -670,6 +678,14 @@ def reframe(
                 if not gap.any():
                     break
                 required[gap] = seen[k][gap]
+            # then anyone seen at least twice who is too brief to be a subject of the shot (someone
+            # walking in at its end), in order of appearance
+            for t in sorted((t for t in all_tracks if t not in tracks and len(t.obs) >= 2),
+                            key=lambda t: t.obs[0].frame):
+                gap = ~np.all(np.isfinite(required), axis=1)
+                if not gap.any():
+                    break
+                required[gap] = _pad(t.heads(start, end, hold=reach), 0.15, 0.1)[gap]
             gap = ~np.all(np.isfinite(required), axis=1)
             required[gap] = heads[framed[0]][gap]
         gaze = None
