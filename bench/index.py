@@ -10,7 +10,8 @@ children, because the benchmark machine is shared and loaded):
    (its CLI with defaults) on the short real clips of ``../shared/data`` (startup included).
 3. ``second`` — any command's second run on an unchanged file with a fresh index: ``reel shots`` (full
    log) first run vs second run (from the index), same file.
-4. ``analyze`` — ``reel analyze`` on a folder of ≥ 20 clips cut from real footage: ``--workers 1`` vs
+4. ``analyze`` — ``reel analyze`` on a folder of ≥ 20 clips cut from real footage (``--long-clips``: 1080p
+   clips of ~8 s, where a file takes longer than a worker's start-up): ``--workers 1`` vs
    ``--workers 2`` vs ``--ray local --workers 2``, each into a fresh index; the shot tables must be
    identical. Also the index size per hour of footage.
 5. ``find`` — ``reel find`` over 100 hours of synthetic index rows (a shot every 4 s, 2.5 words/s):
@@ -188,8 +189,27 @@ def make_library(n: int) -> Path:
     return lib
 
 
-def part_analyze(n: int) -> None:
-    lib = make_library(n)
+def make_long_library(n: int, seconds: float = 8.0) -> Path:
+    """``n`` clips of ``seconds`` s of 1920×1080 H.264 (``make_long`` over the real clips of
+    ../shared/data, each starting from another source): a library whose files take longer to analyse
+    than a worker process takes to start."""
+    lib = OUT / f"library_1080p_{seconds:g}s"
+    if lib.exists() and len(list(lib.glob("*.mp4"))) == n:
+        return lib
+    shutil.rmtree(lib, ignore_errors=True)
+    lib.mkdir(parents=True)
+    sys.path.insert(0, str(REPO / "bench"))
+    from make_stress import make_long
+
+    for k in range(n):
+        order = SHORT[k % len(SHORT):] + SHORT[:k % len(SHORT)]
+        make_long(lib / f"clip{k:02d}.mp4", seconds=seconds + 0.04 * k, sources=order)
+    return lib
+
+
+def part_analyze(n: int, long: bool = False) -> None:
+    lib = make_long_library(n) if long else make_library(n)
+    what = "1920×1080, ~8 s each, made from" if long else "640×360, 4 s each, cut from"
     rows = []
     tables = {}
     for name, extra in (("--workers 1", ["--workers", "1"]), ("--workers 2", ["--workers", "2"]),
@@ -211,7 +231,7 @@ def part_analyze(n: int) -> None:
         tables[name] = con.execute("SELECT fingerprint, shot, start_frame, end_frame, size, movement, exposure "
                                    "FROM shots ORDER BY fingerprint, shot").fetchall()
         con.close()
-    table(f"analyze a folder of {n} clips (640×360, 4 s each, cut from ../shared/data)", rows,
+    table(f"analyze a folder of {n} clips ({what} ../shared/data)", rows,
           ref=rows[0][0] if rows else None)
     for name, r in rows:
         gain = r["files_per_s"] / rows[0][1]["files_per_s"]
@@ -224,7 +244,7 @@ def part_analyze(n: int) -> None:
 
     hours = sum((probe(f).duration_s or 0) for f in lib.glob("*.mp4")) / 3600
     db = OUT / "analyze-workers_1.sqlite"
-    if db.exists():
+    if db.exists() and not long:
         size = db.stat().st_size
         print(f"  index size: {size / 1e6:.2f} MB for {hours * 60:.1f} min of footage = {size / 1e6 / hours:.1f} MB/h "
               "(640×360 clips; the stored data does not depend on resolution: per frame the shot signals, per shot "
@@ -283,6 +303,8 @@ def main() -> None:
     ap.add_argument("--parts", default="log,short,second,analyze,find")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--clips", type=int, default=20)
+    ap.add_argument("--long-clips", action="store_true",
+                    help="analyze: 1080p clips of ~8 s instead of 640×360 clips of 4 s")
     ap.add_argument("--old-src", default=None, help="src folder of the previous implementation (e.g. /work/main/src)")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -295,7 +317,7 @@ def main() -> None:
     if "second" in parts:
         part_second(args.repeats)
     if "analyze" in parts:
-        part_analyze(args.clips)
+        part_analyze(args.clips, long=args.long_clips)
     if "find" in parts:
         part_find()
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")

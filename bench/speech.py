@@ -557,11 +557,60 @@ def speed_table() -> list[str]:
     return out
 
 
+def _fresh_child(args: tuple[str, str, int]) -> list[str]:
+    """One system on one file with the sampler seeded at ``seed``, in a process of its own."""
+    import ctranslate2
+
+    from reelkit.analysis.speech import whisper_backend
+
+    path, system, seed = args
+    whisper_backend.SEED = seed
+    ctranslate2.set_random_seed(seed)
+    if system == "plain-fw":
+        from faster_whisper import decode_audio
+
+        segs, _ = _fw_model().transcribe(decode_audio(path), word_timestamps=True)
+        return [w.word.strip() for s in segs for w in s.words or []]
+    from reelkit.analysis.speech import transcribe
+
+    return [w.text for w in transcribe(path).words]
+
+
+def fresh_table(paths: list[Path]) -> list[str]:
+    """Errors of plain faster-whisper and reelkit per file when each (file, system, seed) runs in a fresh
+    process: both systems then start from the same sampler state, so a difference is the pipeline's and
+    not where each happened to be in its random sequence (in :func:`measure_all` the files share one
+    process per seed, and the two systems draw different numbers before reaching a file)."""
+    from multiprocessing import get_context
+
+    refs = references()
+    ctx = get_context("spawn")
+    out = ["| file | plain-fw errors per seed | reelkit errors per seed |", "|---|---|---|"]
+    for p in paths:
+        ref = norm_words(refs[p][1])
+        cells = []
+        for system in ("plain-fw", "reelkit"):
+            errs = []
+            for seed in SEEDS:
+                with ctx.Pool(1) as pool:
+                    words = pool.map(_fresh_child, [(str(p), system, seed)])[0]
+                errs.append(edit_distance(ref, hyp_words(words)))
+            cells.append(f"{'/'.join(map(str, errs))} of {len(ref)} (mean {statistics.mean(errs):.2f})")
+        out.append(f"| {p.name} | {cells[0]} | {cells[1]} |")
+    return out
+
+
 def main() -> None:
     import sys
     import tempfile
 
     sys.path.insert(0, str(REPO / "src"))
+    if sys.argv[1:2] == ["--fresh"]:
+        # python bench/speech.py --fresh [FILE...]: the fresh-process comparison (default: every MFA clip)
+        names = set(sys.argv[2:])
+        paths = [p for p, (g, _) in references().items() if (p.name in names if names else g == "mfa")]
+        print("\n".join(fresh_table(paths)))
+        return
     lines = ["Command: `.venv/bin/python bench/speech.py`", ""]
     runs = measure_all()
     lines += [*asr_table(runs), "", *boundary_table(runs[0]), "", *align_table()]
