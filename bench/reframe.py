@@ -235,14 +235,13 @@ def motion(x: np.ndarray, y: np.ndarray, s: int, e: int) -> float:
 
 def evaluate(name: str, video: Path, boxes: np.ndarray, shots_truth: list[tuple[int, int]],
              steady: list[tuple[int, int]], out_dir: Path, duration_s: float) -> dict:
-    from reelkit.cli.reframe import detect_shot_spans
-    from reelkit.edit.reframe import reframe
+    from reelkit.edit.reframe import reframe, shot_spans
     from reelkit.media import probe
 
     info = probe(video)
     c0 = time.process_time()
     t0 = time.perf_counter()
-    spans = detect_shot_spans(video, info)
+    spans = shot_spans(video, info=info, use_index=False)
     t1 = time.perf_counter()
     plan = reframe(video, "9:16", shots=spans, info=info, width=540)
     t2 = time.perf_counter()

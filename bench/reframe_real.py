@@ -118,14 +118,13 @@ def jerk_in_shots(x: np.ndarray, shots: list[tuple[int, int]]) -> float:
 
 
 def evaluate(name: str, video: Path, heads: dict[int, list[float]], bars: tuple[int, int] | None) -> dict:
-    from reelkit.cli.reframe import detect_shot_spans
-    from reelkit.edit.reframe import reframe
+    from reelkit.edit.reframe import reframe, shot_spans
     from reelkit.media import probe
 
     info = probe(video)
     dur = float(info.duration_s or 0)
     c0, t0 = time.process_time(), time.perf_counter()
-    spans = detect_shot_spans(video, info)
+    spans = shot_spans(video, info=info, use_index=False)
     plan = reframe(video, "9:16", shots=spans, info=info, width=540)
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
     W, H = plan.path.source_size

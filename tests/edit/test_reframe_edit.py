@@ -88,3 +88,39 @@ def test_studio_reframe_flow(plan, tmp_path: Path) -> None:
     tl = otio.adapters.read_from_file(str(tmp_path / res["file"]))
     first = next(iter(tl.video_tracks()[0].find_clips()))
     assert first.metadata["reelkit"]["crop_keyframes"][0]["x"] == pytest.approx(k["x"] + 12)
+
+
+def test_plan_reframe_reads_the_shots_from_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose shots are in the media index is not decoded again for them; without the index they
+    are detected (the same spans), and a bad aspect fails before anything is decoded."""
+    import reelkit.index.analyze as analyze_mod
+    from reelkit.edit.reframe import plan_reframe
+    from reelkit.index.analyze import shots
+
+    clip = tmp_path / "two shots.mp4"
+    places = [[(40, 40)] for _ in range(25)] + [[(160, 40)] for _ in range(25)]
+    write_clip(clip, size=(320, 180), frames=50, rate=RATE, placements=places, patch_h=110, cut_at=25)
+    db = tmp_path / "index.sqlite"
+    det, cached = shots(clip, index=db, detect_only=True)
+    assert not cached and [(s.start, s.end) for s in det.shots] == [(0, 24), (25, 49)]
+    fresh = plan_reframe(clip, "9:16", width=180, use_index=False)
+
+    def no_decode(*_a: object, **_k: object) -> None:
+        raise AssertionError("the shots were decoded again")
+
+    monkeypatch.setattr(analyze_mod, "run_detectors", no_decode)
+    stages: list[str] = []
+
+    def stage(name: str):
+        from contextlib import nullcontext
+
+        stages.append(name)
+        return nullcontext(None)
+
+    again = plan_reframe(clip, "9:16", width=180, index=db, stage=stage)
+    assert stages == ["shots", "subjects"]
+    assert [(s.start, s.end) for s in again.path.shots] == [(s.start, s.end) for s in fresh.path.shots] \
+        == [(0, 24), (25, 49)]
+    assert np.allclose(again.path.windows, fresh.path.windows)
+    with pytest.raises(UsageError):
+        plan_reframe(clip, "9:0", index=db)

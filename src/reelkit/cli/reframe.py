@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, out_console, progress_bar, to_json
+from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, err_console, out_console, progress_bar, to_json
 from reelkit.errors import UsageError
 
 
@@ -29,36 +29,6 @@ class FallbackOpt(StrEnum):
 
 
 _SUFFIX = {"fcpxml": ".fcpxml", "otio": ".otio", "json": ".json"}
-
-
-def detect_shot_spans(video: Path, info: Any, progress: Any = None) -> list[tuple[int, int]] | None:
-    """Inclusive shot spans from the SHOTS detector, or None when that module is not installed."""
-    try:
-        from reelkit.analysis.shots import detect_shots
-    except ImportError:
-        return None
-    det = detect_shots(video, info=info, progress=progress)
-    return [(int(s.start), int(s.end)) for s in det.shots]
-
-
-def plan_for(video: Path, aspect: str, *, width: int, fallback: str, backend: str = "auto",
-             shots: bool = True) -> Any:
-    """Probe, detect shots and plan a reframe (shared by the command and the demo step)."""
-    from reelkit.camera.reframe_path import parse_aspect
-    from reelkit.edit.reframe import reframe
-    from reelkit.fileio import check_input_file
-    from reelkit.media import probe
-
-    parse_aspect(aspect)  # fail fast, before any decoding
-    info = probe(check_input_file(video, what="video"))
-    info.require_video()
-    spans = None
-    if shots:
-        with progress_bar("shots") as prog:
-            spans = detect_shot_spans(video, info, prog)
-    with progress_bar("subjects") as prog:
-        return reframe(video, aspect, shots=spans, width=width, fallback=fallback, backend=backend,  # type: ignore[arg-type]
-                       info=info, progress=prog)
 
 
 def _text(plan: Any) -> None:
@@ -94,11 +64,15 @@ def reframe_cmd(
     backend: Annotated[str, typer.Option("--backend", help="Subject detector: auto (mediapipe where installed, "
                                          "else opencv), mediapipe or opencv.")] = "auto",
     no_shots: Annotated[bool, typer.Option("--no-shots", help="Treat the whole video as one shot.")] = False,
+    index: Annotated[Path | None, typer.Option("--index", help="Media index file (default: .reelkit/index.sqlite "
+                                               "beside the video, or $REELKIT_INDEX).")] = None,
+    no_index: Annotated[bool, typer.Option("--no-index", help="Neither read nor write the media index.")] = False,
     fmt: FormatOpt = OutFormat.text,
     force: ForceOpt = False,
 ) -> None:
     """Reframe a video to a new aspect ratio: per shot a steady, panning or tracking crop window
-    that keeps faces/people (or the moving/salient subject) in frame.
+    that keeps faces/people (or the moving/salient subject) in frame. The shots come from the media
+    index when `reel shots` or `reel analyze` has seen the file (no second shot detection).
 
     Examples:
 
@@ -127,7 +101,11 @@ def reframe_cmd(
             output = video.with_name(f"{video.stem}.reframe-{tag}{_SUFFIX[export.value]}")
         export_path = check_output_path(output, force=force)
         targets.append(export_path)
-    plan = plan_for(video, aspect, width=width, fallback=fallback.value, backend=backend, shots=not no_shots)
+    from reelkit.edit.reframe import plan_reframe
+
+    plan = plan_reframe(video, aspect, width=width, fallback=fallback.value, backend=backend,  # type: ignore[arg-type]
+                        shots=not no_shots, index=index, use_index=not no_index, stage=progress_bar,
+                        warn=lambda m: err_console.print(f"warning: {m}"))
     if path_only:
         emit(plan.path.to_dict(), fmt, lambda _d: _text(plan))
         return
@@ -167,12 +145,11 @@ def reframe_cmd(
 
 def demo_step(sample: Path, out_dir: Path) -> str:
     """``reel demo``: a vertical (9:16) cut of the sample film, plus its keyframes as FCPXML."""
-    from reelkit.edit.reframe import path_timeline, reframe
+    from reelkit.edit.reframe import path_timeline, plan_reframe
     from reelkit.render.reframe import render_reframe
     from reelkit.timeline import export_timeline
 
-    spans = detect_shot_spans(sample, None)
-    plan = reframe(sample, "9:16", shots=spans, width=360)
+    plan = plan_reframe(sample, "9:16", width=360, use_index=False)
     out = render_reframe(plan, out_dir / "sample_vertical_9x16.mp4", force=True)
     xml = export_timeline(path_timeline(plan), out_dir / "sample_vertical_9x16.fcpxml", "fcpxml", force=True)
     modes = ", ".join(f"{s.start}–{s.end} {s.mode}" for s in plan.path.shots)

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -49,7 +50,8 @@ from reelkit.errors import MediaError, UsageError
 from reelkit.media import MediaInfo, output_size, probe, read_audio, read_frames
 from reelkit.progress import ProgressFn
 
-__all__ = ["FALLBACKS", "ReframePlan", "active_speaker_scores", "path_timeline", "reframe", "voice_activity"]
+__all__ = ["FALLBACKS", "ReframePlan", "active_speaker_scores", "path_timeline", "plan_reframe", "reframe",
+           "shot_spans", "voice_activity"]
 
 Fallback = Literal["split", "pad", "none"]
 FALLBACKS: tuple[str, ...] = ("split", "pad", "none")
@@ -710,6 +712,64 @@ def reframe(
     path_obj = CropPath(source_size=(src_w, src_h), aspect=ratio, windows=windows, shots=plans, video=str(info.path))
     return ReframePlan(path=path_obj, info=info, rate=rate, output_size=out_size, speakers=speakers,
                        subjects=steer, active_area=area, backend=backend_name)
+
+
+def shot_spans(video: str | os.PathLike[str], *, info: MediaInfo | None = None,
+               index: str | os.PathLike[str] | None = None, use_index: bool = True,
+               progress: ProgressFn | None = None, warn: Callable[[str], None] | None = None
+               ) -> list[tuple[int, int]]:
+    """Inclusive ``(start, end)`` frame spans of the shots of ``video``.
+
+    Read from the media index when ``reel shots`` or ``reel analyze`` already stored them for this
+    content (no decode); otherwise detected in one decode and stored (see
+    :func:`reelkit.index.analyze.shots`; ``use_index=False`` neither reads nor writes the index).
+
+    Raises:
+        the media errors of the shots job; MediaIndexError for a corrupt index.
+    """
+    from reelkit.index.analyze import shots as shots_job
+
+    det, _cached = shots_job(video, index=index, use_index=use_index, detect_only=True, info=info,
+                             progress=progress, warn=warn)
+    return [(int(s.start), int(s.end)) for s in det.shots]
+
+
+Stage = Callable[[str], AbstractContextManager[ProgressFn | None]]
+"""A progress display per stage: ``stage("shots")`` gives a context manager yielding a ProgressFn."""
+
+
+def plan_reframe(video: str | os.PathLike[str], aspect: str | Fraction = "9:16", *, width: int = 1080,
+                 fallback: Fallback = "split", backend: str = DEFAULT_BACKEND, shots: bool = True,
+                 index: str | os.PathLike[str] | None = None, use_index: bool = True,
+                 stage: Stage | None = None, warn: Callable[[str], None] | None = None) -> ReframePlan:
+    """``reel reframe``'s analysis: check the inputs, find the shots (from the media index when the
+    file was analysed before, see :func:`shot_spans`), then plan the reframe (:func:`reframe`).
+
+    Args:
+        video: a video file.
+        aspect, width, fallback, backend: as for :func:`reframe`.
+        shots: False plans the whole video as one shot.
+        index, use_index: the media index to read the shots from and store them in.
+        stage: progress display per stage (``"shots"``, ``"subjects"``).
+        warn: called with a one-line message (an index that cannot be written, ...).
+
+    Raises:
+        UsageError: bad aspect (before anything is decoded); the errors of :func:`reframe`.
+    """
+    from reelkit.fileio import check_input_file
+
+    parse_aspect(aspect)  # fail fast, before any decoding
+    src = check_input_file(video, what="video")
+    info = probe(src)
+    info.require_video()
+    run = stage or (lambda _name: nullcontext(None))
+    spans = None
+    if shots:
+        with run("shots") as prog:
+            spans = shot_spans(src, info=info, index=index, use_index=use_index, progress=prog, warn=warn)
+    with run("subjects") as prog:
+        return reframe(src, aspect, shots=spans, width=width, fallback=fallback, backend=backend, info=info,
+                       progress=prog)
 
 
 def path_timeline(plan: ReframePlan, *, tolerance: float = 2.0, name: str | None = None) -> Any:
