@@ -90,9 +90,11 @@ def test_studio_reframe_flow(plan, tmp_path: Path) -> None:
     assert first.metadata["reelkit"]["crop_keyframes"][0]["x"] == pytest.approx(k["x"] + 12)
 
 
-def test_plan_reframe_reads_the_shots_from_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file whose shots are in the media index is not decoded again for them; without the index they
-    are detected (the same spans), and a bad aspect fails before anything is decoded."""
+def test_plan_reframe_reads_shots_and_subjects_from_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    """A file whose shots (``reel shots``) and subjects (an earlier reframe) are in the media index is not
+    decoded again; the plan is the same as one computed without the index; a bad aspect fails first."""
+    import reelkit.edit.reframe as reframe_mod
     import reelkit.index.analyze as analyze_mod
     from reelkit.edit.reframe import plan_reframe
     from reelkit.index.analyze import shots
@@ -104,11 +106,13 @@ def test_plan_reframe_reads_the_shots_from_the_index(tmp_path: Path, monkeypatch
     det, cached = shots(clip, index=db, detect_only=True)
     assert not cached and [(s.start, s.end) for s in det.shots] == [(0, 24), (25, 49)]
     fresh = plan_reframe(clip, "9:16", width=180, use_index=False)
+    first = plan_reframe(clip, "9:16", width=180, index=db)  # subjects analysed and stored
 
     def no_decode(*_a: object, **_k: object) -> None:
-        raise AssertionError("the shots were decoded again")
+        raise AssertionError("decoded again")
 
     monkeypatch.setattr(analyze_mod, "run_detectors", no_decode)
+    monkeypatch.setattr(reframe_mod, "analyse_subjects", no_decode)
     stages: list[str] = []
 
     def stage(name: str):
@@ -119,8 +123,9 @@ def test_plan_reframe_reads_the_shots_from_the_index(tmp_path: Path, monkeypatch
 
     again = plan_reframe(clip, "9:16", width=180, index=db, stage=stage)
     assert stages == ["shots", "subjects"]
-    assert [(s.start, s.end) for s in again.path.shots] == [(s.start, s.end) for s in fresh.path.shots] \
-        == [(0, 24), (25, 49)]
-    assert np.allclose(again.path.windows, fresh.path.windows)
+    for p in (first, again):
+        assert [(s.start, s.end) for s in p.path.shots] == [(0, 24), (25, 49)]
+        assert np.array_equal(p.path.windows, fresh.path.windows)
+        assert [s.to_dict() for s in p.path.shots] == [s.to_dict() for s in fresh.path.shots]
     with pytest.raises(UsageError):
         plan_reframe(clip, "9:0", index=db)

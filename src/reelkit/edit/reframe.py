@@ -23,6 +23,7 @@ from :func:`reelkit.camera.reframe_path.plan_shot`.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from collections.abc import Callable, Sequence
@@ -35,7 +36,14 @@ from typing import Any, Literal
 import numpy as np
 
 from reelkit.analysis.picture_area import active_area
-from reelkit.analysis.subjects import DEFAULT_BACKEND, Subject, detect_subjects, get_backend, resolve_backend
+from reelkit.analysis.subjects import (
+    DEFAULT_BACKEND,
+    Subject,
+    check_mediapipe_models,
+    detect_subjects,
+    get_backend,
+    resolve_backend,
+)
 from reelkit.analysis.tracks import Observation, PersonTrack, build_tracks, observations, track_importance
 from reelkit.camera.reframe_path import (
     CropPath,
@@ -50,8 +58,19 @@ from reelkit.errors import MediaError, UsageError
 from reelkit.media import MediaInfo, output_size, probe, read_audio, read_frames
 from reelkit.progress import ProgressFn
 
-__all__ = ["FALLBACKS", "ReframePlan", "active_speaker_scores", "path_timeline", "plan_reframe", "reframe",
-           "shot_spans", "voice_activity"]
+__all__ = [
+    "ANALYSIS_VERSION",
+    "FALLBACKS",
+    "ReframePlan",
+    "SubjectAnalysis",
+    "active_speaker_scores",
+    "analyse_subjects",
+    "path_timeline",
+    "plan_reframe",
+    "reframe",
+    "shot_spans",
+    "voice_activity",
+]
 
 Fallback = Literal["split", "pad", "none"]
 FALLBACKS: tuple[str, ...] = ("split", "pad", "none")
@@ -384,66 +403,77 @@ def _even(v: float) -> int:
     return max(2, round(v / 2.0) * 2)
 
 
-def reframe(
-    path: str | os.PathLike[str],
-    aspect: str | Fraction = "9:16",
-    *,
-    shots: Sequence[tuple[int, int]] | None = None,
-    width: int = 1080,
-    fallback: Fallback = "split",
-    backend: str = DEFAULT_BACKEND,
-    framing: Framing | None = None,
-    analysis_side: int = 480,
-    detect_hz: float = 2.0,
-    active_speaker: bool = True,
-    info: MediaInfo | None = None,
-    progress: ProgressFn | None = None,
-) -> ReframePlan:
-    """Plan a reframe of ``path`` to ``aspect``.
+def _every(fps: float, detect_hz: float) -> int:
+    """Frames between regular subject detections (a multiple of the ~15 fps conversion step)."""
+    step = max(1, round(fps / 15.0))
+    return max(step, round(fps / max(0.1, detect_hz) / step) * step)
 
-    Args:
-        path: a video file.
-        aspect: output aspect ratio (``"9:16"``, ``"1:1"``, ``"4:5"``...).
-        shots: inclusive ``(start, end)`` frame spans of the shots; default: the SHOTS detector
-            (:func:`reelkit.analysis.shots.detect_shots`) when available, else one shot.
-        width: output width in pixels (output height follows the aspect; both even).
-        fallback: what to do when the required subjects cannot fit: ``split``, ``pad`` or ``none``.
-        backend: subject-detection backend name (``"auto"``: mediapipe where installed, else OpenCV).
-        framing: margins and motion bounds (:class:`Framing`).
-        analysis_side: long side of the analysis frames in pixels.
-        detect_hz: subject detections per second of video (plus one at the first and last frame of
-            each shot).
-        active_speaker: pick the speaking face when several do not fit (needs audio).
-        info: a probe result to reuse.
-        progress: ``(frames_done, frames_total)`` callback.
 
-    Returns:
-        :class:`ReframePlan`.
+ANALYSIS_VERSION = "1"
+"""Version of :func:`analyse_subjects`'s results in the media index (bump when they change)."""
+
+
+@dataclass
+class SubjectAnalysis:
+    """What reframe's one decode pass found, all a plan needs from the pictures (kept in the media index).
+
+    Attributes:
+        frames: frame count of the video.
+        samples: ``(frame, subjects)`` per analysed frame (source px; faces, people, saliency, motion).
+        person_obs: ``(frame, observations)`` of people per analysed frame, for the tracker.
+        area: the active picture area ``(x, y, w, h)`` inside any bars (source px).
+    """
+
+    frames: int
+    samples: list[tuple[int, list[Subject]]]
+    person_obs: list[tuple[int, list[Observation]]]
+    area: tuple[int, int, int, int]
+
+    def to_store(self) -> dict[str, Any]:
+        """A JSON-able dict at full precision (the index's codec keeps NumPy arrays)."""
+        from dataclasses import asdict
+
+        return {"frames": self.frames, "area": list(self.area),
+                "samples": [[f, [asdict(x) for x in subs]] for f, subs in self.samples],
+                "person_obs": [[f, [asdict(o) for o in obs]] for f, obs in self.person_obs]}
+
+    @classmethod
+    def from_store(cls, d: dict[str, Any]) -> SubjectAnalysis:
+        """The inverse of :meth:`to_store`."""
+        def box(v: Any) -> tuple[float, float, float, float] | None:
+            return None if v is None else (float(v[0]), float(v[1]), float(v[2]), float(v[3]))
+
+        samples = [(int(f), [Subject(x["kind"], box(x["box"]), x["confidence"], box(x["head"]),  # type: ignore[arg-type]
+                                     x["facing"], x["gaze"]) for x in subs]) for f, subs in d["samples"]]
+        obs = [(int(f), [Observation(int(o["frame"]), box(o["head"]), box(o["body"]), o["confidence"],  # type: ignore[arg-type]
+                                     o["facing"], o["gaze"], bool(o["face"]), o["signature"]) for o in ob])
+               for f, ob in d["person_obs"]]
+        a = d["area"]
+        return cls(int(d["frames"]), samples, obs, (int(a[0]), int(a[1]), int(a[2]), int(a[3])))
+
+
+def analyse_subjects(path: str | os.PathLike[str], *, shots: Sequence[tuple[int, int]] | None = None,
+                     backend: str = DEFAULT_BACKEND, analysis_side: int = 480, detect_hz: float = 2.0,
+                     info: MediaInfo | None = None, progress: ProgressFn | None = None) -> SubjectAnalysis:
+    """The one decode pass of a reframe: subjects and people at ``detect_hz`` (and at both ends of every
+    shot, and sooner where something starts to move in an empty frame), the motion box, the picture area.
+
+    Args: as for :func:`reframe` (``shots``: its inclusive frame spans, which decide where to sample).
 
     Raises:
-        UsageError: bad aspect, width, fallback or shots. MediaError and subclasses for unusable media.
-        BackendUnavailable: the detection backend is not installed.
+        MediaError: no frame decodes; BackendUnavailable: the detector is not installed.
     """
-    ratio = parse_aspect(aspect)
-    if fallback not in FALLBACKS:
-        raise UsageError(f"unknown fallback {fallback!r}; choose one of {', '.join(FALLBACKS)}")
-    if not 16 <= int(width) <= 8192:
-        raise UsageError(f"output width {width} is out of range (16 … 8192)")
-    framing = framing or Framing()
     info = info or probe(path)
     video = info.require_video()
     rate = info.require_rate()
-    src_w, src_h = output_size(video)  # upright, square pixels: what read_frames yields at full size
-    out_size = (_even(width), _even(width / ratio))
+    src_w, src_h = output_size(video)
     fps = float(rate)
     backend_name = resolve_backend(backend)
-    get_backend(backend_name)  # fail fast (missing extra or model file) before decoding
-
-    # -- one decode pass at analysis resolution ---------------------------------------------
+    get_backend(backend_name)
     total = video.frames
     # frames are converted at ~15 fps (decoding still reads them all); detections land on those
     step = max(1, round(fps / 15.0))
-    every = max(step, round(fps / max(0.1, detect_hz) / step) * step)
+    every = _every(fps, detect_hz)
     # sample both ends of every shot (the first/last converted frame inside it): a subject that moves
     # after the last regular sample is not held still, and each shot starts from its own detection
     starts = [int(s) for s, _ in shots] if shots else [0]
@@ -528,8 +558,73 @@ def reframe(
     person_obs.sort(key=lambda x: x[0])
 
     # -- picture area (letterbox / pillarbox / burned-in borders) -----------------------------
-    ax, ay, aw, ah = active_area(area_frames, source_size=(src_w, src_h))
-    area = (ax, ay, aw, ah)
+    area = active_area(area_frames, source_size=(src_w, src_h))
+    return SubjectAnalysis(frames=n, samples=samples, person_obs=person_obs,
+                           area=(int(area[0]), int(area[1]), int(area[2]), int(area[3])))
+
+
+def reframe(
+    path: str | os.PathLike[str],
+    aspect: str | Fraction = "9:16",
+    *,
+    shots: Sequence[tuple[int, int]] | None = None,
+    width: int = 1080,
+    fallback: Fallback = "split",
+    backend: str = DEFAULT_BACKEND,
+    framing: Framing | None = None,
+    analysis_side: int = 480,
+    detect_hz: float = 2.0,
+    active_speaker: bool = True,
+    info: MediaInfo | None = None,
+    progress: ProgressFn | None = None,
+    analysis: SubjectAnalysis | None = None,
+) -> ReframePlan:
+    """Plan a reframe of ``path`` to ``aspect``.
+
+    Args:
+        path: a video file.
+        aspect: output aspect ratio (``"9:16"``, ``"1:1"``, ``"4:5"``...).
+        shots: inclusive ``(start, end)`` frame spans of the shots; default: the SHOTS detector
+            (:func:`reelkit.analysis.shots.detect_shots`) when available, else one shot.
+        width: output width in pixels (output height follows the aspect; both even).
+        fallback: what to do when the required subjects cannot fit: ``split``, ``pad`` or ``none``.
+        backend: subject-detection backend name (``"auto"``: mediapipe where installed, else OpenCV).
+        framing: margins and motion bounds (:class:`Framing`).
+        analysis_side: long side of the analysis frames in pixels.
+        detect_hz: subject detections per second of video (plus one at the first and last frame of
+            each shot).
+        active_speaker: pick the speaking face when several do not fit (needs audio).
+        info: a probe result to reuse.
+        progress: ``(frames_done, frames_total)`` callback.
+        analysis: the result of :func:`analyse_subjects` for these ``shots``, ``backend``,
+            ``analysis_side`` and ``detect_hz`` (from the media index); computed when None.
+
+    Returns:
+        :class:`ReframePlan`.
+
+    Raises:
+        UsageError: bad aspect, width, fallback or shots. MediaError and subclasses for unusable media.
+        BackendUnavailable: the detection backend is not installed.
+    """
+    ratio = parse_aspect(aspect)
+    if fallback not in FALLBACKS:
+        raise UsageError(f"unknown fallback {fallback!r}; choose one of {', '.join(FALLBACKS)}")
+    if not 16 <= int(width) <= 8192:
+        raise UsageError(f"output width {width} is out of range (16 … 8192)")
+    framing = framing or Framing()
+    info = info or probe(path)
+    video = info.require_video()
+    rate = info.require_rate()
+    src_w, src_h = output_size(video)  # upright, square pixels: what read_frames yields at full size
+    out_size = (_even(width), _even(width / ratio))
+    fps = float(rate)
+    backend_name = resolve_backend(backend)
+    every = _every(fps, detect_hz)
+    if analysis is None:
+        analysis = analyse_subjects(path, shots=shots, backend=backend_name, analysis_side=analysis_side,
+                                    detect_hz=detect_hz, info=info, progress=progress)
+    n, samples, person_obs = analysis.frames, analysis.samples, analysis.person_obs
+    ax, ay, aw, ah = area = analysis.area
     window = crop_size((aw, ah), ratio)
 
     # -- shots --------------------------------------------------------------------------------
@@ -762,14 +857,29 @@ def plan_reframe(video: str | os.PathLike[str], aspect: str | Fraction = "9:16",
     src = check_input_file(video, what="video")
     info = probe(src)
     info.require_video()
+    from reelkit.index.analyze import cached_result
+    from reelkit.index.store import ResultKey
+
     run = stage or (lambda _name: nullcontext(None))
     spans = None
     if shots:
         with run("shots") as prog:
             spans = shot_spans(src, info=info, index=index, use_index=use_index, progress=prog, warn=warn)
+    name = resolve_backend(backend)
+    # fail fast (missing extra or model file) before anything is decoded, without starting the
+    # detector (mediapipe: ~0.5 s) for a file whose subjects are already in the index
+    check_mediapipe_models() if name == "mediapipe" else get_backend(name)
+    side, hz = 480, 2.0
+    key = ResultKey.of("reframe_subjects", ANALYSIS_VERSION, {
+        "backend": name, "analysis_side": side, "detect_hz": hz,
+        "shots": hashlib.blake2b(repr(spans).encode(), digest_size=8).hexdigest()})
     with run("subjects") as prog:
-        return reframe(src, aspect, shots=spans, width=width, fallback=fallback, backend=backend, info=info,
-                       progress=prog)
+        stored, _cached = cached_result(
+            src, key, lambda inf: analyse_subjects(src, shots=spans, backend=name, analysis_side=side, detect_hz=hz,
+                                                   info=inf, progress=prog).to_store(),
+            info=info, index=index, use_index=use_index, warn=warn)
+    return reframe(src, aspect, shots=spans, width=width, fallback=fallback, backend=name, info=info,
+                   analysis_side=side, detect_hz=hz, analysis=SubjectAnalysis.from_store(stored))
 
 
 def path_timeline(plan: ReframePlan, *, tolerance: float = 2.0, name: str | None = None) -> Any:

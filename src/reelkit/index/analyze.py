@@ -54,6 +54,7 @@ __all__ = [
     "FileOutcome",
     "analyze_file",
     "analyze_paths",
+    "cached_result",
     "detection_from_store",
     "detection_to_store",
     "discover",
@@ -245,6 +246,47 @@ def shots(path: str | os.PathLike[str], *, index: str | os.PathLike[str] | None 
             idx.put_many(fp, results, media=_media_row(info),
                          shots=rows if not detect_only or prior is None else None)
         return det, False
+    finally:
+        if idx:
+            idx.close()
+
+
+def cached_result(path: str | os.PathLike[str], key: ResultKey, compute: Callable[[MediaInfo], Any], *,
+                  info: MediaInfo | None = None, index: str | os.PathLike[str] | None = None,
+                  use_index: bool = True, warn: Callable[[str], None] | None = None) -> tuple[Any, bool]:
+    """The result stored under ``key`` for the content of ``path``, or ``compute(info)`` stored there.
+
+    The same rules as :func:`shots`: the index is found by :func:`open_index` (one that cannot be
+    written is reported through ``warn`` and the result computed without storing); a file that changes
+    while it is analysed raises and nothing is stored. ``compute`` must return what the index's codec
+    stores (JSON-able values and NumPy arrays).
+
+    Returns:
+        ``(result, from_index)``.
+
+    Raises:
+        whatever ``compute`` raises; MediaError: the file changed meanwhile; MediaIndexError: corrupt index.
+    """
+    src = check_input_file(path, what="media file")
+    idx: MediaIndex | None = None
+    if use_index:
+        idx, why = open_index(src, index, required=False)
+        if why and warn:
+            warn(f"not using the media index: {why}")
+    try:
+        fp = idx.fingerprint(src) if idx else None
+        if idx and fp:
+            got = idx.get(fp, key)
+            if got is not None:
+                return got, True
+        info = info or probe(src)
+        data = compute(info)
+        if idx and fp:
+            if idx.fingerprint(src) != fp:
+                raise MediaError(f"{src} changed while it was analysed; nothing was stored in the index",
+                                 hint="run the command again once the file is complete")
+            idx.put(fp, key, data, media=_media_row(info))
+        return data, False
     finally:
         if idx:
             idx.close()
