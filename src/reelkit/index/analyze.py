@@ -254,12 +254,11 @@ def shots(path: str | os.PathLike[str], *, index: str | os.PathLike[str] | None 
 def cached_result(path: str | os.PathLike[str], key: ResultKey, compute: Callable[[MediaInfo], Any], *,
                   info: MediaInfo | None = None, index: str | os.PathLike[str] | None = None,
                   use_index: bool = True, warn: Callable[[str], None] | None = None) -> tuple[Any, bool]:
-    """The result stored under ``key`` for the content of ``path``, or ``compute(info)`` stored there.
+    """:meth:`MediaIndex.get_or_compute` for a command: the index found by :func:`open_index` (one that
+    cannot be written is reported through ``warn`` and the result computed without storing), opened
+    and closed around the call, and the file's media row stored with the result.
 
-    The same rules as :func:`shots`: the index is found by :func:`open_index` (one that cannot be
-    written is reported through ``warn`` and the result computed without storing); a file that changes
-    while it is analysed raises and nothing is stored. ``compute`` must return what the index's codec
-    stores (JSON-able values and NumPy arrays).
+    ``compute(info)`` must return what the index's codec stores (JSON-able values, NumPy arrays).
 
     Returns:
         ``(result, from_index)``.
@@ -268,28 +267,16 @@ def cached_result(path: str | os.PathLike[str], key: ResultKey, compute: Callabl
         whatever ``compute`` raises; MediaError: the file changed meanwhile; MediaIndexError: corrupt index.
     """
     src = check_input_file(path, what="media file")
+    info = info or probe(src)
     idx: MediaIndex | None = None
     if use_index:
         idx, why = open_index(src, index, required=False)
         if why and warn:
             warn(f"not using the media index: {why}")
-    try:
-        fp = idx.fingerprint(src) if idx else None
-        if idx and fp:
-            got = idx.get(fp, key)
-            if got is not None:
-                return got, True
-        info = info or probe(src)
-        data = compute(info)
-        if idx and fp:
-            if idx.fingerprint(src) != fp:
-                raise MediaError(f"{src} changed while it was analysed; nothing was stored in the index",
-                                 hint="run the command again once the file is complete")
-            idx.put(fp, key, data, media=_media_row(info))
-        return data, False
-    finally:
-        if idx:
-            idx.close()
+    if idx is None:
+        return compute(info), False
+    with idx:
+        return idx.get_or_compute(src, key, lambda: compute(info), media=_media_row(info))
 
 
 def _with_logs(det: ShotDetection, logs: list[dict[str, Any]]) -> ShotDetection:

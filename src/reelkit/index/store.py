@@ -499,7 +499,7 @@ class MediaIndex:
                            (str(Path(file[0]).resolve()), fp, "done", None, file[1], now))
 
     def get_or_compute(self, path: str | os.PathLike[str], key: ResultKey, compute: Callable[[], Any], *,
-                       fp: str | None = None) -> tuple[Any, bool]:
+                       fp: str | None = None, media: dict[str, Any] | None = None) -> tuple[Any, bool]:
         """The fresh result of ``key`` for the file at ``path``: from the index, or ``compute()`` then stored.
 
         This is the one call other commands need to adopt the index::
@@ -508,7 +508,8 @@ class MediaIndex:
             data, cached = idx.get_or_compute(video, ResultKey.of("shots", 1, params), lambda: run(video))
 
         ``compute`` must return a JSON-able value (numpy arrays allowed). A file that changes while it
-        is computed (fingerprint before ≠ after) is not stored. Returns ``(data, was_cached)``.
+        is computed (fingerprint before ≠ after) is not stored. ``media`` is the file's row for
+        ``reel index status`` (size, duration...), stored with the result. Returns ``(data, was_cached)``.
 
         Raises:
             MediaIndexError, MediaNotFoundError; whatever ``compute`` raises (nothing is stored then).
@@ -523,7 +524,7 @@ class MediaIndex:
 
             raise MediaError(f"{path} changed while it was analysed; nothing was stored",
                              hint="run the command again once the file is complete")
-        self.put(fp, key, data)
+        self.put(fp, key, data, media=media)
         return data, False
 
     # -- analyze bookkeeping -----------------------------------------------------------------
