@@ -576,27 +576,39 @@ def _fresh_child(args: tuple[str, str, int]) -> list[str]:
     return [w.text for w in transcribe(path).words]
 
 
-def fresh_table(paths: list[Path]) -> list[str]:
-    """Errors of plain faster-whisper and reelkit per file when each (file, system, seed) runs in a fresh
-    process: both systems then start from the same sampler state, so a difference is the pipeline's and
-    not where each happened to be in its random sequence (in :func:`measure_all` the files share one
-    process per seed, and the two systems draw different numbers before reaching a file)."""
+def fresh_table(paths: list[Path], systems: tuple[str, ...] = ("plain-fw", "reelkit")) -> list[str]:
+    """Errors (and filled pauses found/matched) per file when each (file, system, seed) runs in a fresh
+    process: every system then starts from the same sampler state, so a difference is the pipeline's
+    and not where each happened to be in its random sequence (in :func:`measure_all` the files share
+    one process per seed, and the two systems draw different numbers before reaching a file)."""
     from multiprocessing import get_context
 
     refs = references()
     ctx = get_context("spawn")
-    out = ["| file | plain-fw errors per seed | reelkit errors per seed |", "|---|---|---|"]
+    out = ["| file | " + " | ".join(f"{s} errors per seed" for s in systems) + " |",
+           "|---|" + "---|" * len(systems)]
+    fills = {s: [0.0, 0.0] for s in systems}
+    n_ref_fill = 0
     for p in paths:
         ref = norm_words(refs[p][1])
+        n_ref_fill += sum(w in FILLED for w in ref)
         cells = []
-        for system in ("plain-fw", "reelkit"):
+        for system in systems:
             errs = []
             for seed in SEEDS:
                 with ctx.Pool(1) as pool:
-                    words = pool.map(_fresh_child, [(str(p), system, seed)])[0]
-                errs.append(edit_distance(ref, hyp_words(words)))
+                    words = hyp_words(pool.map(_fresh_child, [(str(p), system, seed)])[0])
+                errs.append(edit_distance(ref, words))
+                found = sum(w in FILLED for w in words)
+                fills[system][0] += found / len(SEEDS)
+                fills[system][1] += min(found, sum(w in FILLED for w in ref)) / len(SEEDS)
             cells.append(f"{'/'.join(map(str, errs))} of {len(ref)} (mean {statistics.mean(errs):.2f})")
-        out.append(f"| {p.name} | {cells[0]} | {cells[1]} |")
+        out.append(f"| {p.name} | " + " | ".join(cells) + " |")
+        print(out[-1], flush=True)
+    out.append("")
+    out.append(f"Filled pauses (um/uh/hm; {n_ref_fill} in the references; mean over the seeds): " + "; ".join(
+        f"{s} found {f:.1f}, matched {m:.1f} (recall {m / max(1, n_ref_fill):.0%}, precision {m / max(1e-9, f):.0%})"
+        for s, (f, m) in fills.items()))
     return out
 
 
@@ -606,10 +618,15 @@ def main() -> None:
 
     sys.path.insert(0, str(REPO / "src"))
     if sys.argv[1:2] == ["--fresh"]:
-        # python bench/speech.py --fresh [FILE...]: the fresh-process comparison (default: every MFA clip)
-        names = set(sys.argv[2:])
+        # python bench/speech.py --fresh [--systems plain-fw,reelkit] [FILE...]: the fresh-process
+        # comparison (default: every MFA clip)
+        args = sys.argv[2:]
+        systems = ("plain-fw", "reelkit")
+        if args[:1] == ["--systems"]:
+            systems, args = tuple(args[1].split(",")), args[2:]
+        names = set(args)
         paths = [p for p, (g, _) in references().items() if (p.name in names if names else g == "mfa")]
-        print("\n".join(fresh_table(paths)))
+        print("\n".join(fresh_table(paths, systems)))
         return
     lines = ["Command: `.venv/bin/python bench/speech.py`", ""]
     runs = measure_all()

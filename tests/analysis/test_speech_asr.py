@@ -198,6 +198,27 @@ def test_filler_from_audio_long_steady_vowel(lj_audio: np.ndarray) -> None:
     assert not mark_fillers([Word("the", int(0.65 * sr), int(1.5 * sr), 0.5)], audio=lj_audio)[0].filler
 
 
+def test_gap_filler_found_but_not_twice() -> None:
+    """A held vowel in a gap between words becomes a filler; the same held sound right after a filler
+    the recogniser wrote down (Whisper times a long "ummmm" short) is that filler's tail."""
+    from reelkit.analysis.speech.fillers import find_gap_fillers
+
+    sr = ASR_RATE
+    t = np.arange(int(0.6 * sr)) / sr
+    vowel = sum((1.0 / k) * np.sin(2 * np.pi * 120 * k * t) for k in range(1, 25)).astype(np.float32) * 0.1
+    rng = np.random.default_rng(0)
+
+    def audio() -> np.ndarray:  # 1 s of a word-like noise burst, the held vowel, 1 s of another burst
+        burst = (rng.standard_normal(sr) * 0.05).astype(np.float32)
+        return np.concatenate([burst, np.zeros(sr // 5, np.float32), vowel, np.zeros(sr // 5, np.float32), burst])
+
+    before, after = Word("so", 0, sr, 0.9), Word("forced", int(2.0 * sr), int(3.0 * sr), 0.9)
+    found = find_gap_fillers([before, after], audio())
+    assert [w.text for w in found if w.filler] in (["uh"], ["um"])
+    held = Word("Ummmmmmm", 0, sr + sr // 5 - sr // 50, 0.9)  # ends 20 ms before the held vowel starts
+    assert [w.text for w in find_gap_fillers([held, after], audio())] == ["Ummmmmmm", "forced"]
+
+
 def test_transcription_flags_the_um_of_a_real_recording(shared_data: Path) -> None:
     clip = shared_data / "speech" / "mfa" / "fillers" / "mfa_um.flac"  # "montreal forced um aligner"
     um = align(clip, "montreal forced um aligner").words[2]

@@ -20,6 +20,7 @@ Rules (each marks ``Word.filler = True``; the text is kept):
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -99,6 +100,14 @@ def mark_fillers(words: Sequence[Word], *, audio: np.ndarray | None = None,
     return [dataclasses.replace(w, filler=f) if w.filler != f else w for w, f in zip(out, flags, strict=True)]
 
 
+_HELD = re.compile(r"^(?:u+[hm]+|h+m+|e+r+m*|a+h+|m+h*m+)$")
+
+
+def _hesitation(text: str) -> bool:
+    """A filled pause as the recogniser spelt it, held ones included (``um``, ``Ummmmmm``, ``hmm``)."""
+    return is_filler_word(text) or bool(_HELD.match(normalize_word(text)))
+
+
 def _frame_db(x: np.ndarray, hop: int) -> np.ndarray:
     k = len(x) // hop
     return 10 * np.log10((x[:k * hop].astype(np.float64).reshape(k, hop) ** 2).mean(axis=1) + 1e-12)
@@ -112,7 +121,8 @@ def find_gap_fillers(words: Sequence[Word], audio: np.ndarray, *, offset: int = 
     voiced 10 ms frames (15 dB over the chunk's noise floor and within 30 dB of its loudest frame);
     a run of at least ``min_voiced_s`` whose spectrum is steady (the held-vowel test of
     :func:`mark_fillers`) becomes a word ``uh`` (``um`` when its high band fades at the end, a closing
-    nasal), ``filler=True``, confidence 0.5.
+    nasal), ``filler=True``, confidence 0.5 — unless it touches (within 80 ms of) a filler the
+    recogniser wrote down, whose held tail it is.
 
     Args:
         words: time-ordered words inside ``audio`` (absolute samples; ``audio[0]`` is ``offset``).
@@ -128,6 +138,7 @@ def find_gap_fillers(words: Sequence[Word], audio: np.ndarray, *, offset: int = 
     thresh = max(floor + 15.0, top - 30.0)
     edges = [0, *[v for w in words for v in (w.start - offset, w.end - offset)], len(audio)]
     trim = 3 * hop
+    touch = trim + 5 * hop  # a voiced run within 50 ms of the trimmed gap edge touches that word
     found: list[Word] = []
     for g in range(0, len(edges), 2):
         a, b = edges[g] + trim, edges[g + 1] - trim
@@ -143,6 +154,13 @@ def find_gap_fillers(words: Sequence[Word], audio: np.ndarray, *, offset: int = 
             continue
         s0 = a + (best_at - best + 1) * hop
         s1 = s0 + best * hop
+        # a held sound running on from (or into) a filler the recogniser did write down is that
+        # filler's tail (Whisper times a long "ummm" short), not a second one
+        before = words[g // 2 - 1] if g else None
+        after = words[g // 2] if g // 2 < len(words) else None
+        if ((before is not None and _hesitation(before.text) and s0 - (before.end - offset) <= touch)
+                or (after is not None and _hesitation(after.text) and (after.start - offset) - s1 <= touch)):
+            continue
         st = _steadiness(audio, sample_rate, s0, s1)
         if st is None or not (st[0] < 1.35 and st[1] < 1.6):
             continue
