@@ -141,3 +141,31 @@ def test_language_and_speaker_errors(reel, lj: Path) -> None:
     assert len(r.stderr.strip().splitlines()) == 1
     r = reel("transcribe", str(lj), "--speakers", "lots")
     assert r.returncode == 2 and "--speakers" in r.stderr
+
+
+def test_a_truncated_file_is_transcribed_with_a_warning(reel, shared_data: Path, tmp_path: Path) -> None:
+    """A WebM cut in half still declares its full 11 s: what decodes is transcribed (exit 0) and a
+    one-line warning says the audio ended early."""
+    import av
+
+    whole = tmp_path / "jfk.webm"
+    with av.open(str(shared_data / "speech" / "whisper_jfk" / "jfk.flac")) as i, av.open(str(whole), "w") as o:
+        s = o.add_stream("libopus", rate=48000)
+        s.layout = "mono"
+        resample = av.AudioResampler(format="s16", layout="mono", rate=48000)
+        for f in i.decode(audio=0):
+            for g in resample.resample(f):
+                for p in s.encode(g):
+                    o.mux(p)
+        for p in s.encode(None):
+            o.mux(p)
+    cut = tmp_path / "jfk_cut.webm"
+    data = whole.read_bytes()
+    cut.write_bytes(data[:len(data) // 2])
+    r = reel("transcribe", str(cut), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    words = [w["text"] for w in json.loads(r.stdout)["words"]]
+    assert "Americans" in " ".join(words) and "country" not in " ".join(words)
+    assert "warning:" in r.stderr and "ends at" in r.stderr and "11.0 s" in r.stderr and "Traceback" not in r.stderr
+    full = reel("transcribe", str(whole), "--format", "json")
+    assert full.returncode == 0 and "warning" not in full.stderr

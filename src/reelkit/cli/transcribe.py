@@ -121,7 +121,7 @@ def transcribe_cmd(
     else:
         with progress_bar("transcribing", unit="samples") as prog:
             t = transcribe(media, backend=backend, model=model, progress=prog, language=language,
-                           translate=translate, speakers=spk)
+                           translate=translate, speakers=spk, warn=lambda m: err_console.print(f"warning: {m}"))
     data = render_transcript(t, fmt)
     if output is None:
         out_console.file.write(data)

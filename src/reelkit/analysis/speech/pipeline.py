@@ -10,7 +10,7 @@ are clustered and words grouped into segments. PocketSphinx: decode the whole fi
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -123,7 +123,8 @@ def iter_speech_chunks(path: str | os.PathLike[str], *, chunk_s: float = CHUNK_S
 
 def transcribe(path: str | os.PathLike[str], *, backend: str = DEFAULT_BACKEND, model: Path | str | None = None,
                progress: ProgressFn | None = None, language: str | None = None, translate: bool = False,
-               speakers: int | str | None = None, refine: bool = True) -> Transcript:
+               speakers: int | str | None = None, refine: bool = True,
+               warn: Callable[[str], None] | None = None) -> Transcript:
     """Transcribe the speech in a media file (audio or video) with word timings.
 
     Args:
@@ -136,6 +137,8 @@ def transcribe(path: str | os.PathLike[str], *, backend: str = DEFAULT_BACKEND, 
         speakers: None (no labels), a number of speakers, or ``"auto"``; labels go to
             ``Word.speaker`` and ``Segment.speaker`` (segments are split where the speaker changes).
         refine: re-time Whisper's words by forced alignment (see :mod:`.boundaries`).
+        warn: called with a one-line message when the audio ends well before the duration the file
+            declares (a truncated or damaged file: the transcript covers what could be decoded).
 
     Returns:
         a :class:`Transcript` at 16 kHz; silence-only media give an empty transcript (no error).
@@ -162,7 +165,9 @@ def transcribe(path: str | os.PathLike[str], *, backend: str = DEFAULT_BACKEND, 
     windows: list[tuple[int, int, int, np.ndarray | None]] = []
     lang = "en"
     prompt: str | None = None
+    decoded = 0
     for offset, x in iter_speech_chunks(path):
+        decoded = offset + len(x)
         if not speech_regions(AudioData(normalize_level(x)[None, :], ASR_RATE)):
             if progress:  # no speech in this chunk: Whisper would only invent words ("Thank you.")
                 progress(offset + len(x), total)
@@ -189,6 +194,9 @@ def transcribe(path: str | os.PathLike[str], *, backend: str = DEFAULT_BACKEND, 
         prompt = text[-200:] if text else None
         if progress:
             progress(offset + len(x), total)
+    if warn is not None and total and total - decoded > max(2 * ASR_RATE, 0.05 * total):
+        warn(f"{Path(path).name}: the audio ends at {decoded / ASR_RATE:.1f} s of the {total / ASR_RATE:.1f} s the "
+             "file declares (truncated or damaged?); the transcript covers what could be decoded")
     if spk is not None:
         words = assign_speakers(words, windows, spk)
     segs = build_segments(words)
