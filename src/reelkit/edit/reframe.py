@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from reelkit.analysis.driver import Detector, VideoNeed, Window, run_detectors
 from reelkit.analysis.picture_area import active_area
 from reelkit.analysis.subjects import (
     DEFAULT_BACKEND,
@@ -54,8 +55,8 @@ from reelkit.camera.reframe_path import (
     plan_shot,
     simplify_keyframes,
 )
-from reelkit.errors import MediaError, UsageError
-from reelkit.media import MediaInfo, output_size, probe, read_audio, read_frames
+from reelkit.errors import UsageError
+from reelkit.media import Frame, MediaInfo, output_size, probe, read_audio, read_frames
 from reelkit.progress import ProgressFn
 
 __all__ = [
@@ -452,6 +453,85 @@ class SubjectAnalysis:
         return cls(int(d["frames"]), samples, obs, (int(a[0]), int(a[1]), int(a[2]), int(a[3])))
 
 
+class _SubjectPass(Detector):
+    """The per-frame work of :func:`analyse_subjects`, fed by the one-pass driver: a motion grid
+    (frame differences after compensating the camera's translation), subject detection at the regular
+    samples, at both ends of every shot and sooner where something starts to move in an empty frame,
+    and small grey frames for the picture-area analysis."""
+
+    name = "reframe_subjects"
+    version = ANALYSIS_VERSION
+
+    def __init__(self, *, src_size: tuple[int, int], step: int, every: int, shot_starts: set[int],
+                 shot_ends: set[int], backend: str, analysis_side: int, progress: ProgressFn | None,
+                 total: int | None) -> None:
+        self.video = VideoNeed(max_side=analysis_side, pixel_format="rgb24", every=step)
+        self.src_w, self.src_h = src_size
+        self.every, self.shot_starts, self.shot_ends = every, shot_starts, shot_ends
+        self.dense = max(step, every // 4 // step * step)  # while nobody is on screen and something moves
+        self.backend, self.progress, self.total = backend, progress, total
+        self.samples: list[tuple[int, list[Subject]]] = []
+        self.person_obs: list[tuple[int, list[Observation]]] = []
+        self.area_frames: list[np.ndarray] = []
+        self.prev: np.ndarray | None = None
+        self.recent = np.zeros(0)
+        self.nobody = False
+        self.n = 0
+        self.last = -1
+
+    def on_frame(self, frame: Frame, window: Window) -> None:
+        """Update the motion grid; detect when this frame is a sample."""
+        import cv2
+
+        self.last = frame.index
+        img = frame.image
+        h, w = img.shape[:2]
+        sx, sy = self.src_w / w, self.src_h / h
+        gray = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+        gw = _GRID_W
+        gh = max(2, round(gw * h / w))
+        prev = self.prev
+        if prev is None or prev.shape != gray.shape or frame.index in self.shot_starts:
+            g = np.zeros((gh, gw), np.float32)
+            self.recent = np.zeros((gh, gw), np.float32)
+        else:
+            # compensate the global (camera) translation before differencing, so a pan is not "motion"
+            small_prev = cv2.resize(prev, (128, max(8, round(128 * h / w))), interpolation=cv2.INTER_AREA)
+            small_cur = cv2.resize(gray, small_prev.shape[::-1], interpolation=cv2.INTER_AREA)
+            (dx, dy), _ = cv2.phaseCorrelate(small_prev, small_cur)
+            dx, dy = dx * w / 128.0, dy * w / 128.0
+            ref = prev
+            if abs(dx) + abs(dy) >= 0.5:
+                ref = cv2.warpAffine(prev, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h),
+                                     borderMode=cv2.BORDER_REPLICATE)
+            g = cv2.resize(np.abs(gray - ref).astype(np.float32), (gw, gh), interpolation=cv2.INTER_AREA)
+            self.recent = 0.7 * self.recent + g
+        self.prev = gray
+        i = frame.index
+        sample = i % self.every == 0 or i in self.shot_starts or i in self.shot_ends
+        if not sample and self.nobody and i % self.dense == 0:
+            # the last detection found nobody: look again sooner where something starts to move, so
+            # a person walking into an empty frame is picked up within a few frames, not half a second
+            sample = float(g.max()) >= 25.0 and float((g >= 25.0).mean()) < 0.4
+        if sample:
+            subs = _detect(img, self.backend, sx, sy)
+            self.person_obs.append((i, observations(i, subs, image=img, scale=(1 / sx, 1 / sy))))
+            self.nobody = not self.person_obs[-1][1]
+            mb = _motion_box(self.recent, (self.src_w, self.src_h))
+            if mb is not None:
+                subs.append(Subject("motion", mb, 0.5))
+            self.samples.append((i, subs))
+            if len(self.area_frames) < 400:
+                self.area_frames.append(cv2.resize(gray, (_AREA_W, max(8, round(_AREA_W * h / w)))).astype(np.uint8))
+        self.n += 1
+        if self.progress is not None and self.n % 15 == 0:
+            self.progress(i + 1, self.total)
+
+    def finish(self) -> None:
+        """Nothing: the caller reads the collected attributes."""
+        return None
+
+
 def analyse_subjects(path: str | os.PathLike[str], *, shots: Sequence[tuple[int, int]] | None = None,
                      backend: str = DEFAULT_BACKEND, analysis_side: int = 480, detect_hz: float = 2.0,
                      info: MediaInfo | None = None, progress: ProgressFn | None = None) -> SubjectAnalysis:
@@ -478,66 +558,13 @@ def analyse_subjects(path: str | os.PathLike[str], *, shots: Sequence[tuple[int,
     # after the last regular sample is not held still, and each shot starts from its own detection
     starts = [int(s) for s, _ in shots] if shots else [0]
     ends = [int(e) for _, e in shots] if shots else ([int(video.frames) - 1] if video.frames else [])
-    shot_starts = {s + (-s) % step for s in starts}
-    shot_ends = {e - e % step for e in ends}
-    samples: list[tuple[int, list[Subject]]] = []
-    person_obs: list[tuple[int, list[Observation]]] = []
-    area_frames: list[np.ndarray] = []
-    prev: np.ndarray | None = None
-    recent = np.zeros(0)
-    sx = sy = 1.0
-    import cv2
-
-    dense = max(step, every // 4 // step * step)  # the sampling while nobody is on screen and something moves
-    nobody = False
-    n = 0
-    last = -1
-    for fr in read_frames(path, max_side=analysis_side, info=info, step=step, draft=True):
-        last = fr.index
-        img = fr.image
-        h, w = img.shape[:2]
-        sx, sy = src_w / w, src_h / h
-        gray = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
-        gw = _GRID_W
-        gh = max(2, round(gw * h / w))
-        if prev is None or prev.shape != gray.shape or fr.index in shot_starts:
-            g = np.zeros((gh, gw), np.float32)
-            recent = np.zeros((gh, gw), np.float32)
-        else:
-            # compensate the global (camera) translation before differencing, so a pan is not "motion"
-            small_prev = cv2.resize(prev, (128, max(8, round(128 * h / w))), interpolation=cv2.INTER_AREA)
-            small_cur = cv2.resize(gray, small_prev.shape[::-1], interpolation=cv2.INTER_AREA)
-            (dx, dy), _ = cv2.phaseCorrelate(small_prev, small_cur)
-            dx, dy = dx * w / 128.0, dy * w / 128.0
-            ref = prev
-            if abs(dx) + abs(dy) >= 0.5:
-                ref = cv2.warpAffine(prev, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h),
-                                     borderMode=cv2.BORDER_REPLICATE)
-            g = cv2.resize(np.abs(gray - ref).astype(np.float32), (gw, gh), interpolation=cv2.INTER_AREA)
-            recent = 0.7 * recent + g
-        prev = gray
-        sample = fr.index % every == 0 or fr.index in shot_starts or fr.index in shot_ends
-        if not sample and nobody and fr.index % dense == 0:
-            # the last detection found nobody: look again sooner where something starts to move, so
-            # a person walking into an empty frame is picked up within a few frames, not half a second
-            sample = float(g.max()) >= 25.0 and float((g >= 25.0).mean()) < 0.4
-        if sample:
-            subs = _detect(img, backend_name, sx, sy)
-            person_obs.append((fr.index, observations(fr.index, subs, image=img, scale=(1 / sx, 1 / sy))))
-            nobody = not person_obs[-1][1]
-            mb = _motion_box(recent, (src_w, src_h))
-            if mb is not None:
-                subs.append(Subject("motion", mb, 0.5))
-            samples.append((fr.index, subs))
-            if len(area_frames) < 400:
-                area_frames.append(cv2.resize(gray, (_AREA_W, max(8, round(_AREA_W * h / w)))).astype(np.uint8))
-        n += 1
-        if progress is not None and n % 15 == 0:
-            progress(fr.index + 1, total)
-    if n == 0:
-        raise MediaError(f"{info.path}: no video frame could be decoded", hint="is the file truncated?")
+    sp = _SubjectPass(src_size=(src_w, src_h), step=step, every=every, shot_starts={s + (-s) % step for s in starts},
+                      shot_ends={e - e % step for e in ends}, backend=backend_name, analysis_side=analysis_side,
+                      progress=progress, total=total)
+    run_detectors(path, [sp], info=info)
+    samples, person_obs, area_frames = sp.samples, sp.person_obs, sp.area_frames
     # frame count: the last converted index, plus the unconverted tail of the last step
-    n = last + 1
+    n = sp.last + 1
     if video.frames and 0 < int(video.frames) - n < step:
         n = int(video.frames)
     if progress is not None:
