@@ -41,3 +41,16 @@ def run_reel(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
 def reel():
     """Fixture form of :func:`run_reel`."""
     return run_reel
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_data_stays_clean():
+    """No test may leave a media index (``.reelkit/``) inside ``../shared/data``: commands write their index
+    beside the media by default, so a test running one on a shared file must pass ``--no-index``/``--index``."""
+    def indexes() -> set[Path]:
+        return set(SHARED_DATA.rglob(".reelkit")) if SHARED_DATA.is_dir() else set()
+
+    before = indexes()
+    yield
+    new = indexes() - before
+    assert not new, f"tests wrote a media index into the shared data: {sorted(map(str, new))}"

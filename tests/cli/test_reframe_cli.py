@@ -120,7 +120,7 @@ def test_real_clip_reports_backend_area_and_decision(reel, shared_data: Path) ->
     import importlib.util
 
     clip = shared_data / "reframe/people/intel_asl_again.mkv"
-    r = reel("reframe", str(clip), "--aspect", "9:16", "--no-shots", "--format", "json")
+    r = reel("reframe", str(clip), "--aspect", "9:16", "--no-shots", "--no-index", "--format", "json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     want = "mediapipe" if importlib.util.find_spec("mediapipe") else "opencv"

@@ -887,15 +887,15 @@ def plan_reframe(video: str | os.PathLike[str], aspect: str | Fraction = "9:16",
     from reelkit.index.analyze import cached_result
     from reelkit.index.store import ResultKey
 
+    name = resolve_backend(backend)
+    # fail fast (unknown name, missing extra or model file) before anything is decoded or stored,
+    # without starting the detector (mediapipe: ~0.5 s) for a file whose subjects are in the index
+    check_mediapipe_models() if name == "mediapipe" else get_backend(name)
     run = stage or (lambda _name: nullcontext(None))
     spans = None
     if shots:
         with run("shots") as prog:
             spans = shot_spans(src, info=info, index=index, use_index=use_index, progress=prog, warn=warn)
-    name = resolve_backend(backend)
-    # fail fast (missing extra or model file) before anything is decoded, without starting the
-    # detector (mediapipe: ~0.5 s) for a file whose subjects are already in the index
-    check_mediapipe_models() if name == "mediapipe" else get_backend(name)
     side, hz = 480, 2.0
     key = ResultKey.of("reframe_subjects", ANALYSIS_VERSION, {
         "backend": name, "analysis_side": side, "detect_hz": hz,
