@@ -136,3 +136,23 @@ def test_analyze_bad_arguments(tmp_path: Path, reel) -> None:
     assert r.returncode == 2
     r = reel("find", "--index", str(tmp_path / "none.sqlite"))
     assert r.returncode == 7 and "reel analyze" in r.stderr
+
+
+def test_analyze_speech_then_find_what_is_said(tmp_path: Path, shared_data: Path, reel) -> None:
+    """`reel analyze --speech` transcribes real speech into the index, `reel find` finds a phrase in it with
+    its time, and a second run has nothing left to do."""
+    lib = tmp_path / "talks"
+    lib.mkdir()
+    shutil.copy(shared_data / "speech" / "whisper_jfk" / "jfk.flac", lib / "jfk.flac")  # "...fellow Americans..."
+    make_clip(lib / "b-roll.mp4", seed=3, cut_at=10)  # no audio: nothing to transcribe
+    r = reel("analyze", str(lib), "--speech", "-f", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["counts"]["done"] == 2
+    db = lib / ".reelkit" / "index.sqlite"
+    hits = json.loads(reel("find", "fellow americans", "--index", str(db), "-f", "json").stdout)["hits"]
+    assert [(Path(h["path"]).name, h["text"]) for h in hits] == [("jfk.flac", "fellow americans")]
+    assert 1.0 < hits[0]["start_s"] < hits[0]["end_s"] < 3.0  # "my fellow Americans" ≈ 1.2-2.1 s into the clip
+    assert json.loads(reel("find", "ask not", "--index", str(db), "-f", "json").stdout)["hits"]
+    assert json.loads(reel("find", "americans fellow", "--index", str(db), "-f", "json").stdout)["hits"] == []
+    again = reel("analyze", str(lib), "--speech", "-f", "json")
+    assert json.loads(again.stdout)["counts"]["cached"] == 2

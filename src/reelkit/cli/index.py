@@ -34,10 +34,13 @@ def analyze_cmd(
                             ] = False,
     subjects_backend: Annotated[str, typer.Option("--subjects-backend", help="Face/person detector backend "
                                             "(auto: mediapipe where installed, else opencv).")] = "auto",
+    speech: Annotated[bool, typer.Option("--speech", help="Also transcribe (Whisper base) so `reel find` can "
+                                         "search what is said.")] = False,
     fmt: Annotated[OutFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
                    ] = OutFormat.text,
 ) -> None:
-    """Analyse media files into the index: shots, shot log, loudness — one decode per file.
+    """Analyse media files into the index: shots, shot log, loudness — one decode per file
+    (and, with --speech, a transcript, which Whisper reads in a pass of its own).
 
     Media is recognised by probing (not by extension); other files are skipped. A killed run resumes
     where it stopped; a bad file is recorded with its error and the others continue. Exit status 1
@@ -52,12 +55,15 @@ def analyze_cmd(
       reel analyze footage/ --ray local --workers 2      # the same job as Ray tasks
 
       reel analyze a.mp4 b.mov --index project.sqlite -f json
+
+      reel analyze interviews/ --speech && reel find "the palace" --index interviews/.reelkit/index.sqlite
     """
     from reelkit.index.analyze import AnalyzeOptions, analyze_paths
 
     if ray is not None and ray.strip() == "":
         raise UsageError("--ray needs 'local' or a cluster address")
-    opts = AnalyzeOptions(subjects_backend=subjects_backend, full_hash=full_hash, retry_failed=retry_failed)
+    opts = AnalyzeOptions(subjects_backend=subjects_backend, full_hash=full_hash, retry_failed=retry_failed,
+                          speech=speech)
     with progress_bar("analyze", unit="files") as prog:
         report = analyze_paths(paths, index=index, workers=workers, ray_address=ray, options=opts, progress=prog)
 

@@ -42,10 +42,13 @@ from reelkit.analysis.shots import (
 from reelkit.analysis.subjects import resolve_backend, warm_backend
 from reelkit.errors import BackendUnavailable, MediaError, MediaIndexError, ReelError, UnsupportedMediaError, UsageError
 from reelkit.fileio import check_input_file
-from reelkit.index.store import INDEX_DIR, MediaIndex, ResultKey, ShotRow, index_path_for
+from reelkit.index.store import INDEX_DIR, MediaIndex, ResultKey, ShotRow, WordRow, index_path_for
 from reelkit.media import MediaInfo, probe
 from reelkit.progress import ProgressFn
 from reelkit.time import format_rate
+
+TRANSCRIPT_VERSION = "1"
+"""Version of the transcripts ``reel analyze --speech`` stores (bump when the speech pipeline's output changes)."""
 
 __all__ = [
     "MEDIA_SUFFIXES",
@@ -109,7 +112,7 @@ def _shotlog_store(logs: list[dict[str, Any]], jpegs: list[bytes | None]) -> dic
 
 
 def keys_for(tuning: dict[str, float] | None = None, subjects_backend: str = "auto") -> dict[str, ResultKey]:
-    """The index keys of the standard results: ``shots``, ``shotlog``, ``loudness``.
+    """The index keys of the standard results: ``shots``, ``shotlog``, ``loudness``, ``transcript``.
 
     The subject backend is keyed by what it resolves to (``auto`` → ``mediapipe`` or ``opencv``), so
     a log made with one detector is never served for the other.
@@ -123,6 +126,7 @@ def keys_for(tuning: dict[str, float] | None = None, subjects_backend: str = "au
         "shots": ResultKey.of("shots", ShotBoundaryDetector.version, p),
         "shotlog": ResultKey.of("shotlog", log_version, {**p, "subjects_backend": resolve_backend(subjects_backend)}),
         "loudness": ResultKey.of("loudness", LoudnessDetector.version, {}),
+        "transcript": ResultKey.of("transcript", TRANSCRIPT_VERSION, {"backend": "faster-whisper", "model": "base"}),
     }
 
 
@@ -279,6 +283,15 @@ def cached_result(path: str | os.PathLike[str], key: ResultKey, compute: Callabl
         return idx.get_or_compute(src, key, lambda: compute(info), media=_media_row(info))
 
 
+def _word_rows(transcript: dict[str, Any]) -> list[WordRow]:
+    """The words of a stored transcript (:meth:`Transcript.to_dict`) as rows for ``reel find``."""
+    from reelkit.analysis.speech import Transcript
+
+    t = Transcript.from_dict(transcript)
+    sr = t.sample_rate
+    return [WordRow(w.start / sr, w.end / sr, w.text, w.speaker) for w in t.words]
+
+
 def _with_logs(det: ShotDetection, logs: list[dict[str, Any]]) -> ShotDetection:
     return replace(det, shots=[replace(s, log=dict(log)) for s, log in zip(det.shots, logs, strict=True)])
 
@@ -297,6 +310,7 @@ class AnalyzeOptions:
     full_hash: bool = False
     retry_failed: bool = False
     explicit: bool = False  # the path was named by the user (a non-media file is then an error, not skipped)
+    speech: bool = False  # also transcribe (Whisper), so `reel find` can search what is said
 
 
 @dataclass(frozen=True)
@@ -365,6 +379,8 @@ def analyze_file(path: str | os.PathLike[str], index_path: str | os.PathLike[str
                 return outcome("skipped", "still image")
             has_video = info.video is not None and not _is_still(info)
             want = (["shots", "shotlog"] if has_video else []) + (["loudness"] if info.audio is not None else [])
+            if options.speech and info.audio is not None:
+                want.append("transcript")
             have = {k: idx.get(fp, keys[k]) for k in want}
             missing = [k for k in want if have[k] is None]
             if not missing:
@@ -380,8 +396,9 @@ def analyze_file(path: str | os.PathLike[str], index_path: str | os.PathLike[str
             det = detection_from_store(have["shots"], p) if has_video else None
             mom = np.asarray(have["loudness"]["momentary"]) if "loudness" in have else None
             rows = _shot_rows(det, have["shotlog"]["logs"], mom) if det is not None else None
+            words = _word_rows(result["transcript"]) if "transcript" in result else None
             idx.put_many(fp, [(keys[k], result[k]) for k in missing], media=_media_row(info), shots=rows,
-                         file=(p, time.perf_counter() - t0))
+                         words=words, file=(p, time.perf_counter() - t0))
             return outcome("done")
         except MediaIndexError:
             raise
@@ -410,6 +427,14 @@ def _run_missing(p: Path, info: MediaInfo, missing: list[str], options: AnalyzeO
     from reelkit.analysis.shotlog import log_detectors, shot_logs
 
     tuning = dict(options.tuning)
+    result: dict[str, Any] = {}
+    if "transcript" in missing:  # Whisper reads the audio itself (its own 16 kHz pass, in chunks)
+        from reelkit.analysis.speech import transcribe
+
+        result["transcript"] = transcribe(p).to_dict()
+        missing = [k for k in missing if k != "transcript"]
+        if not missing:
+            return result
     dets: list[Detector] = []
     if "shotlog" in missing:
         dets += log_detectors(**tuning)
@@ -418,7 +443,6 @@ def _run_missing(p: Path, info: MediaInfo, missing: list[str], options: AnalyzeO
     if "loudness" in missing:
         dets.append(LoudnessDetector())
     out = run_detectors(p, dets, info=info)
-    result: dict[str, Any] = {}
     if "shots" in out:
         result["shots"] = detection_to_store(out["shots"])
     if "shotlog" in missing:
