@@ -249,14 +249,17 @@ def _frame_of(sample: int, sr: int, rate: Fraction) -> Fraction:
     return Fraction(sample) * rate / sr
 
 
-def _shot_spans(path: Path | None, has_video: bool, a: int, b: int) -> list[tuple[int, int]]:
-    """Shots of the source inside ``[a, b)`` (index frames), by the shot detector when there is video."""
+def _shot_spans(path: Path | None, has_video: bool, a: int, b: int, starts: dict[Path, list[int]]
+                ) -> list[tuple[int, int]]:
+    """Shots of the source inside ``[a, b)`` (index frames), by the shot detector when there is video;
+    ``starts`` keeps each source's shot starts, so a source used by several clips is analysed once."""
     if path is None or not has_video:
         return [(a, b)]
-    from reelkit.analysis.shots import detect_shots
+    if path not in starts:
+        from reelkit.analysis.shots import detect_shots
 
-    det = detect_shots(path)
-    cuts = sorted({int(s.start) for s in det.shots if a < int(s.start) < b})
+        starts[path] = [int(s.start) for s in detect_shots(path).shots]
+    cuts = sorted({s for s in starts[path] if a < s < b})
     edges = [a, *cuts, b]
     return [(x, y) for x, y in itertools.pairwise(edges) if y > x]
 
@@ -283,6 +286,7 @@ def plan_units(
         clauses: split at every pause between phrases, not only between sentences (finer units).
     """
     units: list[Unit] = []
+    shot_starts: dict[Path, list[int]] = {}
     for ci, clip in enumerate(spans):
         assert clip.index_start is not None
         c0, c1 = clip.index_start, clip.index_start + clip.duration
@@ -296,7 +300,7 @@ def plan_units(
             sents = split_sentences(inside, sample_rate=sr, clauses=clauses)
         if not sents:
             has_video = bool(clip.media.get("has_video", True))
-            for a, b in _shot_spans(clip.path, has_video, c0, c1):
+            for a, b in _shot_spans(clip.path, has_video, c0, c1, shot_starts):
                 keep = min(b - a, max(1, math.ceil(min_shot_s * rate)))
                 units.append(Unit(ci, "shot", "", (a, b), (a, a + keep), in_opts=(a,),
                                   out_opts=tuple(range(a + keep, b + 1))))
