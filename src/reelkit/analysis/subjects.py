@@ -28,7 +28,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -39,7 +39,7 @@ from reelkit.errors import BackendUnavailable, UsageError
 
 __all__ = ["DEFAULT_BACKEND", "KINDS", "MEDIAPIPE_MODELS", "Subject", "SubjectBackend", "available_backends",
            "check_mediapipe_models", "detect_subjects", "get_backend", "nms", "register_backend", "resolve_backend",
-           "saliency_map", "warm_backend"]
+           "saliency_map"]
 
 SubjectKind = Literal["face", "person", "saliency", "text"]
 KINDS: tuple[str, ...] = ("face", "person", "saliency", "text")
@@ -171,23 +171,6 @@ def get_backend(name: str = DEFAULT_BACKEND) -> SubjectBackend:
         inst = _FACTORIES[name]()
         _INSTANCES[name] = inst
         return inst
-
-
-def warm_backend(name: str = DEFAULT_BACKEND) -> threading.Thread:
-    """Start creating backend ``name`` on a background thread, so its start-up (mediapipe: ~0.5 s of
-    graph and model loading) overlaps other work such as a decode; returns the started thread.
-
-    Errors are not raised here: the next :func:`get_backend` for ``name`` raises them again (a
-    failed factory is not cached). Join the thread before printing anything on stderr: the
-    mediapipe start-up silences native stderr for a moment.
-    """
-    def _create() -> None:
-        with suppress(Exception):
-            get_backend(name)
-
-    t = threading.Thread(target=_create, name=f"warm-{name}", daemon=True)
-    t.start()
-    return t
 
 
 def detect_subjects(image: np.ndarray, *, kinds: Iterable[str] = ("face", "person"),

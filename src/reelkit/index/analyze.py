@@ -39,7 +39,7 @@ from reelkit.analysis.shots import (
     Transition,
     shots_from_transitions,
 )
-from reelkit.analysis.subjects import resolve_backend, warm_backend
+from reelkit.analysis.subjects import resolve_backend
 from reelkit.errors import BackendUnavailable, MediaError, MediaIndexError, ReelError, UnsupportedMediaError, UsageError
 from reelkit.fileio import check_input_file
 from reelkit.index.store import INDEX_DIR, MediaIndex, ResultKey, ShotRow, WordRow, index_path_for
@@ -230,11 +230,7 @@ def shots(path: str | os.PathLike[str], *, index: str | os.PathLike[str] | None 
             results: list[tuple[ResultKey, Any]] = [(keys["shots"], detection_to_store(det))]
             rows = _shot_rows(det, None, None)
         else:
-            warming = warm_backend(subjects_backend)  # the detector's start-up overlaps the decode
-            try:
-                out = run_detectors(src, log_detectors(**tuning), info=info, progress=progress)
-            finally:
-                warming.join()
+            out = run_detectors(src, log_detectors(**tuning), info=info, progress=progress)
             det = out["shots"]
             logs, jpegs = shot_logs(det, out["framestats"], out["repframes"], info, subjects_backend=subjects_backend)
             results = [(keys["shots"], detection_to_store(det)), (keys["shotlog"], _shotlog_store(logs, jpegs))]
