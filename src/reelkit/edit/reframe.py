@@ -404,9 +404,14 @@ def _even(v: float) -> int:
     return max(2, round(v / 2.0) * 2)
 
 
+def _step(fps: float) -> int:
+    """Frames between analysed frames: they are converted at ~15 fps (decoding still reads them all)."""
+    return max(1, round(fps / 15.0))
+
+
 def _every(fps: float, detect_hz: float) -> int:
-    """Frames between regular subject detections (a multiple of the ~15 fps conversion step)."""
-    step = max(1, round(fps / 15.0))
+    """Frames between regular subject detections (a multiple of :func:`_step`)."""
+    step = _step(fps)
     return max(step, round(fps / max(0.1, detect_hz) / step) * step)
 
 
@@ -551,9 +556,7 @@ def analyse_subjects(path: str | os.PathLike[str], *, shots: Sequence[tuple[int,
     backend_name = resolve_backend(backend)
     get_backend(backend_name)
     total = video.frames
-    # frames are converted at ~15 fps (decoding still reads them all); detections land on those
-    step = max(1, round(fps / 15.0))
-    every = _every(fps, detect_hz)
+    step, every = _step(fps), _every(fps, detect_hz)  # detections land on converted frames
     # sample both ends of every shot (the first/last converted frame inside it): a subject that moves
     # after the last regular sample is not held still, and each shot starts from its own detection
     starts = [int(s) for s, _ in shots] if shots else [0]
@@ -890,7 +893,10 @@ def plan_reframe(video: str | os.PathLike[str], aspect: str | Fraction = "9:16",
     name = resolve_backend(backend)
     # fail fast (unknown name, missing extra or model file) before anything is decoded or stored,
     # without starting the detector (mediapipe: ~0.5 s) for a file whose subjects are in the index
-    check_mediapipe_models() if name == "mediapipe" else get_backend(name)
+    if name == "mediapipe":
+        check_mediapipe_models()
+    else:
+        get_backend(name)
     run = stage or (lambda _name: nullcontext(None))
     spans = None
     if shots:

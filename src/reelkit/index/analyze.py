@@ -280,12 +280,8 @@ def cached_result(path: str | os.PathLike[str], key: ResultKey, compute: Callabl
 
 
 def _word_rows(transcript: dict[str, Any]) -> list[WordRow]:
-    """The words of a stored transcript (:meth:`Transcript.to_dict`) as rows for ``reel find``."""
-    from reelkit.analysis.speech import Transcript
-
-    t = Transcript.from_dict(transcript)
-    sr = t.sample_rate
-    return [WordRow(w.start / sr, w.end / sr, w.text, w.speaker) for w in t.words]
+    """The words of a stored transcript (:meth:`Transcript.to_dict`: times in seconds) as rows for ``reel find``."""
+    return [WordRow(w["start"], w["end"], w["text"], w["speaker"]) for w in transcript["words"]]
 
 
 def _with_logs(det: ShotDetection, logs: list[dict[str, Any]]) -> ShotDetection:
