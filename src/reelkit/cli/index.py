@@ -21,6 +21,12 @@ IndexOpt = Annotated[Path | None, typer.Option("--index", help="Media index file
 index_app = typer.Typer(name="index", help="Inspect, export or clear the media index.", no_args_is_help=True)
 
 
+def _with_path(path: str, error: str | None) -> str:
+    """``path: error``, without naming the path twice when the error message already starts with it."""
+    msg = error or "unknown error"
+    return msg if msg.startswith(str(path)) else f"{path}: {msg}"
+
+
 def analyze_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Files and/or folders (searched recursively).",
                                                 show_default=False)],
@@ -71,7 +77,7 @@ def analyze_cmd(
         c = report.counts()
         for o in report.outcomes:
             if o.status == "failed":
-                err_console.print(f"failed: {o.path}: {o.error}", markup=False)
+                err_console.print(f"failed: {_with_path(o.path, o.error)}", markup=False)
         out_console.print(f"{c['done']} analysed, {c['cached']} already in the index, {c['failed']} failed, "
                           f"{c['skipped']} skipped (not media) in {report.wall_s:.1f} s -> {report.index}",
                           markup=False)
@@ -184,7 +190,7 @@ def status_cmd(index: IndexOpt = None, fmt: Annotated[OutFormat, typer.Option("-
         for k, n in d["results"].items():
             out_console.print(f"  {k}: {n}", markup=False)
         for f in d["failed"]:
-            out_console.print(f"  failed: {f['path']}: {f['error']}", markup=False)
+            out_console.print(f"  failed: {_with_path(f['path'], f['error'])}", markup=False)
         for p in d["missing_paths"]:
             out_console.print(f"  missing: {p}", markup=False)
 
