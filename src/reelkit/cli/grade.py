@@ -207,8 +207,9 @@ def match_cmd(
 
     Methods: content (default) estimates the grade from what the two share — pixel correspondences
     where the shots overlap (SIFT + homography + optical flow, robust fit), else the kinds of
-    surface both hold (neutrals, skin, sky, foliage), else a conservative black/white point,
-    balance and exposure — with a confidence that sets how much is applied; the JSON says what it
+    surface both hold (neutrals, skin, sky, foliage), else a conservative neutral balance (as far
+    as four colour-constancy estimates agree) and highlight lift, never exposure or blacks — with a
+    confidence that sets how much is applied; the JSON says what it
     matched on. Distribution transfer (the whole histograms, which also moves content
     differences into the grade): pdf (regularised N-d), composite (pdf + skin tones), mkl
     (mean/covariance), hist (per-channel). One grade is fitted for the whole of SRC: no flicker.

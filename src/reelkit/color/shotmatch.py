@@ -17,8 +17,9 @@ same thing, in three tiers:
    neutrals (low chroma), skin, sky, foliage (classical CIELAB classes; the source is classified
    after its conservative balance so that a cast does not hide its neutrals). Each shared kind
    gives a colour pair (the kind's median colours); linear-light channel gains are fitted to them.
-3. **conservative** — nothing shared: black/white point, neutral balance and exposure only, at
-   half strength, capped (and said so).
+3. **conservative** — nothing shared: neutral balance only as far as four colour-constancy
+   estimates agree (at most half strength) and dimmed highlights lifted; exposure and blacks are
+   left alone (and said so).
 
 A **confidence** (0..1) sets how much of the fitted correction is applied, and a self-check on
 held-out correspondences refuses a grade that would make the shared pixels worse than leaving
@@ -85,6 +86,13 @@ def _shrink(img: np.ndarray, side: int) -> np.ndarray:
         return img
     s = side / max(h, w)
     return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def _mask_at(mask: np.ndarray, img: np.ndarray) -> np.ndarray:
+    """A bool ``(h, w)`` mask resized (nearest) to ``img``'s ``(H, W)``."""
+    if mask.shape == img.shape[:2]:
+        return mask
+    return cv2.resize(mask.astype(np.uint8), (img.shape[1], img.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
 
 
 def _equalised_grey(rgb: np.ndarray) -> np.ndarray:
@@ -314,45 +322,95 @@ def _kind_pairs(src_imgs: Sequence[np.ndarray], ref_imgs: Sequence[np.ndarray], 
 
 
 # -- tier 3: conservative --------------------------------------------------------------------------------
-def conservative_grade(src: np.ndarray, ref: np.ndarray, *, strength: float = 0.5, max_stops: float = 0.5,
-                       dead_stops: float = 1.5) -> tuple[Grade, dict[str, Any]]:
-    """Black/white point, neutral balance and exposure from ``(n, 3)`` samples of *unrelated* content.
+def _illuminant_estimates(images: Sequence[np.ndarray], masks: Sequence[np.ndarray | None]) -> np.ndarray:
+    """``(4, 3)`` log chromaticities of the light by four colour-constancy estimates over the pooled images.
 
-    With nothing shared, any statistic also measures the content, so every part is small and
-    applied at ``strength``: neutral balance is chromatic only (luminance-preserving gains from
-    the most neutral 30 % of pixels, each within ±10 %), exposure moves only by the part of the
-    median-luminance difference beyond ``dead_stops`` (capped at ±``max_stops``), and the
-    black/white points move only when the source's are clearly lifted or dimmed (beyond 0.04 /
-    0.08 in display luminance) relative to the reference's 1st/99th percentiles.
+    Grey world on the most neutral 30 % of pixels, grey edge (mean and Minkowski-6 norm of the
+    linear-light gradient magnitude, after a 1-px blur) and shades of grey (Minkowski-6 norm of
+    the pixels); clipped pixels (any channel ≥ 0.98) are left out. Each row is normalised to unit
+    luminance before the log.
     """
-    ls, lr = decode(np.clip(src, 0, 1)), decode(np.clip(ref, 0, 1))
-    ys, yr = ls @ _LUMA, lr @ _LUMA
+    px, gr = [], []
+    for img, m in zip(images, masks, strict=True):
+        lin = decode(np.clip(img, 0, 1)).astype(np.float32)
+        blur = cv2.GaussianBlur(lin, (0, 0), 1.0)
+        grad = np.sqrt(cv2.Sobel(blur, cv2.CV_32F, 1, 0) ** 2 + cv2.Sobel(blur, cv2.CV_32F, 0, 1) ** 2)
+        keep = img.max(axis=2) < 0.98
+        if m is not None:
+            keep &= _mask_at(m, img)
+        px.append(lin[keep])
+        gr.append(grad[keep])
+    lin_px, grads = np.concatenate(px).astype(np.float64), np.concatenate(gr).astype(np.float64)
+    if len(lin_px) < 50:  # nearly everything clipped: no estimate beats none
+        return np.zeros((4, 3))
+    y = lin_px @ _LUMA
+    chroma = np.abs(lin_px - y[:, None]).max(axis=1) / np.maximum(y, 1e-3)
+    m = (chroma < np.quantile(chroma, 0.3)) & (y > 0.02) & (y < 0.9)
+    ests = [(lin_px[m] if m.sum() >= 50 else lin_px).mean(axis=0), grads.mean(axis=0),
+            np.power(np.mean(grads**6, axis=0), 1 / 6), np.power(np.mean(lin_px**6, axis=0), 1 / 6)]
+    out = np.array([e / max(float(e @ _LUMA), 1e-9) for e in ests])
+    return np.log(np.maximum(out, 1e-6))
 
-    def neutral_mean(lin: np.ndarray, y: np.ndarray) -> np.ndarray:
-        chroma = np.abs(lin - y[:, None]).max(axis=1) / np.maximum(y, 1e-3)
-        m = (chroma < np.quantile(chroma, 0.3)) & (y > 0.02) & (y < 0.9)
-        sel = lin[m] if m.sum() >= 50 else lin
-        v = sel.mean(axis=0)
-        return v / max(float(v @ _LUMA), 1e-6)
 
-    wb = neutral_mean(lr, yr) / np.maximum(neutral_mean(ls, ys), 1e-6)
-    wb = np.clip(wb / float(wb @ _LUMA), 0.9, 1.1)
-    d = float(np.log2(max(np.median(yr), 1e-4) / max(np.median(ys), 1e-4)))
-    stops = float(np.clip(np.sign(d) * max(0.0, abs(d) - dead_stops) * strength, -max_stops, max_stops))
-    g = np.power(wb, strength) * 2**stops
-    after = encode(ls * g) @ _LUMA
-    b_s, w_s = np.quantile(after, [0.01, 0.99])
-    b_r, w_r = np.quantile(encode(lr) @ _LUMA, [0.01, 0.99])
-    b_t = b_s - strength * max(0.0, b_s - b_r - 0.04)
+def conservative_grade(src_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarray], *,
+                       src_masks: Sequence[np.ndarray | None] | None = None,
+                       ref_masks: Sequence[np.ndarray | None] | None = None, strength: float = 0.5,
+                       agreement: float = 0.1) -> tuple[Grade, dict[str, Any]]:
+    """Neutral balance and a highlight lift between shots of *unrelated* content.
+
+    With nothing shared, every statistic also measures the content (a bright cyclorama against a
+    night street, a red car against a face), so only what survives a change of content is used:
+
+    * **neutral balance** from four colour-constancy estimates (:func:`_illuminant_estimates`) of
+      each shot. Their median source-to-reference ratio is applied at ``strength`` times an
+      agreement confidence, ``1 − spread / agreement`` (spread: the largest per-channel median
+      absolute deviation of the four log ratios), so estimates that disagree — the content, not the
+      light, differs — move nothing. Luminance-preserving, each gain within 0.8-1.25.
+    * **highlights**: the source is stretched (black kept, scale ≤ 1.15) by ``strength`` of the
+      part by which the reference's 99th-percentile luminance exceeds the source's by more than
+      0.08 (dimmed highlights are a grade far more often than a content difference).
+
+    Exposure and the black point are left alone: on development pairs every estimate of them from
+    unrelated content made frames worse than untouched.
+
+    Args:
+        src_images, ref_images: display-RGB float images ``(H, W, 3)`` in [0, 1].
+        src_masks, ref_masks: per image, bool ``(H, W)`` pixels that count, or None.
+
+    Returns:
+        (grade, JSON-friendly description of what was applied and why).
+    """
+    sm = list(src_masks) if src_masks is not None else [None] * len(src_images)
+    rm = list(ref_masks) if ref_masks is not None else [None] * len(ref_images)
+    sm += [None] * (len(src_images) - len(sm))
+    rm += [None] * (len(ref_images) - len(rm))
+    d = _illuminant_estimates(ref_images, rm) - _illuminant_estimates(src_images, sm)
+    med = np.median(d, axis=0)
+    spread = float(np.max(np.median(np.abs(d - med), axis=0)))
+    conf = float(np.clip(1.0 - spread / agreement, 0.0, 1.0))
+    g = np.exp(med * strength * conf)
+    g = np.clip(g / float(g @ _LUMA), 0.8, 1.25)
+
+    def luma(images: Sequence[np.ndarray], masks: Sequence[np.ndarray | None], gains: np.ndarray) -> np.ndarray:
+        parts = []
+        for img, m in zip(images, masks, strict=True):
+            x = encode(decode(np.clip(img, 0, 1)) * gains) @ _LUMA
+            parts.append(x.reshape(-1) if m is None else x[_mask_at(m, img)])
+        return np.concatenate(parts)
+
+    b_s, w_s = np.quantile(luma(src_images, sm, g), [0.01, 0.99])
+    w_r = float(np.quantile(luma(ref_images, rm, np.ones(3)), 0.99))
     w_t = w_s + strength * max(0.0, w_r - w_s - 0.08)
-    scale = float(np.clip((w_t - b_t) / max(w_s - b_s, 0.05), 0.9, 1.15))
-    offset = float(b_t - scale * b_s)
+    scale = float(np.clip((w_t - b_s) / max(w_s - b_s, 0.05), 1.0, 1.15))
+    offset = float(b_s * (1.0 - scale))
     from reelkit.color.grade import AffineGrade
 
     levels = AffineGrade(matrix=np.eye(3) * scale, offset=np.full(3, offset))
     grade = ChainGrade(steps=(GainGrade(gains=(float(g[0]), float(g[1]), float(g[2]))), levels))
-    return grade, {"neutral_gains": np.round(np.power(wb, strength), 4).tolist(), "exposure_stops": round(stops, 3),
-                   "levels": {"scale": round(scale, 4), "offset": round(offset, 4)}, "strength": strength}
+    return grade, {"neutral_gains": np.round(g, 4).tolist(), "estimate_agreement": round(conf, 3),
+                   "estimate_spread": round(spread, 4), "highlights": {"scale": round(scale, 4),
+                                                                      "offset": round(offset, 4)},
+                   "strength": strength}
 
 
 def _gains_from_kinds(pairs: dict[str, tuple[np.ndarray, np.ndarray, float]]) -> tuple[np.ndarray, float]:
@@ -398,9 +456,7 @@ def match_shots(src_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarra
         parts = []
         for i, x in enumerate(imgs):
             m = mask_of(masks, i)
-            if m is not None:
-                m = cv2.resize(m.astype(np.uint8), (x.shape[1], x.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
-            parts.append(x.reshape(-1, 3) if m is None else x[m])
+            parts.append(x.reshape(-1, 3) if m is None else x[_mask_at(m, x)])
         return np.concatenate(parts)
 
     all_s, all_r = visible(srcs, src_masks), visible(refs, ref_masks)
@@ -412,10 +468,8 @@ def match_shots(src_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarra
         return ShotMatch(_mean_gain(all_s, all_r), "mean", 1.0, {"mean": "the reference is one flat colour"},
                          ("the reference is a single flat colour: matched its average colour only "
                           "(linear-light gains), contrast kept",))
-    rng = np.random.default_rng(seed)
-    sub_s = all_s[rng.choice(len(all_s), min(len(all_s), 60000), replace=False)]
-    sub_r = all_r[rng.choice(len(all_r), min(len(all_r), 60000), replace=False)]
-    cons, cons_info = conservative_grade(sub_s, sub_r)
+    cons, cons_info = conservative_grade(srcs, refs, src_masks=[mask_of(src_masks, i) for i in range(len(srcs))],
+                                         ref_masks=[mask_of(ref_masks, j) for j in range(len(refs))])
     notes: list[str] = []
 
     # tier 1: correspondences over frame pairs
@@ -481,9 +535,10 @@ def match_shots(src_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarra
         notes.append(f"shared kinds ({', '.join(kinds)}) disagree about the grade (spread {spread:.2f}): not used")
     else:
         matched_on["regions"] = {k: {"share": round(v[2], 4)} for k, v in kinds.items()}
-    notes.append("nothing reliable is shared: conservative match only (black/white point, neutral balance and "
-                 "exposure, each small and at half strength)")
+    notes.append(f"nothing reliable is shared: conservative match only (neutral balance at "
+                 f"{100 * 0.5 * cons_info['estimate_agreement']:.0f}% strength — the share the colour-constancy "
+                 f"estimates agree on — and dimmed highlights lifted; exposure and blacks left alone)")
     matched_on["conservative"] = cons_info
     if not np.isfinite(cons(np.array([[0.5, 0.5, 0.5]]))).all():  # pragma: no cover - defensive
         return ShotMatch(IdentityGrade(), "conservative", 0.0, matched_on, tuple(notes))
-    return ShotMatch(cons, "conservative", 0.5, matched_on, tuple(notes))
+    return ShotMatch(cons, "conservative", round(0.5 * cons_info["estimate_agreement"], 3), matched_on, tuple(notes))
