@@ -106,11 +106,11 @@ def test_conservative_balance_follows_agreeing_estimates(stereo: tuple[np.ndarra
 
     left = stereo[0]
     warm = encode(np.clip(decode(left) * np.array([1.2, 1.0, 0.8]), 0, 1))
-    grade, info = conservative_grade([warm], [left])
+    _, info = conservative_grade([warm], [left])
     assert info["estimate_agreement"] > 0.5
     gains = np.array(info["neutral_gains"])
     assert gains[0] < 0.97 and gains[2] > 1.03  # towards neutral
-    same, info_same = conservative_grade([left], [left])
+    _, info_same = conservative_grade([left], [left])
     assert np.allclose(info_same["neutral_gains"], 1.0, atol=1e-3) and info_same["highlights"]["scale"] == 1.0
 
 

@@ -47,7 +47,8 @@ def _sha(p: Path) -> str:
 
 
 def test_graded_video_carries_verified_manifest_with_ingredient_and_actions(tmp_path: Path) -> None:
-    from reelkit.color.render import GradedRange, render_graded
+    from reelkit.color.lut import GradedRange
+    from reelkit.render.grade import render_graded
 
     src = make_video(tmp_path / "src.mp4", frames=12, audio_rate=48000)
     out = tmp_path / "graded.mp4"
@@ -65,7 +66,8 @@ def test_graded_video_carries_verified_manifest_with_ingredient_and_actions(tmp_
 
 
 def test_tampered_video_is_reported_by_the_cli(tmp_path: Path, reel, _isolated_config: Path) -> None:
-    from reelkit.color.render import GradedRange, render_graded
+    from reelkit.color.lut import GradedRange
+    from reelkit.render.grade import render_graded
 
     src = make_video(tmp_path / "src.mp4", frames=10)
     out = tmp_path / "graded.mp4"

@@ -15,13 +15,13 @@ from reelkit.color.balance import auto_balance
 from reelkit.color.even import ShotSpan, fit_shot_grades, load_shots_json, shots_for, write_shot_luts
 from reelkit.color.grade import Grade, apply_grade_image
 from reelkit.color.imageio import is_image, load_image, load_samples, preview_image, save_image
-from reelkit.color.lut import Lut, write_cube
-from reelkit.color.render import GradedRange, render_graded
+from reelkit.color.lut import GradedRange, Lut, write_cube
 from reelkit.color.transfer import MatchResult, match, pixel_sample
 from reelkit.errors import UsageError
 from reelkit.fileio import check_output_path
 from reelkit.media import probe, read_frames
 from reelkit.provenance import Action, declare
+from reelkit.render.grade import render_graded
 
 grade_app = typer.Typer(
     name="grade",

@@ -5,24 +5,20 @@ from __future__ import annotations
 import csv
 import io
 from enum import StrEnum
-from fractions import Fraction
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
 from reelkit.analysis.shotlog import log_shots
 from reelkit.analysis.shots import ShotDetection
 from reelkit.cli._ui import ForceOpt, err_console, progress_bar, to_json
-from reelkit.errors import OutputError, UsageError
+from reelkit.errors import UsageError
 from reelkit.fileio import check_input_file, check_output_path, write_text
-from reelkit.media import MediaInfo, MediaWriter, iter_audio, probe, read_frames
-from reelkit.progress import ProgressFn
-from reelkit.provenance import Action, declare
+from reelkit.media import MediaInfo, probe
 from reelkit.time import frame_to_timecode
 
-__all__ = ["demo_step", "register", "shots_cmd", "split_shots", "timeline_ranges"]
+__all__ = ["demo_step", "register", "shots_cmd", "timeline_ranges"]
 
 
 class ShotsFormat(StrEnum):
@@ -88,74 +84,6 @@ def export_string(det: ShotDetection, info: MediaInfo, fmt: str) -> str:
     tl = ranges_timeline(info, timeline_ranges(det), name=f"{Path(det.video).stem} shots",
                          audio=info.audio is not None)
     return timeline_to_string(tl, fmt)
-
-
-def split_shots(det: ShotDetection, info: MediaInfo, out_dir: Path, *, force: bool = False,
-                progress: ProgressFn | None = None) -> list[Path]:
-    """Write one file per shot (H.264 + AAC .mp4), re-encoded frame-exactly from one decode.
-
-    Each file holds exactly the shot's frames ``[start, end]`` (no frame of a neighbouring shot) and
-    the audio samples of the same time span.
-
-    Raises:
-        OutputExistsError: a target exists and ``force`` is false (checked before anything is written).
-        OutputError, DecodeError: as the writers and readers.
-    """
-    video = info.require_video()
-    rate = det.rate
-    if not out_dir.exists():
-        try:
-            out_dir.mkdir(parents=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
-    elif not out_dir.is_dir():
-        raise OutputError(f"{out_dir} is not a folder")
-    stem = Path(det.video).stem
-    targets = [out_dir / f"{stem}-shot-{s.index + 1:04d}.mp4" for s in det.shots]
-    for t in targets:
-        check_output_path(t, force=force)
-    w, h = video.display_size
-    w, h = w - w % 2, h - h % 2  # 4:2:0 needs even sizes
-    audio_rate = info.audio.sample_rate if info.audio is not None else None
-    channels = min(2, info.audio.channels or 2) if info.audio is not None else 2
-    audio_blocks = iter_audio(info.path, sample_rate=audio_rate, channels=channels) if audio_rate else None
-    pending = np.zeros((channels, 0), np.float32)
-    audio_pos = 0  # samples consumed from the iterator so far
-
-    def take_audio(n_end: int) -> np.ndarray:
-        """Audio samples from the current position up to absolute sample ``n_end``."""
-        nonlocal pending, audio_pos
-        while audio_blocks is not None and audio_pos < n_end:
-            try:
-                block = next(audio_blocks)
-            except StopIteration:
-                break
-            pending = np.concatenate([pending, block], axis=1)
-            audio_pos += block.shape[1]
-        k = max(0, n_end - (audio_pos - pending.shape[1]))
-        k = min(k, pending.shape[1])
-        out, pending = pending[:, :k], pending[:, k:]
-        return out
-
-    frames = read_frames(info.path, width=w, height=h, info=info)
-    done = 0
-    for shot, target in zip(det.shots, targets, strict=True):
-        declare(target, sources=[info.path],
-                actions=[Action("cut", f"shot {shot.index}: frames {shot.start}-{shot.end}")])
-        with MediaWriter(target, width=w, height=h, rate=rate, crf=18, audio_rate=audio_rate,
-                         audio_channels=channels, force=force) as writer:
-            for f in frames:
-                writer.write_video(f.image)
-                done += 1
-                if progress is not None and done % 25 == 0:
-                    progress(done, det.frame_count)
-                if f.index >= shot.end:
-                    break
-            if audio_rate:
-                end_s = Fraction(shot.end + 1) / rate if det.times_s is None or shot.end + 1 >= det.frame_count \
-                    else Fraction(float(det.times_s[shot.end + 1]) - float(det.times_s[0]))
-                writer.write_audio(take_audio(round(end_s * audio_rate)))
-    return targets
 
 
 def _summary(det: ShotDetection) -> str:
@@ -229,7 +157,10 @@ def shots_cmd(
             text += "\n"
     if split is not None:
         with progress_bar("split", unit="frames") as prog:
-            paths = split_shots(det, info or probe(src), split, force=force, progress=prog)
+            from reelkit.render.split import split_shots
+
+            paths = split_shots(info or probe(src), [(sh.start, sh.end) for sh in det.shots], split,
+                                rate=det.rate, force=force, progress=prog)
         err_console.print(f"wrote {len(paths)} shot files to {split}")
     if output is not None:
         write_text(output, text, force=force)

@@ -18,6 +18,7 @@ table it can refer to.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -31,8 +32,8 @@ import numpy as np
 from reelkit.errors import LutError, UsageError
 from reelkit.fileio import check_input_file, write_text
 
-__all__ = ["Interpolation", "Lut", "LutFlavour", "bake", "bake_verified", "identity_lut", "read_cube",
-           "verify_lut", "write_cube"]
+__all__ = ["GradedRange", "Interpolation", "Lut", "LutFlavour", "bake", "bake_verified", "identity_lut",
+           "lut_digest", "read_cube", "verify_lut", "write_cube"]
 
 Interpolation = Literal["tetrahedral", "trilinear"]
 LutFlavour = Literal["resolve", "iridas"]
@@ -92,6 +93,24 @@ class Lut:
         Returns float64 of the same shape (not clipped: LUTs may produce values outside [0, 1]).
         """
         return apply_lut(self, rgb, interpolation=interpolation)
+
+
+@dataclass(frozen=True)
+class GradedRange:
+    """Frames ``start ≤ i ≤ end`` (inclusive, 0-based decoded frame indices) are graded with ``lut``."""
+
+    start: int
+    end: int
+    lut: Lut
+
+
+def lut_digest(lut: Lut) -> str:
+    """A short content hash of a LUT's tables (to show which grade a frame got)."""
+    h = hashlib.sha1()
+    for a in (lut.shaper, lut.cube):
+        if a is not None:
+            h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+    return h.hexdigest()[:12]
 
 
 def identity_lut(size: int = 33) -> Lut:

@@ -494,9 +494,10 @@ def write_highlights(
 ) -> HighlightFiles:
     """Render and export every pick of ``plan`` into ``out_dir``.
 
-    Per clip ``highlight_NN``: ``.mp4`` (vertical at ``aspect`` via :func:`reelkit.edit.reframe.reframe` and
-    :func:`reelkit.render.reframe.render_reframe`, then the captions burned by
-    :func:`reelkit.render.render_timeline` with the spoken word highlighted; audio-only talks give ``.m4a``),
+    Per clip ``highlight_NN``: ``.mp4`` (the clip cut from the talk, planned vertical at ``aspect`` by
+    :func:`reelkit.edit.reframe.reframe`, then cropped and captioned — the spoken word highlighted — in one
+    :func:`reelkit.render.render_timeline` pass with a :class:`~reelkit.render.effects.ReframeEffect`;
+    audio-only talks give ``.m4a``),
     ``.srt`` captions, and the clip's timeline on the source in every NLE format (``.otio``, ``.fcpxml``,
     ``.xml`` FCP7, ``.edl``). Plus ``ranking.json`` and ``ranking.csv`` (picks with signals and reasons).
 
@@ -559,15 +560,16 @@ def write_highlights(
                 files["srt"] = str(out / write_captions(cues, staging / f"{name}.srt", "srt").name)
             if plan.has_video:
                 from reelkit.edit.reframe import reframe
-                from reelkit.render.reframe import render_reframe
+                from reelkit.render.effects import ReframeEffect
 
+                # the clip is cut out once (reframe analyses a file), then cropped and captioned in one pass
                 flat = render_timeline(tl, work / f"{name}.flat.mp4").path
                 rplan = reframe(flat, aspect, width=width)
-                vert = render_reframe(rplan, work / f"{name}.vertical.mp4")
-                vinfo = probe(vert)
-                vtl = ranges_timeline(vinfo, [(0, media_frame_count(vinfo, vinfo.require_rate()))], name=name)
+                finfo = probe(flat)
+                ftl = ranges_timeline(finfo, [(0, media_frame_count(finfo, finfo.require_rate()))], name=name)
                 kc = karaoke_cues(cues, cw) if captions else None
-                render_timeline(vtl, staging / f"{name}.mp4", captions=kc or None, caption_style=style)
+                render_timeline(ftl, staging / f"{name}.mp4", captions=kc or None, caption_style=style,
+                                effects=[ReframeEffect(rplan)], crossfade_s=Fraction(0))
                 files["video"] = str(out / f"{name}.mp4")
                 files["reframe"] = ", ".join(sorted(set(rplan.subjects.values()))) or "none"
             else:

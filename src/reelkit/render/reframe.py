@@ -1,167 +1,37 @@
-"""Render a reframe crop path to a new video file (audio passed through).
+"""Render a reframe plan: the whole source through :class:`~reelkit.render.effects.ReframeEffect`.
 
-Each output frame is the source frame's crop window scaled to the output size (OpenCV area
-filter when shrinking, cubic when enlarging). Shots planned as ``split`` stack their two panels
-(top and bottom halves); ``pad`` shots show the whole picture fitted to the output width over a
-blurred, darkened fill made from the same frame; ``passthrough`` shots are scaled only.
+A thin front of the one renderer (:func:`reelkit.render.render_timeline`): the source as a one-clip
+timeline, its audio carried over, each frame cropped to the plan's window
+(:func:`reelkit.render.compose.compose_frame`). To reframe *and* grade or caption, call
+``render_timeline`` with both effects (and captions) for a single pass.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
-
 from reelkit.edit.reframe import ReframePlan
-from reelkit.errors import UsageError
-from reelkit.media import MediaWriter, iter_audio, read_frames
 from reelkit.progress import ProgressFn
-from reelkit.provenance import Action, declare
+from reelkit.render.compose import compose_frame
+from reelkit.render.effects import ReframeEffect
+from reelkit.render.timeline import render_timeline
+from reelkit.timeline.build import ranges_timeline
 
 __all__ = ["compose_frame", "render_reframe"]
 
 
-def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    import cv2
-
-    h, w = img.shape[:2]
-    if (w, h) == size:
-        return img
-    interp = cv2.INTER_AREA if size[0] < w else cv2.INTER_CUBIC
-    return cv2.resize(img, size, interpolation=interp)
-
-
-def _crop(img: np.ndarray, win: tuple[float, float, float, float]) -> np.ndarray:
-    x, y, w, h = (int(np.floor(float(v) + 0.5)) for v in win)
-    ih, iw = img.shape[:2]
-    x = min(max(0, x), max(0, iw - w))
-    y = min(max(0, y), max(0, ih - h))
-    return img[y:y + h, x:x + w]
-
-
-def _crop_resize(img: np.ndarray, win: tuple[float, float, float, float], size: tuple[int, int]) -> np.ndarray:
-    """The window (sub-pixel position) scaled to ``size``.
-
-    Down to half size a bilinear warp samples the exact fractional position, so slow pans glide
-    instead of stepping a whole source pixel at a time; stronger reductions use an area filter on
-    the whole-pixel crop (a warp would alias).
-    """
-    import cv2
-
-    x, y, w, h = (float(v) for v in win)
-    ih, iw = img.shape[:2]
-    x = min(max(0.0, x), max(0.0, iw - w))
-    y = min(max(0.0, y), max(0.0, ih - h))
-    scale = size[0] / w
-    if scale < 0.5 or (x == int(x) and y == int(y)):
-        return _resize(_crop(img, (x, y, w, h)), size)
-    m = np.float32([[scale, 0, -x * scale], [0, size[1] / h, -y * size[1] / h]])
-    return cv2.warpAffine(img, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
-
-def _padded(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    import cv2
-
-    ow, oh = size
-    ih, iw = img.shape[:2]
-    # fill: the picture zoomed to cover the output, blurred at low resolution (cheap) and darkened
-    cover = max(ow / iw, oh / ih)
-    cw, ch = min(iw, round(ow / cover)), min(ih, round(oh / cover))
-    fill = img[(ih - ch) // 2:(ih - ch) // 2 + ch, (iw - cw) // 2:(iw - cw) // 2 + cw]
-    tiny = cv2.resize(fill, (max(4, ow // 16), max(4, oh // 16)), interpolation=cv2.INTER_AREA)
-    tiny = cv2.GaussianBlur(tiny, (0, 0), 2.0)
-    out = (cv2.resize(tiny, (ow, oh), interpolation=cv2.INTER_LINEAR).astype(np.float32) * 0.55).astype(np.uint8)
-    fit = min(ow / iw, oh / ih)
-    fw, fh = max(1, round(iw * fit)), max(1, round(ih * fit))
-    fg = _resize(img, (fw, fh))
-    x0, y0 = (ow - fw) // 2, (oh - fh) // 2
-    out[y0:y0 + fh, x0:x0 + fw] = fg
-    return out
-
-
-def compose_frame(img: np.ndarray, window: tuple[float, float, float, float], mode: str,
-                  panels: tuple[tuple[int, int, int, int], ...], size: tuple[int, int]) -> np.ndarray:
-    """One output frame ``(h, w, 3)`` uint8 from a source frame, its window and the shot's mode."""
-    ow, oh = size
-    if mode == "pad":
-        return _padded(img, size)
-    if mode == "split" and len(panels) >= 2:
-        top = oh // 2
-        a = _resize(_crop(img, panels[0]), (ow, top))
-        b = _resize(_crop(img, panels[1]), (ow, oh - top))
-        out = np.concatenate([a, b], axis=0)
-        out[top - 1:top + 1] = 16  # a thin dark seam, as editors draw between split panels
-        return out
-    return _crop_resize(img, window, size)
-
-
 def render_reframe(plan: ReframePlan, out_path: str | os.PathLike[str], *, force: bool = False, crf: int = 20,
                    progress: ProgressFn | None = None) -> Path:
-    """Render ``plan`` to ``out_path`` (H.264 + AAC, atomic), the source's audio passed through.
+    """Render ``plan`` to ``out_path`` (H.264 + AAC, atomic), the source's audio carried over.
 
     Raises:
+        UsageError: an odd output size.
         OutputExistsError / OutputError: the output exists without ``force`` or cannot be written.
         MediaError and subclasses: the source cannot be decoded.
     """
-    info = plan.info
-    path = info.path
-    ow, oh = plan.output_size
-    if ow % 2 or oh % 2:
-        raise UsageError(f"output size {ow}×{oh} must be even")
-    windows = plan.path.windows
-    n = len(windows)
-    mode_of = np.empty(n, object)
-    panels_of: list[tuple[tuple[int, int, int, int], ...]] = [()] * n
-    mode_of[:] = "track"
-    for s in plan.path.shots:
-        mode_of[s.start:s.end + 1] = s.mode
-        for i in range(s.start, s.end + 1):
-            panels_of[i] = s.panels
-    audio = info.audio
-    a_rate = int(audio.sample_rate) if audio is not None and audio.sample_rate else None
-    a_ch = 1 if audio is not None and (audio.channels or 1) == 1 else 2
-    rate: Fraction = plan.rate
-    blocks: Iterator[np.ndarray] | None = None
-    pending = np.zeros((a_ch, 0), np.float32)
-    written = 0
-    declare(out_path, sources=[path], actions=[Action("reframe", f"reframed to {ow}x{oh} following the subject")])
-    with MediaWriter(out_path, width=ow, height=oh, rate=rate, crf=crf, audio_rate=a_rate, audio_channels=a_ch,
-                     force=force) as writer:
-        if a_rate is not None:
-            blocks = iter_audio(path, sample_rate=a_rate, channels=a_ch, block_samples=16384, info=info)
-        done = 0
-        for fr in read_frames(path, info=info):
-            i = min(fr.index, n - 1)
-            win = tuple(float(v) for v in windows[i])
-            writer.write_video(compose_frame(fr.image, win, str(mode_of[i]), panels_of[i], (ow, oh)))  # type: ignore[arg-type]
-            done += 1
-            if blocks is not None and a_rate is not None:
-                want = round(Fraction(done) / rate * a_rate)
-                while pending.shape[1] < want - written:
-                    nxt = next(blocks, None)
-                    if nxt is None:
-                        break
-                    pending = np.concatenate([pending, nxt], axis=1)
-                k = max(0, min(pending.shape[1], want - written))
-                if k:
-                    writer.write_audio(pending[:, :k])
-                    pending = pending[:, k:]
-                    written += k
-            if progress is not None and done % 30 == 0:
-                progress(done, n)
-        if blocks is not None:
-            # audio beyond the last picture (a few ms of encoder padding) is kept up to the video end
-            want = round(Fraction(done) / rate * a_rate) if a_rate else 0
-            for nxt in blocks:
-                pending = np.concatenate([pending, nxt], axis=1)
-                if pending.shape[1] >= want - written:
-                    break
-            k = max(0, min(pending.shape[1], want - written))
-            if k:
-                writer.write_audio(pending[:, :k])
-    if progress is not None:
-        progress(n, n)
-    return Path(out_path)
+    effect = ReframeEffect(plan)  # checks the output size before anything is written
+    n = len(plan.path.windows)
+    tl = ranges_timeline(plan.info, [(0, n)], name=f"{Path(plan.info.path).stem} reframed", rate=plan.rate)
+    return render_timeline(tl, out_path, effects=[effect], force=force, crf=crf, progress=progress,
+                           crossfade_s=0).path  # type: ignore[arg-type]

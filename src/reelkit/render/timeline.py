@@ -1,4 +1,5 @@
-"""Render a cut timeline to a media file: streaming, frame-exact, with audio crossfades and captions.
+"""Render a cut timeline to a media file: streaming, frame-exact, with audio crossfades, picture effects
+and captions — the project's one renderer.
 
 Pictures are decoded clip by clip with :func:`reelkit.media.read_frames` and written one frame at a
 time; audio is decoded in blocks with :func:`reelkit.media.iter_audio`. Nothing holds more than a
@@ -10,6 +11,12 @@ At every cut the first ``crossfade_s`` (10 ms) of the incoming clip is mixed wit
 the outgoing clip using equal-power gains (cos/sin), which removes the click of a hard audio cut
 without shifting anything in time. The output is written atomically by :class:`MediaWriter`:
 a failed render (disk full, Ctrl-C) leaves no partial file.
+
+Picture effects (:mod:`reelkit.render.effects`: a grade per shot, a reframe crop path) see each
+decoded source frame at full size with its source file and frame index, in order, before the
+captions are burned in; so a graded, reframed, captioned cut is one decode and one encode. With a
+source deeper than 8 bits and only deep-capable effects (grades), frames stay 16-bit and the
+output is 10-bit HEVC.
 """
 
 from __future__ import annotations
@@ -26,12 +33,13 @@ import opentimelineio as otio
 from reelkit.edit.captions import Cue
 from reelkit.errors import InputFormatError, UsageError
 from reelkit.fileio import check_output_path
-from reelkit.media import MediaInfo, MediaWriter, iter_audio, probe, read_frames
+from reelkit.media import MediaInfo, MediaWriter, iter_audio, output_size, probe, read_frames
 from reelkit.progress import ProgressFn
 from reelkit.provenance import Action, declare
 from reelkit.render.captions import CaptionPainter, CaptionStyle
+from reelkit.render.effects import PictureEffect
 from reelkit.time import frames_to_samples
-from reelkit.timeline.build import ClipSpan, timeline_tracks
+from reelkit.timeline.build import ClipSpan, media_frame_count, timeline_tracks
 
 __all__ = ["RenderResult", "render_timeline"]
 
@@ -149,14 +157,22 @@ class _AudioAssembler:
         return out
 
 
-def _black(size: tuple[int, int], yuv: bool) -> np.ndarray:
-    """A black frame: RGB ``(h, w, 3)``, or I420 ``(h*3/2, w)`` (Y=16, U=V=128, limited range)."""
+def _black(size: tuple[int, int], yuv: bool, deep: bool = False) -> np.ndarray:
+    """A black frame: RGB ``(h, w, 3)`` (uint16 when ``deep``), or I420 ``(h*3/2, w)`` (Y=16, U=V=128)."""
     w, h = size
     if not yuv:
-        return np.zeros((h, w, 3), np.uint8)
+        return np.zeros((h, w, 3), np.uint16 if deep else np.uint8)
     img = np.full((h * 3 // 2, w), 128, np.uint8)
     img[:h] = 16
     return img
+
+
+def _fit(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``img`` scaled to ``size`` (w, h): a source of another size than the first one's in an effect chain."""
+    import cv2
+
+    interp = cv2.INTER_AREA if size[0] < img.shape[1] else cv2.INTER_CUBIC
+    return cv2.resize(img, size, interpolation=interp)
 
 
 def _even(v: int) -> int:
@@ -166,8 +182,8 @@ def _even(v: int) -> int:
 class _VideoSource:
     """Decodes one file's frames; continues decoding across small forward gaps instead of seeking."""
 
-    def __init__(self, info: MediaInfo, size: tuple[int, int], yuv: bool) -> None:
-        self.info, self.size, self.yuv = info, size, yuv
+    def __init__(self, info: MediaInfo, size: tuple[int, int], yuv: bool, deep: bool = False) -> None:
+        self.info, self.size, self.yuv, self.deep = info, size, yuv, deep
         self._gen: Iterator[np.ndarray] | None = None
         self._next = 0
         self._last: np.ndarray | None = None
@@ -176,7 +192,8 @@ class _VideoSource:
         if self._gen is None or start < self._next or start - self._next > _SEEK_THRESHOLD:
             w, h = self.size
             self._gen = (f.image for f in read_frames(self.info.path, start=start, width=w, height=h, info=self.info,
-                                                      pixel_format="yuv420p" if self.yuv else "rgb24"))
+                                                      pixel_format="yuv420p" if self.yuv else
+                                                      "rgb48" if self.deep else "rgb24"))
             self._next = start
         while self._next < start:  # skip a short gap by decoding through it
             if next(self._gen, None) is None:
@@ -186,7 +203,7 @@ class _VideoSource:
             img = next(self._gen, None) if self._gen is not None else None
             if img is None:  # the file ended early: hold the last picture to keep sync
                 self._gen = None
-                img = self._last if self._last is not None else _black(self.size, self.yuv)
+                img = self._last if self._last is not None else _black(self.size, self.yuv, self.deep)
             self._last = img
             self._next += 1
             yield img
@@ -203,6 +220,7 @@ def render_timeline(
     caption_style: CaptionStyle | None = None,
     crf: int = 18,
     preset: str = "veryfast",
+    effects: Sequence[PictureEffect] = (),
 ) -> RenderResult:
     """Render ``timeline`` (a ranges timeline: cuts only) to ``out_path``.
 
@@ -217,6 +235,9 @@ def render_timeline(
         progress: called with ``(frames done, total frames)``.
         force: overwrite an existing output.
         crossfade_s: length of the equal-power audio crossfade at each cut (0 disables).
+        effects: picture effects applied in order to every source frame (not to gaps), before the
+            captions; the output size is the chain's size for the first video clip, and a frame of
+            another size is scaled to it.
 
     Returns:
         :class:`RenderResult`.
@@ -224,7 +245,8 @@ def render_timeline(
     Raises:
         OutputExistsError: the output exists and ``force`` is false (checked before any work).
         OutputError: writing failed (disk full...); no partial file is left.
-        UsageError: captions on an audio-only timeline, or nothing to render.
+        UsageError: captions or effects on an audio-only timeline, nothing to render, or a source an
+            effect cannot handle (checked before any work).
         InputFormatError / MediaError: unsupported timeline items, unreadable media.
     """
     out_path = Path(out_path)
@@ -236,6 +258,11 @@ def render_timeline(
         raise UsageError("the timeline has no tracks to render")
     if vtrack is None and captions:
         raise UsageError("captions can only be burned into video; this timeline is audio-only")
+    if vtrack is None and effects:
+        raise UsageError("picture effects need video; this timeline is audio-only")
+    if vtrack is not None:
+        for e in effects:
+            e.check(c.path for c in vtrack.clips if c.path is not None)
     infos: dict[Path, MediaInfo] = {}
 
     def info_of(clip: ClipSpan) -> MediaInfo:
@@ -248,27 +275,36 @@ def render_timeline(
                 default=0)
     if total <= 0:
         raise UsageError("the timeline is empty: nothing to render")
+    # a timeline that plays one whole file is not a cut (render_graded, render_reframe): no "cut" action
+    played = [c for t in (vtrack, atrack) if t is not None for c in t.items]
+    is_cut = not (len({c.path for c in played}) == 1 and all(
+        not c.is_gap and c.index_start == 0 and c.duration == media_frame_count(info_of(c), rate) for c in played))
     declare(out_path, sources=list(dict.fromkeys(c.path for t in (vtrack, atrack) if t is not None for c in t.clips
                                                  if c.path is not None)),
-            actions=[Action("cut", f"timeline {timeline.name or ''} rendered".replace("  ", " ")),
+            actions=[*([Action("cut", f"timeline {timeline.name or ''} rendered".replace("  ", " "))] if is_cut
+                       else []),
+                     *(a for e in effects for a in e.actions()),
                      *([Action("captions", f"{len(captions)} caption cues burned in")] if captions else [])])
 
     # -- picture --------------------------------------------------------------------------------
     size: tuple[int, int] | None = None
-    yuv = False
+    yuv = deep = False
     if vtrack is not None:
         first = next((c for c in vtrack.clips if info_of(c).video is not None), None)
         if first is None:
             raise InputFormatError("the video track references no media with video")
-        from reelkit.media import output_size
-
         w, h = output_size(info_of(first).require_video())
+        for e in effects:
+            w, h = e.output_size((w, h))
         size = (_even(w), _even(h))
         # fast path: no RGB round trip when nothing is drawn and every source already has the output size
-        yuv = not captions and all(
+        yuv = not captions and not effects and all(
             info_of(c).video is None or (info_of(c).require_video().rotation == 0
                                          and output_size(info_of(c).require_video()) == size)
             for c in vtrack.clips)
+        # 16-bit frames and 10-bit output: only effects that keep depth, no captions, a deep source
+        deep = bool(effects) and not captions and all(e.deep for e in effects) and any(
+            (info_of(c).require_video().bit_depth or 8) > 8 for c in vtrack.clips if info_of(c).video is not None)
 
     # -- sound ------------------------------------------------------------------------------------
     sr: int | None = None
@@ -312,6 +348,8 @@ def render_timeline(
     kwargs: dict[str, object] = {"force": force}
     if size is not None:
         kwargs.update(width=size[0], height=size[1], rate=rate, crf=crf, preset=preset)
+        if deep:
+            kwargs.update(video_codec="hevc", pix_fmt="yuv420p10le")
         if sr is not None:
             kwargs.update(audio_rate=sr, audio_channels=channels, audio_codec="aac")
     else:
@@ -324,51 +362,62 @@ def render_timeline(
     ci = 0
     samples_written = 0
     every = max(1, total // 200)
-    with MediaWriter(out_path, **kwargs) as writer:  # type: ignore[arg-type]
-        video_items = list(vtrack.items) if vtrack is not None else []
-        vsources: dict[Path, _VideoSource] = {}
+    try:
+        with MediaWriter(out_path, **kwargs) as writer:  # type: ignore[arg-type]
+            video_items = list(vtrack.items) if vtrack is not None else []
+            vsources: dict[Path, _VideoSource] = {}
 
-        def picture_frames() -> Iterator[np.ndarray]:
-            assert size is not None
-            black = _black(size, yuv)
-            pos = 0
-            for item in video_items:
-                if item.record_start > pos:
-                    for _ in range(item.record_start - pos):
-                        yield black.copy()
-                if item.is_gap or info_of(item).video is None:
-                    for _ in range(item.duration):
-                        yield black.copy()
-                else:
-                    assert item.path is not None and item.index_start is not None
-                    vs = vsources.get(item.path)
-                    if vs is None:
-                        vs = vsources[item.path] = _VideoSource(info_of(item), size, yuv)
-                    yield from vs.frames(item.index_start, item.duration)
-                pos = item.record_start + item.duration
-            while True:
-                yield black.copy()
+            def picture_frames() -> Iterator[np.ndarray]:
+                assert size is not None
+                black = _black(size, yuv, deep)
+                pos = 0
+                for item in video_items:
+                    if item.record_start > pos:
+                        for _ in range(item.record_start - pos):
+                            yield black.copy()
+                    if item.is_gap or info_of(item).video is None:
+                        for _ in range(item.duration):
+                            yield black.copy()
+                    else:
+                        assert item.path is not None and item.index_start is not None
+                        vs = vsources.get(item.path)
+                        if vs is None:
+                            decode_size = output_size(info_of(item).require_video()) if effects else size
+                            vs = vsources[item.path] = _VideoSource(info_of(item), decode_size, yuv, deep)
+                        for k, img in enumerate(vs.frames(item.index_start, item.duration)):
+                            if effects:
+                                for e in effects:
+                                    img = e.apply(img, item.path, item.index_start + k)
+                                if img.shape[:2] != (size[1], size[0]):
+                                    img = _fit(img, size)
+                            yield img
+                    pos = item.record_start + item.duration
+                while True:
+                    yield black.copy()
 
-        frames_iter = picture_frames() if size is not None else None
-        for f in range(total):
-            if frames_iter is not None:
-                img = next(frames_iter)
-                if painter is not None:
-                    t = Fraction(f) / rate
-                    while ci < len(cue_list) and cue_list[ci].end <= t:
-                        ci += 1
-                    if ci < len(cue_list) and cue_list[ci].start <= t:
-                        if not img.flags.writeable:
-                            img = img.copy()
-                        painter.paint(img, ci, cue_list[ci].lines, cue_list[ci].highlight)
-                writer.write_video(img)
-            if sr is not None:
-                n = frames_to_samples(f + 1, rate, sr) - frames_to_samples(f, rate, sr)
-                if n:
-                    writer.write_audio(assembler.read(n))
-                    samples_written += n
-            if progress is not None and (f % every == 0 or f == total - 1):
-                progress(f + 1, total)
+            frames_iter = picture_frames() if size is not None else None
+            for f in range(total):
+                if frames_iter is not None:
+                    img = next(frames_iter)
+                    if painter is not None:
+                        t = Fraction(f) / rate
+                        while ci < len(cue_list) and cue_list[ci].end <= t:
+                            ci += 1
+                        if ci < len(cue_list) and cue_list[ci].start <= t:
+                            if not img.flags.writeable:
+                                img = img.copy()
+                            painter.paint(img, ci, cue_list[ci].lines, cue_list[ci].highlight)
+                    writer.write_video(img)
+                if sr is not None:
+                    n = frames_to_samples(f + 1, rate, sr) - frames_to_samples(f, rate, sr)
+                    if n:
+                        writer.write_audio(assembler.read(n))
+                        samples_written += n
+                if progress is not None and (f % every == 0 or f == total - 1):
+                    progress(f + 1, total)
+    finally:
+        for e in effects:
+            e.close()
     return RenderResult(path=out_path, frames=total, rate=rate, samples=samples_written, sample_rate=sr,
                         width=size[0] if size else None, height=size[1] if size else None, cuts=cuts,
                         audio_rewinds=sum(src.restarts for src in sources.values()))
