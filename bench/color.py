@@ -28,11 +28,11 @@ import numpy as np
 
 from reelkit.color.grade import apply_grade_image
 from reelkit.color.imageio import load_samples
-from reelkit.color.lut import read_cube, verify_lut
-from reelkit.color.render import GradedRange, render_graded
+from reelkit.color.lut import GradedRange, read_cube, verify_lut
 from reelkit.color.spaces import decode, delta_e_2000, encode, rgb_to_lab
 from reelkit.color.transfer import match, pixel_sample
 from reelkit.media import MediaWriter, read_frames
+from reelkit.render.grade import render_graded
 from reelkit.sample import sample_path
 
 ROOT = Path(__file__).resolve().parents[1]
