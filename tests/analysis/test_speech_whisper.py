@@ -273,7 +273,7 @@ def test_transcripts_are_reproducible_where_whisper_falls_back_to_sampling(share
     outs = []
     for k in range(2):
         out = tmp_path / f"run{k}.json"
-        subprocess.run([str(reel), "transcribe", str(clip), "-o", str(out), "-f", "json"], check=True,
+        subprocess.run([str(reel), "transcribe", "--no-index", str(clip), "-o", str(out), "-f", "json"], check=True,
                        capture_output=True)
         outs.append([(w["text"], w["start"], w["end"]) for w in json.loads(out.read_text())["words"]])
     assert outs[0] == outs[1] and len(outs[0]) >= 3

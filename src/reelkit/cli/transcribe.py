@@ -63,6 +63,9 @@ def transcribe_cmd(
                                                  help="Label speakers: a number of speakers or auto.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
                       ] = None,
+    index: Annotated[Path | None, typer.Option("--index", help="Media index file (default: .reelkit/index.sqlite "
+                                               "beside the media, or $REELKIT_INDEX).")] = None,
+    no_index: Annotated[bool, typer.Option("--no-index", help="Neither read nor write the media index.")] = False,
     force: ForceOpt = False,
 ) -> None:
     """Transcribe speech with word timings, or align a known text to it.
@@ -90,10 +93,13 @@ def transcribe_cmd(
       reel transcribe talk.mp4 --backend pocketsphinx                  # small, English-only recogniser
 
     Whisper base runs by default (int8 on the CPU, weights installed with reelkit, nothing downloaded).
+    Transcripts are kept in the media index: a second run on the unchanged file (or after
+    `reel analyze --speech`) reads the words back instead of recognising them again (--no-index to
+    skip it); --align is always computed.
     --align never fails on a text that does not quite match: each word gets "aligned": true/false and
     a warning gives the share found in the audio.
     """
-    from reelkit.analysis.speech import align, transcribe
+    from reelkit.analysis.speech import align
     from reelkit.analysis.speech.align import aligned_share
     from reelkit.analysis.speech.speakers import parse_speakers
 
@@ -119,9 +125,15 @@ def transcribe_cmd(
             err_console.print(f"warning: {share:.0%} of the {len(t.words)} words of {align_text.name} were found "
                               "in the audio; the others have interpolated times (\"aligned\": false)")
     else:
+        from reelkit.index.analyze import transcribe_cached
+
         with progress_bar("transcribing", unit="samples") as prog:
-            t = transcribe(media, backend=backend, model=model, progress=prog, language=language,
-                           translate=translate, speakers=spk, warn=lambda m: err_console.print(f"warning: {m}"))
+            t, cached = transcribe_cached(media, backend=backend, model=model, progress=prog, language=language,
+                                     translate=translate, speakers=spk, index=index, use_index=not no_index,
+                                     warn=lambda m: err_console.print(f"warning: {m}"))
+        if cached:
+            err_console.print("transcript read from the media index (the file is unchanged since it was "
+                              "transcribed; --no-index to transcribe it again)")
     data = render_transcript(t, fmt)
     if output is None:
         out_console.file.write(data)

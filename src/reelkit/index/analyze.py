@@ -126,8 +126,32 @@ def keys_for(tuning: dict[str, float] | None = None, subjects_backend: str = "au
         "shots": ResultKey.of("shots", ShotBoundaryDetector.version, p),
         "shotlog": ResultKey.of("shotlog", log_version, {**p, "subjects_backend": resolve_backend(subjects_backend)}),
         "loudness": ResultKey.of("loudness", LoudnessDetector.version, {}),
-        "transcript": ResultKey.of("transcript", TRANSCRIPT_VERSION, {"backend": "faster-whisper", "model": "base"}),
+        "transcript": transcript_key(),
     }
+
+
+def transcript_key(*, backend: str = "faster-whisper", model: str | os.PathLike[str] | None = None,
+                   language: str | None = None, translate: bool = False,
+                   speakers: int | str | None = None) -> ResultKey | None:
+    """The index key of a transcript made with these options, or None when it cannot be keyed.
+
+    The default options give the key ``reel analyze --speech`` stores under, so ``reel transcribe``
+    reuses its transcripts. A model given as a local folder is not keyed (its files may change).
+    """
+    if backend == "pocketsphinx":
+        params: dict[str, Any] = {"backend": backend}
+    else:
+        m = "base" if model in (None, "base") else str(model)
+        if m not in ("base", "small"):
+            return None
+        params = {"backend": backend, "model": m}
+    if language not in (None, "auto"):
+        params["language"] = language
+    if translate:
+        params["translate"] = True
+    if speakers is not None:
+        params["speakers"] = str(speakers)
+    return ResultKey.of("transcript", TRANSCRIPT_VERSION, params)
 
 
 def open_index(media: str | os.PathLike[str] | None, index: str | os.PathLike[str] | None = None, *,
@@ -253,10 +277,12 @@ def shots(path: str | os.PathLike[str], *, index: str | os.PathLike[str] | None 
 
 def cached_result(path: str | os.PathLike[str], key: ResultKey, compute: Callable[[MediaInfo], Any], *,
                   info: MediaInfo | None = None, index: str | os.PathLike[str] | None = None,
-                  use_index: bool = True, warn: Callable[[str], None] | None = None) -> tuple[Any, bool]:
+                  use_index: bool = True, warn: Callable[[str], None] | None = None,
+                  words: Callable[[Any], Sequence[WordRow]] | None = None) -> tuple[Any, bool]:
     """:meth:`MediaIndex.get_or_compute` for a command: the index found by :func:`open_index` (one that
     cannot be written is reported through ``warn`` and the result computed without storing), opened
-    and closed around the call, and the file's media row stored with the result.
+    and closed around the call, and the file's media row stored with the result (and, with
+    ``words``, the word rows ``reel find`` searches, made from the computed result).
 
     ``compute(info)`` must return what the index's codec stores (JSON-able values, NumPy arrays).
 
@@ -276,7 +302,51 @@ def cached_result(path: str | os.PathLike[str], key: ResultKey, compute: Callabl
     if idx is None:
         return compute(info), False
     with idx:
-        return idx.get_or_compute(src, key, lambda: compute(info), media=_media_row(info))
+        return idx.get_or_compute(src, key, lambda: compute(info), media=_media_row(info), words=words)
+
+
+def transcribe_cached(path: str | os.PathLike[str], *, backend: str = "faster-whisper",
+                      model: str | os.PathLike[str] | None = None, language: str | None = None,
+                      translate: bool = False, speakers: int | str | None = None,
+                      progress: ProgressFn | None = None, warn: Callable[[str], None] | None = None,
+                      index: str | os.PathLike[str] | None = None, use_index: bool = True) -> tuple[Any, bool]:
+    """:func:`reelkit.analysis.speech.transcribe` through the media index: a transcript made before with
+    the same options (by ``reel transcribe`` or ``reel analyze --speech``) of the unchanged file is read
+    back instead of recognised again. The warnings of the first run (a truncated file) are stored with
+    it and given to ``warn`` on every run. The words also become the rows ``reel find`` searches
+    (not for ``translate``: those are not the words said).
+
+    Returns:
+        ``(Transcript, from_index)``.
+
+    Raises:
+        as :func:`~reelkit.analysis.speech.transcribe`; MediaIndexError: a corrupt index.
+    """
+    from reelkit.analysis.speech import Transcript, transcribe
+    from reelkit.analysis.speech.backends import check_backend
+    from reelkit.analysis.speech.speakers import parse_speakers
+    from reelkit.analysis.speech.whisper_backend import check_language
+
+    check_backend(backend)  # bad options fail before an index is opened or created
+    language = check_language(language) if backend == "faster-whisper" else language
+    parse_speakers(speakers)
+    key = transcript_key(backend=backend, model=model, language=language, translate=translate, speakers=speakers)
+    notes: list[str] = []
+
+    def compute(info: MediaInfo) -> dict[str, Any]:
+        t = transcribe(path, backend=backend, model=model, progress=progress, language=language,
+                       translate=translate, speakers=speakers, warn=notes.append)
+        return {**t.to_dict(), "warnings": list(notes)}
+
+    if key is None:
+        data, cached = compute(probe(path)), False
+    else:
+        data, cached = cached_result(path, key, compute, index=index, use_index=use_index, warn=warn,
+                                     words=None if translate else _word_rows)
+    if warn is not None:
+        for m in data.get("warnings") or []:
+            warn(m)
+    return Transcript.from_dict({**data, "media": str(path)}), cached  # a moved file is found by its content
 
 
 def _word_rows(transcript: dict[str, Any]) -> list[WordRow]:
@@ -423,7 +493,8 @@ def _run_missing(p: Path, info: MediaInfo, missing: list[str], options: AnalyzeO
     if "transcript" in missing:  # Whisper reads the audio itself (its own 16 kHz pass, in chunks)
         from reelkit.analysis.speech import transcribe
 
-        result["transcript"] = transcribe(p).to_dict()
+        notes: list[str] = []
+        result["transcript"] = {**transcribe(p, warn=notes.append).to_dict(), "warnings": notes}
         missing = [k for k in missing if k != "transcript"]
         if not missing:
             return result

@@ -499,7 +499,8 @@ class MediaIndex:
                            (str(Path(file[0]).resolve()), fp, "done", None, file[1], now))
 
     def get_or_compute(self, path: str | os.PathLike[str], key: ResultKey, compute: Callable[[], Any], *,
-                       fp: str | None = None, media: dict[str, Any] | None = None) -> tuple[Any, bool]:
+                       fp: str | None = None, media: dict[str, Any] | None = None,
+                       words: Callable[[Any], Sequence[WordRow]] | None = None) -> tuple[Any, bool]:
         """The fresh result of ``key`` for the file at ``path``: from the index, or ``compute()`` then stored.
 
         This is the one call other commands need to adopt the index::
@@ -509,7 +510,9 @@ class MediaIndex:
 
         ``compute`` must return a JSON-able value (numpy arrays allowed). A file that changes while it
         is computed (fingerprint before ≠ after) is not stored. ``media`` is the file's row for
-        ``reel index status`` (size, duration...), stored with the result. Returns ``(data, was_cached)``.
+        ``reel index status`` (size, duration...), stored with the result; ``words(data)``, when given,
+        the word rows ``reel find`` searches (they replace the file's earlier rows). Returns
+        ``(data, was_cached)``.
 
         Raises:
             MediaIndexError, MediaNotFoundError; whatever ``compute`` raises (nothing is stored then).
@@ -524,7 +527,7 @@ class MediaIndex:
 
             raise MediaError(f"{path} changed while it was analysed; nothing was stored",
                              hint="run the command again once the file is complete")
-        self.put(fp, key, data, media=media)
+        self.put(fp, key, data, media=media, words=words(data) if words is not None else None)
         return data, False
 
     # -- analyze bookkeeping -----------------------------------------------------------------

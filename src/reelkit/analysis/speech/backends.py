@@ -28,7 +28,7 @@ from reelkit.analysis.speech.model import Segment, Word
 from reelkit.errors import UsageError
 from reelkit.progress import ProgressFn
 
-__all__ = ["ASR_RATE", "DEFAULT_BACKEND", "AsrBackend", "AsrResult", "available_backends",
+__all__ = ["ASR_RATE", "DEFAULT_BACKEND", "AsrBackend", "AsrResult", "available_backends", "check_backend",
             "get_backend", "register_backend"]
 
 #: every backend works on 16 kHz mono audio; word times count samples at this rate
@@ -82,12 +82,15 @@ def get_backend(name: str = DEFAULT_BACKEND, *, model: Path | str | None = None,
         UsageError: unknown backend name.
         BackendUnavailable: its package or model is missing (the message says what to install).
     """
+    check_backend(name)
+    return _REGISTRY[name](model, **options)
+
+
+def check_backend(name: str) -> None:
+    """Raise :class:`~reelkit.errors.UsageError` for a backend name that is not registered (nothing is loaded)."""
     _load_builtins()
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        raise UsageError(f"unknown speech backend {name!r}; choose one of: {', '.join(sorted(_REGISTRY))}") from None
-    return factory(model, **options)
+    if name not in _REGISTRY:
+        raise UsageError(f"unknown speech backend {name!r}; choose one of: {', '.join(sorted(_REGISTRY))}")
 
 
 def _load_builtins() -> None:
