@@ -217,6 +217,27 @@ def test_even_detects_shots_and_checks_hero(reel, shot_video: Path, tmp_path: Pa
         assert 0.5 < s["mean_delta_e_to_hero_after"] < s["mean_delta_e_to_hero_before"]
 
 
+def test_even_second_run_reads_grades_from_the_index(reel, shot_video: Path, tmp_path: Path) -> None:
+    index = tmp_path / "idx.sqlite"
+    runs = []
+    for k in range(2):
+        luts = tmp_path / f"luts{k}"
+        luts.mkdir()
+        r = reel("grade", "even", str(shot_video), "--hero", "0", "--method", "pdf", "--index", str(index),
+                 "--lut-dir", str(luts), "-f", "json")
+        assert r.returncode == 0, r.stderr
+        runs.append((r, sorted(luts.glob("*.cube"))))
+    (first, luts0), (second, luts1) = runs
+    assert "media index" not in first.stderr and "shot grades read from the media index" in second.stderr
+    strip = [{k: v for k, v in s.items() if k != "lut"} for s in json.loads(first.stdout)["shots"]]
+    assert strip == [{k: v for k, v in s.items() if k != "lut"} for s in json.loads(second.stdout)["shots"]]
+    for a, b in zip(luts0, luts1, strict=True):  # the stored LUTs are the fitted ones (float32 in the index)
+        assert np.abs(read_cube(a).cube - read_cube(b).cube).max() < 1e-5
+    other = reel("grade", "even", str(shot_video), "--hero", "1", "--method", "pdf", "--index", str(index), "-f",
+                 "json")
+    assert other.returncode == 0 and "media index" not in other.stderr  # another hero is fitted anew
+
+
 def test_apply_shared_luts_to_video_and_still(reel, shared_data: Path, shot_video: Path, stills: dict[str, Path],
                                               tmp_path: Path) -> None:
     luts = shared_data / "color" / "luts"

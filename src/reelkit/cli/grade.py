@@ -10,9 +10,9 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
-from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, out_console, progress_bar
+from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, err_console, out_console, progress_bar
 from reelkit.color.balance import auto_balance
-from reelkit.color.even import ShotSpan, fit_shot_grades, load_shots_json, shots_for, write_shot_luts
+from reelkit.color.even import ShotSpan, fit_shot_grades_cached, load_shots_json, shots_for, write_shot_luts
 from reelkit.color.grade import Grade, apply_grade_image
 from reelkit.color.imageio import is_image, load_image, load_samples, preview_image, save_image
 from reelkit.color.lut import GradedRange, Lut, write_cube
@@ -312,6 +312,10 @@ def _even_text(d: dict[str, Any]) -> None:
             out_console.print(f"  {key:10s}  {d[key]}")
 
 
+def _warn(message: str) -> None:
+    err_console.print(f"warning: {message}")
+
+
 def even_cmd(
     video: Annotated[Path, typer.Argument(help="Video whose shots should match.", show_default=False)],
     hero: Annotated[int, typer.Option("--hero", help="Index of the hero shot the others are matched to.",
@@ -325,12 +329,17 @@ def even_cmd(
     preview: PreviewOpt = None,
     frames: FramesOpt = 8,
     strength: StrengthOpt = 1.0,
+    index: Annotated[Path | None, typer.Option("--index", help="Media index file (default: .reelkit/index.sqlite "
+                                               "beside the video, or $REELKIT_INDEX).")] = None,
+    no_index: Annotated[bool, typer.Option("--no-index", help="Neither read nor write the media index.")] = False,
     fmt: FormatOpt = OutFormat.text,
     force: ForceOpt = False,
 ) -> None:
     """Match every shot of a sequence to a hero shot: one grade per shot, so nothing flickers.
 
-    Shots come from reelkit's shot detection, or from --shots (the JSON of `reel shots`).
+    Shots come from reelkit's shot detection (shared with `reel shots` through the media index), or
+    from --shots (the JSON of `reel shots`). The per-shot grades are kept in the media index too: a
+    second run with the same options on the unchanged video reads them back (--no-index to refit).
 
     Examples:
 
@@ -352,10 +361,14 @@ def even_cmd(
                              "was it made for another video?")
     else:
         with progress_bar("finding shots") as prog:
-            spans = shots_for(video, progress=prog)
+            spans = shots_for(video, progress=prog, index=index, use_index=not no_index, warn=_warn)
     with progress_bar("matching shots", unit="shots") as prog:
-        grades = fit_shot_grades(video, spans, hero, method=method.value, frames_per_shot=frames, strength=strength,
-                                 progress=prog)
+        grades, cached = fit_shot_grades_cached(video, spans, hero, method=method.value, frames_per_shot=frames,
+                                                strength=strength, progress=prog, index=index,
+                                                use_index=not no_index, warn=_warn)
+    if cached:
+        err_console.print("shot grades read from the media index (same video, shots and options; "
+                          "--no-index to fit them again)")
     lut_paths = write_shot_luts(grades, lut_dir, stem=video.stem, force=force) if lut_dir is not None else []
     if render is not None:
         with progress_bar("grading") as prog:

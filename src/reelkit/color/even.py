@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from reelkit.color.grade import Grade, IdentityGrade, MixGrade
+from reelkit.color.grade import Grade, IdentityGrade, LatticeGrade, MixGrade
 from reelkit.color.imageio import load_samples
 from reelkit.color.lut import Lut
 from reelkit.color.shotmatch import match_shots
@@ -28,7 +28,11 @@ from reelkit.fileio import check_input_file
 from reelkit.progress import ProgressFn
 from reelkit.provenance import Action, declare
 
-__all__ = ["ShotGrade", "ShotSpan", "fit_shot_grades", "load_shots_json", "mean_colour_difference", "shots_for"]
+__all__ = ["EVEN_VERSION", "ShotGrade", "ShotSpan", "fit_shot_grades", "fit_shot_grades_cached", "load_shots_json",
+           "mean_colour_difference", "shots_for"]
+
+EVEN_VERSION = "1"
+"""Version of the per-shot grades stored in the media index (bump when shot matching's output changes)."""
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,15 @@ def load_shots_json(path: str | os.PathLike[str]) -> list[ShotSpan]:
             for s in spans]
 
 
-def shots_for(video: str | os.PathLike[str], *, progress: ProgressFn | None = None) -> list[ShotSpan]:
-    """Detect the shots of ``video`` with :func:`reelkit.analysis.shots.detect_shots`."""
-    from reelkit.analysis.shots import detect_shots
+def shots_for(video: str | os.PathLike[str], *, progress: ProgressFn | None = None,
+              index: str | os.PathLike[str] | None = None, use_index: bool = True,
+              warn: Callable[[str], None] | None = None) -> list[ShotSpan]:
+    """The shots of ``video`` (and their gradual transitions, to skip when sampling) from the shots job
+    of the media index: read back when ``reel shots``/``reel analyze`` saw the file, else detected once
+    and stored (``use_index=False``: detected, nothing read or written)."""
+    from reelkit.index.analyze import shots as shots_job
 
-    det = detect_shots(video, progress=progress)
+    det, _ = shots_job(video, index=index, use_index=use_index, detect_only=True, progress=progress, warn=warn)
     gradual = [(t.start, t.end) for t in det.transitions if t.type != "cut"]
     return [ShotSpan(s.index, s.start, s.end, tuple(g for g in gradual if g[1] >= s.start and g[0] <= s.end))
             for s in det.shots]
@@ -187,6 +195,68 @@ def fit_shot_grades(video: str | os.PathLike[str], shots: Sequence[ShotSpan], he
         if progress:
             progress(i + 1, len(shots))
     return out
+
+
+def _lut_to_store(lut: Lut) -> dict[str, Any]:
+    # float32 tables: 7 significant digits, far inside the 1/255 the LUT is verified to
+    return {"cube": None if lut.cube is None else lut.cube.astype(np.float32),
+            "shaper": None if lut.shaper is None else lut.shaper.astype(np.float32),
+            "cube_domain": lut.cube_domain, "shaper_domain": lut.shaper_domain, "title": lut.title}
+
+
+def _lut_from_store(d: dict[str, Any]) -> Lut:
+    def f64(a: Any) -> np.ndarray | None:
+        return None if a is None else np.asarray(a, np.float64)
+
+    return Lut(cube=f64(d["cube"]), shaper=f64(d["shaper"]), cube_domain=np.asarray(d["cube_domain"], np.float64),
+               shaper_domain=np.asarray(d["shaper_domain"], np.float64), title=d["title"])
+
+
+def fit_shot_grades_cached(video: str | os.PathLike[str], shots: Sequence[ShotSpan], hero: int, *,
+                           method: str = "content", frames_per_shot: int = 8, strength: float = 1.0,
+                           progress: ProgressFn | None = None, index: str | os.PathLike[str] | None = None,
+                           use_index: bool = True, warn: Callable[[str], None] | None = None
+                           ) -> tuple[list[ShotGrade], bool]:
+    """:func:`fit_shot_grades` through the media index: the grades of an unchanged video with the same
+    shots, hero, method, frame count and strength are read back (their LUTs as stored; ``grade`` is
+    then the LUT itself, a :class:`~reelkit.color.grade.LatticeGrade`).
+
+    Returns:
+        ``(grades, from_index)``.
+
+    Raises:
+        as :func:`fit_shot_grades` (the hero is checked before the index is opened).
+    """
+    from reelkit.index.analyze import cached_result
+    from reelkit.index.store import ResultKey
+
+    if not shots:
+        raise UsageError("no shots to grade")
+    if not 0 <= hero < len(shots):
+        raise UsageError(f"--hero {hero} is out of range: the video has {len(shots)} shots (0..{len(shots) - 1})")
+    key = ResultKey.of("even", EVEN_VERSION, {
+        "hero": hero, "method": method, "frames": frames_per_shot, "strength": strength,
+        "shots": [[s.index, s.start, s.end, [list(g) for g in s.skip]] for s in shots]})
+    fresh: list[list[ShotGrade]] = []
+
+    def compute(_info: object) -> list[dict[str, Any]]:
+        grades = fit_shot_grades(video, shots, hero, method=method, frames_per_shot=frames_per_shot,
+                                 strength=strength, progress=progress)
+        fresh.append(grades)
+        return [{"lut": _lut_to_store(g.lut), "lut_error": g.lut_error, "method": g.method, "before": g.before,
+                 "after": g.after, "notes": list(g.notes), "matched_on": g.matched_on} for g in grades]
+
+    data, cached = cached_result(video, key, compute, index=index, use_index=use_index, warn=warn)
+    if fresh:
+        return fresh[0], False
+    out = []
+    for shot, d in zip(shots, data, strict=True):
+        lut = _lut_from_store(d["lut"])
+        out.append(ShotGrade(shot, LatticeGrade(lut, {"from_index": True}), lut, float(d["lut_error"]), d["method"],
+                             float(d["before"]), float(d["after"]), tuple(d["notes"]), d["matched_on"]))
+    if progress:
+        progress(len(out), len(out))
+    return out, cached
 
 
 def write_shot_luts(grades: Sequence[ShotGrade], folder: str | os.PathLike[str], *, stem: str,
