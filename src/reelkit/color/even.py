@@ -149,6 +149,13 @@ def _spread(imgs: list[np.ndarray], n: int) -> list[np.ndarray]:
     return [imgs[round(i * (len(imgs) - 1) / (n - 1))] for i in range(n)] if n > 1 else [imgs[len(imgs) // 2]]
 
 
+def _check_hero(shots: Sequence[ShotSpan], hero: int) -> None:
+    if not shots:
+        raise UsageError("no shots to grade")
+    if not 0 <= hero < len(shots):
+        raise UsageError(f"--hero {hero} is out of range: the video has {len(shots)} shots (0..{len(shots) - 1})")
+
+
 def fit_shot_grades(video: str | os.PathLike[str], shots: Sequence[ShotSpan], hero: int, *, method: str = "content",
                     frames_per_shot: int = 8, max_side: int = 256, lut_sizes: tuple[int, ...] = (33, 65),
                     strength: float = 1.0, progress: ProgressFn | None = None) -> list[ShotGrade]:
@@ -161,10 +168,7 @@ def fit_shot_grades(video: str | os.PathLike[str], shots: Sequence[ShotSpan], he
     Raises:
         UsageError: ``hero`` out of range or no shots. Media errors from decoding.
     """
-    if not shots:
-        raise UsageError("no shots to grade")
-    if not 0 <= hero < len(shots):
-        raise UsageError(f"--hero {hero} is out of range: the video has {len(shots)} shots (0..{len(shots) - 1})")
+    _check_hero(shots, hero)
     content = method == "content"
     side = 480 if content else max_side  # correspondences need detail; statistics do not
     hero_imgs = _shot_images(video, shots[hero], frames_per_shot, side)
@@ -230,10 +234,7 @@ def fit_shot_grades_cached(video: str | os.PathLike[str], shots: Sequence[ShotSp
     from reelkit.index.analyze import cached_result
     from reelkit.index.store import ResultKey
 
-    if not shots:
-        raise UsageError("no shots to grade")
-    if not 0 <= hero < len(shots):
-        raise UsageError(f"--hero {hero} is out of range: the video has {len(shots)} shots (0..{len(shots) - 1})")
+    _check_hero(shots, hero)
     key = ResultKey.of("even", EVEN_VERSION, {
         "hero": hero, "method": method, "frames": frames_per_shot, "strength": strength,
         "shots": [[s.index, s.start, s.end, [list(g) for g in s.skip]] for s in shots]})

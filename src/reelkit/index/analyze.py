@@ -322,7 +322,7 @@ def transcribe_cached(path: str | os.PathLike[str], *, backend: str = "faster-wh
     Raises:
         as :func:`~reelkit.analysis.speech.transcribe`; MediaIndexError: a corrupt index.
     """
-    from reelkit.analysis.speech import Transcript, transcribe
+    from reelkit.analysis.speech import Transcript
     from reelkit.analysis.speech.backends import check_backend
     from reelkit.analysis.speech.speakers import parse_speakers
     from reelkit.analysis.speech.whisper_backend import check_language
@@ -331,15 +331,13 @@ def transcribe_cached(path: str | os.PathLike[str], *, backend: str = "faster-wh
     language = check_language(language) if backend == "faster-whisper" else language
     parse_speakers(speakers)
     key = transcript_key(backend=backend, model=model, language=language, translate=translate, speakers=speakers)
-    notes: list[str] = []
 
-    def compute(info: MediaInfo) -> dict[str, Any]:
-        t = transcribe(path, backend=backend, model=model, progress=progress, language=language,
-                       translate=translate, speakers=speakers, warn=notes.append)
-        return {**t.to_dict(), "warnings": list(notes)}
+    def compute(_info: MediaInfo | None = None) -> dict[str, Any]:
+        return _transcript_result(path, backend=backend, model=model, progress=progress, language=language,
+                                  translate=translate, speakers=speakers)
 
     if key is None:
-        data, cached = compute(probe(path)), False
+        data, cached = compute(), False
     else:
         data, cached = cached_result(path, key, compute, index=index, use_index=use_index, warn=warn,
                                      words=None if translate else _word_rows)
@@ -347,6 +345,15 @@ def transcribe_cached(path: str | os.PathLike[str], *, backend: str = "faster-wh
         for m in data.get("warnings") or []:
             warn(m)
     return Transcript.from_dict({**data, "media": str(path)}), cached  # a moved file is found by its content
+
+
+def _transcript_result(path: str | os.PathLike[str], **options: Any) -> dict[str, Any]:
+    """What the index stores for a transcript: :meth:`Transcript.to_dict` plus ``warnings``, the messages
+    :func:`~reelkit.analysis.speech.transcribe` gave (so a run served from the index can repeat them)."""
+    from reelkit.analysis.speech import transcribe
+
+    notes: list[str] = []
+    return {**transcribe(path, warn=notes.append, **options).to_dict(), "warnings": notes}
 
 
 def _word_rows(transcript: dict[str, Any]) -> list[WordRow]:
@@ -491,10 +498,7 @@ def _run_missing(p: Path, info: MediaInfo, missing: list[str], options: AnalyzeO
     tuning = dict(options.tuning)
     result: dict[str, Any] = {}
     if "transcript" in missing:  # Whisper reads the audio itself (its own 16 kHz pass, in chunks)
-        from reelkit.analysis.speech import transcribe
-
-        notes: list[str] = []
-        result["transcript"] = {**transcribe(p, warn=notes.append).to_dict(), "warnings": notes}
+        result["transcript"] = _transcript_result(p)
         missing = [k for k in missing if k != "transcript"]
         if not missing:
             return result

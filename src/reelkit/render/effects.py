@@ -16,6 +16,7 @@ Images are ``(H, W, 3)`` RGB, uint8 — or uint16 (``rgb48``) when every effect 
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -66,6 +67,19 @@ def _resolved(paths: Iterable[Path]) -> set[Path]:
     return {Path(p).resolve() for p in paths}
 
 
+class _Resolver:
+    """``Path(p).resolve()`` once per distinct path (effects are called per frame: no syscall each time)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Path, Path] = {}
+
+    def __call__(self, p: Path) -> Path:
+        r = self._seen.get(p)
+        if r is None:
+            r = self._seen[p] = Path(p).resolve()
+        return r
+
+
 class ReframeEffect(PictureEffect):
     """Crop each frame of a planned source to its window (split/pad/track modes, see
     :func:`reelkit.render.compose.compose_frame`) and scale it to the plan's output size.
@@ -98,6 +112,7 @@ class ReframeEffect(PictureEffect):
                     modes[i] = s.mode
                     panels[i] = s.panels
             self._plans[Path(p.info.path).resolve()] = (np.asarray(p.path.windows, np.float64), modes, panels)
+        self._resolve = _Resolver()
 
     def output_size(self, size: tuple[int, int]) -> tuple[int, int]:
         return self.size
@@ -108,7 +123,7 @@ class ReframeEffect(PictureEffect):
             raise UsageError(f"no reframe plan for {missing[0]} (the timeline uses it)")
 
     def apply(self, image: np.ndarray, source: Path, frame: int) -> np.ndarray:
-        windows, modes, panels = self._plans[Path(source).resolve()]
+        windows, modes, panels = self._plans[self._resolve(source)]
         i = min(max(frame, 0), len(windows) - 1)
         win = (float(windows[i][0]), float(windows[i][1]), float(windows[i][2]), float(windows[i][3]))
         return compose_frame(image, win, modes[i], panels[i], self.size)
@@ -169,18 +184,20 @@ class GradeEffect(PictureEffect):
                 if b.start <= a.end:
                     raise UsageError(f"grade ranges overlap: [{a.start}, {a.end}] and [{b.start}, {b.end}]")
             self._ranges[Path(src).resolve()] = ordered
+        self._starts = {k: [r.start for r in rs] for k, rs in self._ranges.items()}
+        self._resolve = _Resolver()
         self._digests = {id(r): lut_digest(r.lut) for rs in self._ranges.values() for r in rs}
         self._filters: dict[tuple[int, int, int, str], _LutFilter] = {}
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.lut_per_frame: list[str] = []
 
     def _range_at(self, source: Path, frame: int) -> GradedRange | None:
-        for r in self._ranges.get(Path(source).resolve(), ()):
-            if r.start <= frame <= r.end:
-                return r
-            if r.start > frame:
-                break
-        return None
+        key = self._resolve(source)
+        k = bisect.bisect_right(self._starts.get(key, []), frame) - 1  # the last range starting at or before it
+        if k < 0:
+            return None
+        r = self._ranges[key][k]
+        return r if frame <= r.end else None
 
     def apply(self, image: np.ndarray, source: Path, frame: int) -> np.ndarray:
         rng = self._range_at(source, frame)
