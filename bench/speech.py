@@ -571,6 +571,10 @@ def _fresh_child(args: tuple[str, str, int]) -> list[str]:
 
         segs, _ = _fw_model().transcribe(decode_audio(path), word_timestamps=True)
         return [w.word.strip() for s in segs for w in s.words or []]
+    if system == "reelkit-noprompt":  # ablation: without the prompted pass over the gaps' sounds
+        from reelkit.analysis.speech.whisper_backend import WhisperBackend
+
+        del WhisperBackend.decode_fillers
     from reelkit.analysis.speech import transcribe
 
     return [w.text for w in transcribe(path).words]
@@ -624,6 +628,9 @@ def main() -> None:
         systems = ("plain-fw", "reelkit")
         if args[:1] == ["--systems"]:
             systems, args = tuple(args[1].split(",")), args[2:]
+        if args[:1] == ["--seeds"]:
+            global SEEDS
+            SEEDS, args = tuple(int(k) for k in args[1].split(",")), args[2:]
         names = set(args)
         paths = [p for p, (g, _) in references().items() if (p.name in names if names else g == "mfa")]
         print("\n".join(fresh_table(paths, systems)))

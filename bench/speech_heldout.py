@@ -80,9 +80,11 @@ def cases() -> list[tuple[str, Path, str, str]]:
 
 
 def michael_turns() -> list[tuple[float, float, str]]:
-    """The utterances of both channels in time order as (start s, end s, text); the speaker is the tier."""
+    """The utterances of both channels in time order as (start s, end s, text); the speaker is the tier.
+    One line per utterance (the TextGrid breaks one inside its text), "yknow" read as "you know"."""
     tiers = textgrid_tiers(DATA / "michaelandsickmichael.TextGrid")
-    return sorted((a, b, t) for tier in tiers.values() for a, b, t in tier)
+    return sorted((a, b, " ".join(t.replace("yknow", "you know").split())) for tier in tiers.values()
+                  for a, b, t in tier)
 
 
 def michael_speaker_turns() -> list[tuple[float, float, str]]:

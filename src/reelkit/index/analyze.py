@@ -47,7 +47,7 @@ from reelkit.media import MediaInfo, probe
 from reelkit.progress import ProgressFn
 from reelkit.time import format_rate
 
-TRANSCRIPT_VERSION = "1"
+TRANSCRIPT_VERSION = "2"
 """Version of the transcripts ``reel analyze --speech`` stores (bump when the speech pipeline's output changes)."""
 
 __all__ = [
