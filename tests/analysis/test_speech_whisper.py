@@ -344,3 +344,19 @@ def test_the_prompted_pass_leaves_a_written_filler_and_breaths_alone(soft_um: tu
     # MFA's mfa_breaths: audible breaths between the words are not filled pauses
     t = transcribe(shared_data / "speech" / "mfa" / "fillers" / "mfa_breaths.flac")
     assert not [w for w in t.words if normalize_word(w.text) in {"um", "uh", "hm", "hmm", "er", "ah"}]
+
+
+def test_refinement_never_drags_a_word_across_a_pause(tmp_path: Path) -> None:
+    """MFA's sick-voice recording (bench/data/speech, 26-52.4 s): "... in the original one. [2.7 s with a
+    soft "uh"] And here's ...". The forced aligner used to pull "one" across the pause onto a later
+    sound (20.36 s, right before "And"); a word the aligner moves off its own span keeps Whisper's."""
+    from reelkit.media.writer import write_wav
+
+    src = Path(__file__).resolve().parents[2] / "bench" / "data" / "speech" / "michaelandsickmichael.wav"
+    x = read_audio(src, sample_rate=16000, channels=1).samples[0]
+    clip = write_wav(tmp_path / "sick.wav", x[26 * 16000:int(52.4 * 16000)][None, :], 16000)
+    words = transcribe(clip).words
+    k = next(i for i, w in enumerate(words) if normalize_word(w.text) == "original")
+    one, nxt = words[k + 1], next(w for w in words[k + 2:] if not w.filler)
+    assert normalize_word(one.text) == "one" and normalize_word(nxt.text) == "and"
+    assert one.start - words[k].end < 0.1 * 16000 and nxt.start - one.end > 2.0 * 16000

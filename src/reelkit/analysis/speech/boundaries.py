@@ -5,7 +5,10 @@ Whisper's word timestamps come from cross-attention and drift by tens to hundred
 and re-times them with the PocketSphinx forced aligner (10 ms frames, acoustic phone models): each
 run of words (a Whisper segment, at most :data:`MAX_RUN` words) is aligned inside a window around
 Whisper's span, bounded by the neighbouring runs. A run whose alignment fails, or lands far from
-Whisper's times (a sign the text does not match the audio), keeps Whisper's times. English only:
+Whisper's times (a sign the text does not match the audio), keeps Whisper's times; so does a single word
+the aligner moved off its own span altogether (more than :data:`DETACH_S` apart: the first word of a run
+pulled across a pause onto a later sound — "the original one. [2.7 s, uh] And" had "one" after the
+"uh"). English only:
 for other languages Whisper's times are returned unchanged.
 """
 
@@ -29,6 +32,8 @@ MAX_RUN = 40
 MARGIN_S = 0.4
 #: a run whose median start moved further than this from Whisper's keeps Whisper's times, seconds
 MAX_SHIFT_S = 0.6
+#: an aligned word this far outside Whisper's span for it (no overlap) keeps Whisper's times, seconds
+DETACH_S = 0.3
 
 
 def align_run(audio: np.ndarray, keys: Sequence[str], a: int, b: int) -> list[tuple[int, int, float]] | None:
@@ -104,8 +109,12 @@ def refine_word_times(words: Sequence[Word], audio: np.ndarray, *, offset: int =
         if spans is not None:
             shift = statistics.median(abs(s + offset - w.start) for (s, _, _), w in zip(spans, out[i:j], strict=True))
             if shift <= MAX_SHIFT_S * ASR_RATE:
+                detach = DETACH_S * ASR_RATE
                 for k, (s, e, _) in zip(range(i, j), spans, strict=True):
-                    out[k] = dataclasses.replace(out[k], start=s + offset, end=max(s, e) + offset)
+                    w = out[k]
+                    if s + offset > w.end + detach or max(s, e) + offset < w.start - detach:
+                        continue  # landed on another sound: Whisper's own span is nearer the truth
+                    out[k] = dataclasses.replace(w, start=s + offset, end=max(s, e) + offset)
         prev_end = max(prev_end, out[j - 1].end - offset)
     for k in range(1, len(out)):  # keep time order with no overlap
         if out[k].start < out[k - 1].end:
