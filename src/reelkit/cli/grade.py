@@ -14,12 +14,20 @@ from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, err_console, o
 from reelkit.color.balance import auto_balance
 from reelkit.color.even import ShotSpan, fit_shot_grades_cached, load_shots_json, shots_for, write_shot_luts
 from reelkit.color.grade import Grade, apply_grade_image
-from reelkit.color.imageio import is_image, load_image, load_samples, preview_image, save_image
+from reelkit.color.imageio import (
+    is_image,
+    load_image,
+    load_samples,
+    middle_still,
+    preview_image,
+    save_image,
+    video_frame,
+)
 from reelkit.color.lut import GradedRange, Lut, write_cube
 from reelkit.color.transfer import MatchResult, match, pixel_sample
 from reelkit.errors import UsageError
 from reelkit.fileio import check_output_path
-from reelkit.media import probe, read_frames
+from reelkit.media import probe
 from reelkit.provenance import Action, declare
 from reelkit.render.grade import render_graded
 
@@ -108,22 +116,6 @@ def _bake(grade: Grade, size: int) -> tuple[Lut, float]:
     return grade.to_lut(sizes=(size,) if size else (33, 65))
 
 
-def _middle_still(path: Path) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """(float RGB, alpha, bit depth) of a still, or the middle frame of a video (full size)."""
-    if is_image(path):
-        st = load_image(path)
-        return st.rgb, st.alpha, st.bit_depth
-    info = probe(path)
-    v = info.require_video()
-    mid = (v.frames or 1) // 2
-    fmt = "rgb48" if (v.bit_depth or 8) > 8 else "rgb24"
-    for f in read_frames(path, start=mid, end=mid + 1, pixel_format=fmt, info=info, max_side=1280):
-        return f.image.astype(np.float64) / (65535.0 if fmt == "rgb48" else 255.0), None, v.bit_depth or 8
-    for f in read_frames(path, end=1, pixel_format=fmt, info=info, max_side=1280):
-        return f.image.astype(np.float64) / (65535.0 if fmt == "rgb48" else 255.0), None, v.bit_depth or 8
-    raise UsageError(f"no frame could be decoded from {path}")
-
-
 def _write_preview(path: Path, panels: list[tuple[str, np.ndarray]], force: bool) -> None:
     img = preview_image(panels)
     save_image(path, img.astype(np.float64) / 255.0, force=force)
@@ -156,7 +148,7 @@ def _apply_outputs(src: Path, grade: Grade, *, lut_path: Path | None, render: Pa
                 render_graded(src, render, [GradedRange(0, n, lut)], force=force, progress=prog)
         out["render"] = str(render)
     if preview is not None:
-        before, _, _ = _middle_still(src)
+        before = middle_still(src).rgb
         panels = [("before", before), ("after", apply_grade_image(grade, before))]
         if ref_still is not None:
             panels.append(("reference", ref_still))
@@ -244,7 +236,7 @@ def match_cmd(
     from reelkit.color.even import mean_colour_difference
 
     before = mean_colour_difference(s_px, r_px)
-    ref_still = _middle_still(ref)[0] if preview is not None else None
+    ref_still = middle_still(ref).rgb if preview is not None else None
     outputs = _apply_outputs(src, grade, lut_path=lut, render=render, preview=preview, lut_size=lut_size,
                              flavour=lut_flavour, force=force, ref_still=ref_still,
                              title=f"reelkit match {src.name} to {ref.name}")
@@ -380,8 +372,7 @@ def even_cmd(
         mids = []
         for g in grades:
             mid = (g.shot.start + g.shot.end) // 2
-            img = next(iter(read_frames(video, start=mid, end=mid + 1, max_side=480, info=info))).image
-            mids.append(img.astype(np.float64) / 255.0)
+            mids.append(video_frame(video, mid, max_side=480, info=info))
         hero_img = mids[hero]
         for g, img in zip(grades, mids, strict=True):
             rows.append(preview_image([(f"shot {g.shot.index} before", img),
@@ -439,7 +430,7 @@ def apply_cmd(
         with progress_bar("grading") as prog:
             render_graded(media, render, [GradedRange(0, n, render_lut)], force=force, progress=prog)
     if preview is not None:
-        before, _, _ = _middle_still(media)
+        before = middle_still(media).rgb
         _write_preview(preview, [("before", before), ("after", np.clip(cube.apply(before), 0, 1))], force)
     data = {"command": "apply", "source": str(media), "lut": str(lut), "lut_title": cube.title,
             "lut_size": cube.size, "shaper_size": None if cube.shaper is None else int(cube.shaper.shape[0]),
@@ -458,7 +449,7 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     is auto-balanced.
     """
     def frame(k: int) -> np.ndarray:
-        return next(iter(read_frames(sample, start=k, end=k + 1))).image.astype(np.float64) / 255.0
+        return video_frame(sample, k)
 
     from reelkit.color.shotmatch import match_shots
     from reelkit.color.spaces import decode, delta_e_2000, encode, rgb_to_lab

@@ -17,10 +17,11 @@ import numpy as np
 
 from reelkit.errors import UnsupportedMediaError, UsageError
 from reelkit.fileio import check_input_file, write_bytes
-from reelkit.media import probe, read_frames
+from reelkit.media import MediaInfo, probe, read_frames
 from reelkit.media.limits import default_limits
 
-__all__ = ["IMAGE_SUFFIXES", "Still", "is_image", "load_image", "load_samples", "preview_image", "save_image"]
+__all__ = ["IMAGE_SUFFIXES", "Still", "is_image", "load_image", "load_samples", "middle_still", "preview_image",
+           "save_image", "video_frame"]
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"})
 
@@ -130,6 +131,42 @@ def load_samples(path: str | os.PathLike[str], *, frames: int = 8, max_side: int
     if not imgs:
         raise UsageError(f"no frames decoded from {path} in [{start}, {stop})")
     return imgs, [None] * len(imgs)
+
+
+def video_frame(path: str | os.PathLike[str], index: int, *, max_side: int | None = None,
+                info: MediaInfo | None = None) -> np.ndarray:
+    """Frame ``index`` (0-based, decode order) of a video as float64 ``(H, W, 3)`` display RGB in [0, 1]
+    (10-bit and deeper sources read as rgb48), downscaled to ``max_side`` when given.
+
+    Raises:
+        UsageError: the frame cannot be decoded (past the end, or a damaged file).
+    """
+    info = info or probe(path)
+    v = info.require_video()
+    fmt = "rgb48" if (v.bit_depth or 8) > 8 else "rgb24"
+    for f in read_frames(path, start=index, end=index + 1, pixel_format=fmt, info=info, max_side=max_side):
+        return f.image.astype(np.float64) / (65535.0 if fmt == "rgb48" else 255.0)
+    raise UsageError(f"frame {index} of {path} could not be decoded")
+
+
+def middle_still(path: str | os.PathLike[str], *, max_side: int = 1280) -> Still:
+    """A still, or the middle frame of a video (the first when the middle cannot be decoded), downscaled
+    to ``max_side``.
+
+    Raises:
+        UsageError: no frame could be decoded.
+    """
+    if is_image(path):
+        return load_image(path)
+    info = probe(path)
+    v = info.require_video()
+    depth = 16 if (v.bit_depth or 8) > 8 else 8
+    for k in dict.fromkeys(((v.frames or 1) // 2, 0)):
+        try:
+            return Still(video_frame(path, k, max_side=max_side, info=info), None, depth, False)
+        except UsageError:
+            continue
+    raise UsageError(f"no frame could be decoded from {path}")
 
 
 def _encode(path: Path, rgb: np.ndarray, alpha: np.ndarray | None, bit_depth: int) -> bytes:
