@@ -571,10 +571,6 @@ def _fresh_child(args: tuple[str, str, int]) -> list[str]:
 
         segs, _ = _fw_model().transcribe(decode_audio(path), word_timestamps=True)
         return [w.word.strip() for s in segs for w in s.words or []]
-    if system == "reelkit-noprompt":  # ablation: without the prompted pass over the gaps' sounds
-        from reelkit.analysis.speech.whisper_backend import WhisperBackend
-
-        del WhisperBackend.decode_fillers
     from reelkit.analysis.speech import transcribe
 
     return [w.text for w in transcribe(path).words]

@@ -295,57 +295,6 @@ def test_align_survives_a_wrong_language_detection(shared_data: Path, tmp_path: 
     assert len(t.words) > 60 and aligned_share(t) >= 0.9
 
 
-# -- fillers Whisper leaves out ----------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def soft_um(shared_data: Path, lj: Path) -> tuple[np.ndarray, list, tuple[int, int]]:
-    """A real "um" (MFA's mfa_um clip) 20 dB under the speech, in a 1.4 s pause between two readings of
-    LJ002-0035: (audio, the readings' words, the um's span in samples)."""
-    from reelkit.analysis.speech.model import Word
-
-    clip = shared_data / "speech" / "mfa" / "fillers" / "mfa_um.flac"
-    um = align(clip, "montreal forced um aligner").words[2]
-    y = read_audio(clip, sample_rate=16000, channels=1).samples[0][um.start:um.end] * 0.1
-    x = read_audio(lj, sample_rate=16000, channels=1).samples[0]
-    pause = np.zeros(int(0.4 * 16000), np.float32)
-    audio = np.concatenate([x, pause, y, pause, x]).astype(np.float32)
-    rng = np.random.default_rng(0)
-    audio += (rng.standard_normal(len(audio)) * 10 ** (-62 / 20)).astype(np.float32)  # room noise
-    words = transcribe(lj).words
-    second = len(x) + 2 * len(pause) + len(y)
-    both = [*words, *(Word(w.text, w.start + second, w.end + second, w.confidence) for w in words)]
-    return audio, both, (len(x) + len(pause), len(x) + len(pause) + len(y))
-
-
-def test_a_soft_filler_in_a_pause_is_found_by_the_prompted_pass(soft_um: tuple) -> None:
-    from reelkit.analysis.speech import get_backend
-    from reelkit.analysis.speech.fillers import find_prompted_fillers
-
-    audio, words, (a, b) = soft_um
-    out = find_prompted_fillers(words, audio, get_backend().decode_fillers)
-    added = [w for w in out if w.filler]
-    assert len(out) == len(words) + len(added) and 1 <= len(added) <= 2
-    assert all(w.confidence == 0.5 and normalize_word(w.text) in {"um", "uh", "umm", "hmm", "hm", "mm"}
-               for w in added)
-    assert all(a - 1600 <= w.start < w.end <= b + 1600 for w in added)  # timed by the sound itself
-    assert [w.start for w in out] == sorted(w.start for w in out)
-
-
-def test_the_prompted_pass_leaves_a_written_filler_and_breaths_alone(soft_um: tuple, shared_data: Path) -> None:
-    from reelkit.analysis.speech import get_backend
-    from reelkit.analysis.speech.fillers import find_prompted_fillers
-    from reelkit.analysis.speech.model import Word
-
-    audio, words, (a, b) = soft_um
-    k = len(words) // 2
-    written = [*words[:k], Word("um", a, b, 0.9), *words[k:]]  # the recogniser wrote this one down
-    assert find_prompted_fillers(written, audio, get_backend().decode_fillers) == written
-    # MFA's mfa_breaths: audible breaths between the words are not filled pauses
-    t = transcribe(shared_data / "speech" / "mfa" / "fillers" / "mfa_breaths.flac")
-    assert not [w for w in t.words if normalize_word(w.text) in {"um", "uh", "hm", "hmm", "er", "ah"}]
-
-
 def test_refinement_never_drags_a_word_across_a_pause(tmp_path: Path) -> None:
     """MFA's sick-voice recording (bench/data/speech, 26-52.4 s): "... in the original one. [2.7 s with a
     soft "uh"] And here's ...". The forced aligner used to pull "one" across the pause onto a later
@@ -360,3 +309,4 @@ def test_refinement_never_drags_a_word_across_a_pause(tmp_path: Path) -> None:
     one, nxt = words[k + 1], next(w for w in words[k + 2:] if not w.filler)
     assert normalize_word(one.text) == "one" and normalize_word(nxt.text) == "and"
     assert one.start - words[k].end < 0.1 * 16000 and nxt.start - one.end > 2.0 * 16000
+

@@ -9,12 +9,6 @@ Rules (each marks ``Word.filler = True``; the text is kept):
   writes for an "uh"/"um" (``a``, ``the``, ``oh``, ``i'm``...) held as long with a steady spectrum.
   Thresholds come from the MFA filler clips (the only filler ground truth here: held "uh"/"um"/"hm"
   had median spectral flux ≤ 1.31, words ≥ 1.40);
-* **soft fillers Whisper left out** (needs the recogniser, :func:`find_prompted_fillers`) — voiced
-  sounds in the gaps that are too soft or too breathy for the steadiness test (a quiet "um", a voice
-  with a cold) are cut out, joined with 1 s of silence between them and decoded once more with a
-  disfluent prompt; a gap whose sound the recogniser then writes as "um"/"uh"/"hm" gets that filler,
-  timed by the sound itself. Prompting the whole recording made Whisper skip speech; prompting only
-  the gaps cannot;
 * **stutter repeats** — a short word (≤ 3 letters) said again right away (< 0.5 s gap): every
   copy but the last is a filler (``I I think`` → the first ``I``). Longer repeated words
   (``word word``) are kept: they are more often meant;
@@ -27,15 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from reelkit.analysis.speech.model import Word
 from reelkit.analysis.speech.text import normalize_word
 
-__all__ = ["FILLER_WORDS", "filler_token_text", "find_gap_fillers", "find_prompted_fillers", "gap_candidates",
-           "is_filler_word", "mark_fillers"]
+__all__ = ["FILLER_WORDS", "filler_token_text", "find_gap_fillers", "is_filler_word", "mark_fillers"]
 
 #: filled pauses (normalised spelling)
 FILLER_WORDS = frozenset({"um", "uh", "uhm", "umm", "uhh", "er", "erm", "err", "ah", "ahh", "hm", "hmm", "mm",
@@ -118,107 +111,6 @@ def _hesitation(text: str) -> bool:
 def _frame_db(x: np.ndarray, hop: int) -> np.ndarray:
     k = len(x) // hop
     return 10 * np.log10((x[:k * hop].astype(np.float64).reshape(k, hop) ** 2).mean(axis=1) + 1e-12)
-
-
-def gap_candidates(words: Sequence[Word], audio: np.ndarray, *, offset: int = 0, sample_rate: int = 16000,
-                   min_gap_s: float = 0.2, min_voiced_s: float = 0.12, over_floor_db: float = 10.0,
-                   trim_s: float = 0.02) -> list[tuple[int, int, int, int]]:
-    """Sounds between words: per gap of at least ``min_gap_s`` (``trim_s`` trimmed at each side), its
-    longest run of 10 ms frames ``over_floor_db`` over the chunk's noise floor (10th percentile) and
-    within 40 dB of its loudest frame, when at least ``min_voiced_s`` long.
-
-    Args:
-        words: time-ordered words inside ``audio`` (absolute samples; ``audio[0]`` is ``offset``).
-        audio: ``(n,)`` mono float32 at ``sample_rate``.
-    Returns:
-        ``[(gap_start, gap_end, run_start, run_end)]`` in samples relative to ``audio[0]``; the gap is
-        the trimmed gap.
-    """
-    hop = sample_rate // 100
-    if len(audio) < 10 * hop:
-        return []
-    db = _frame_db(audio, hop)
-    thresh = max(float(np.percentile(db, 10)) + over_floor_db, float(db.max()) - 40.0)
-    edges = [0, *[v for w in words for v in (w.start - offset, w.end - offset)], len(audio)]
-    trim = round(trim_s * sample_rate)
-    out = []
-    for g in range(0, len(edges), 2):
-        a, b = max(0, edges[g] + trim), min(len(audio), edges[g + 1] - trim)
-        if b - a < min_gap_s * sample_rate:
-            continue
-        best, run, best_at = 0, 0, 0
-        for n, v in enumerate(db[a // hop:b // hop] > thresh):
-            run = run + 1 if v else 0
-            if run > best:
-                best, best_at = run, n
-        if best * hop >= min_voiced_s * sample_rate:
-            s0 = a // hop * hop + (best_at - best + 1) * hop
-            out.append((a, b, s0, s0 + best * hop))
-    return out
-
-
-def find_prompted_fillers(words: Sequence[Word], audio: np.ndarray, decode: Callable[[np.ndarray], list[
-        tuple[str, float, float]]], *, offset: int = 0, sample_rate: int = 16000, pad_s: float = 0.15,
-        spacing_s: float = 1.0, max_probe_s: float = 28.0) -> list[Word]:
-    """Add the soft filled pauses of the gaps: see "soft fillers" in the module docstring.
-
-    Args:
-        words: time-ordered words inside ``audio`` (absolute samples; ``audio[0]`` is ``offset``).
-        audio: ``(n,)`` mono float32 at ``sample_rate``.
-        decode: recognises a probe (``(m,)`` float32 at ``sample_rate``) primed to write fillers;
-            returns ``[(text, start s, end s)]`` in probe time.
-        pad_s: audio kept around each sound (within its gap); ``spacing_s``: silence between sounds;
-            ``max_probe_s``: the most audio one decode gets (Whisper's window is 30 s).
-    Returns:
-        ``words`` with the found fillers inserted in time order (``filler=True``, confidence 0.5; at
-        most two per gap, sharing the sound's span).
-    """
-    cands = []
-    for a, b, s0, s1 in gap_candidates(words, audio, offset=offset, sample_rate=sample_rate):
-        # a sound next to a filler already written is that filler's tail
-        near = [w for w in words if _hesitation(w.text) and w.end - offset > a - sample_rate // 10
-                and w.start - offset < b + sample_rate // 10]
-        if not near:
-            pad = round(pad_s * sample_rate)
-            cands.append((max(a, s0 - pad), min(b, s1 + pad), s0, s1))
-    if not cands:
-        return list(words)
-    gap = np.zeros(round(spacing_s * sample_rate), np.float32)
-    found: list[Word] = []
-    batch: list[tuple[int, int, int, int]] = []
-
-    def run(batch: list[tuple[int, int, int, int]]) -> None:
-        parts, spans, pos = [], [], 0
-        for c0, c1, s0, s1 in batch:
-            parts += [audio[c0:c1].astype(np.float32), gap]
-            spans.append((pos / sample_rate, (pos + c1 - c0) / sample_rate, s0, s1))
-            pos += c1 - c0 + len(gap)
-        hits: dict[int, list[str]] = {}
-        for text, t0, t1 in decode(np.concatenate(parts[:-1])):
-            if not _hesitation(text):
-                continue
-            overlap = [min(t1, e) - max(t0, s) if t1 > t0 else (0.0 if s <= t0 <= e else -1.0)
-                       for s, e, _, _ in spans]
-            k = int(np.argmax(overlap))
-            if overlap[k] >= 0:
-                hits.setdefault(k, []).append(normalize_word(text))
-        for k, texts in hits.items():
-            _, _, s0, s1 = spans[k]
-            n = min(2, len(texts))
-            for j in range(n):
-                a = s0 + (s1 - s0) * j // n
-                found.append(Word(texts[j], a + offset, s0 + (s1 - s0) * (j + 1) // n + offset, 0.5, filler=True))
-
-    for c in cands:
-        if batch and sum(c1 - c0 for c0, c1, _, _ in batch) + (len(batch) + 1) * len(gap) + c[1] - c[0] > \
-                max_probe_s * sample_rate:
-            run(batch)
-            batch = []
-        batch.append(c)
-    run(batch)
-    if not found:
-        return list(words)
-    return sorted([*words, *found], key=lambda w: (w.start, w.end))
 
 
 def find_gap_fillers(words: Sequence[Word], audio: np.ndarray, *, offset: int = 0, sample_rate: int = 16000,

@@ -155,7 +155,7 @@ def transcribe(path: str | os.PathLike[str], *, backend: str = DEFAULT_BACKEND, 
     if getattr(asr, "name", "") != "faster-whisper":
         return _transcribe_whole(path, asr, progress=progress, speakers=spk)
     from reelkit.analysis.speech.boundaries import refine_word_times
-    from reelkit.analysis.speech.fillers import find_gap_fillers, find_prompted_fillers
+    from reelkit.analysis.speech.fillers import find_gap_fillers
     from reelkit.analysis.speech.speakers import window_vectors
 
     info = probe(check_input_file(path, what="media file"))
@@ -184,8 +184,6 @@ def transcribe(path: str | os.PathLike[str], *, backend: str = DEFAULT_BACKEND, 
             ws = refine_word_times(ws, x, offset=offset, segments=result.segments, language=lang)
         if lang == "en" and not translate:
             ws = find_gap_fillers(ws, x, offset=offset)
-            if hasattr(asr, "decode_fillers"):
-                ws = find_prompted_fillers(ws, x, asr.decode_fillers, offset=offset)
         ws = mark_fillers(ws, audio=None if lang != "en" else x, sample_rate=ASR_RATE, offset=offset)
         if spk is not None:
             windows.extend((i + len(words), j + len(words), mid, v) for i, j, mid, v in window_vectors(ws, x,

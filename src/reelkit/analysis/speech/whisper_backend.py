@@ -9,8 +9,7 @@ hub is switched offline before faster-whisper is imported.
 Whisper writes what people mean, not what they say: it drops most "um"/"uh". A disfluent prompt
 (:data:`FILLER_PROMPT`, ``filler_prompt=True``) makes it write them, but on a recording joined from
 real clips it made Whisper skip 13 s of speech (bench/RESULTS.md), so it is off by default; the
-pipeline finds fillers acoustically in the gaps between words instead, and decodes only the sounds of
-those gaps again with the prompt (:meth:`WhisperBackend.decode_fillers`): they hold no speech to skip.
+pipeline finds fillers acoustically in the gaps between words instead.
 """
 
 from __future__ import annotations
@@ -169,23 +168,6 @@ class WhisperBackend:
             if progress:
                 progress(min(total, s1 - offset), total)
         return AsrResult(words=words, segments=segments, language=lang)
-
-
-    def decode_fillers(self, audio: np.ndarray) -> list[tuple[str, float, float]]:
-        """Recognise a probe of gap sounds primed with :data:`FILLER_PROMPT`, English, greedy (no
-        sampling), at most ~3 tokens per second of probe (a prompted decoder can loop on "uh").
-
-        Args:
-            audio: ``(n,)`` float32 16 kHz mono, at most 30 s.
-        Returns:
-            ``[(word, start s, end s)]`` in probe time.
-        """
-        segments_iter, _ = self._model.transcribe(
-            np.asarray(audio, np.float32), language="en", task="transcribe", word_timestamps=True,
-            vad_filter=False, initial_prompt=FILLER_PROMPT, beam_size=5, temperature=0.0,
-            condition_on_previous_text=False, max_new_tokens=max(8, round(3 * len(audio) / ASR_RATE)))
-        return [(w.word.strip(), float(w.start), float(w.end)) for seg in segments_iter for w in seg.words or []
-                if w.word.strip()]
 
 
 def create(model: Path | str | None, *, language: str | None = None, task: str = "transcribe",
