@@ -535,10 +535,11 @@ def match_shots(src_images: Sequence[np.ndarray], ref_images: Sequence[np.ndarra
         notes.append(f"shared kinds ({', '.join(kinds)}) disagree about the grade (spread {spread:.2f}): not used")
     else:
         matched_on["regions"] = {k: {"share": round(v[2], 4)} for k, v in kinds.items()}
+    cons_conf = round(cons_info["strength"] * cons_info["estimate_agreement"], 3)
     notes.append(f"nothing reliable is shared: conservative match only (neutral balance at "
-                 f"{100 * 0.5 * cons_info['estimate_agreement']:.0f}% strength — the share the colour-constancy "
+                 f"{100 * cons_conf:.0f}% strength — the share the colour-constancy "
                  f"estimates agree on — and dimmed highlights lifted; exposure and blacks left alone)")
     matched_on["conservative"] = cons_info
     if not np.isfinite(cons(np.array([[0.5, 0.5, 0.5]]))).all():  # pragma: no cover - defensive
         return ShotMatch(IdentityGrade(), "conservative", 0.0, matched_on, tuple(notes))
-    return ShotMatch(cons, "conservative", round(0.5 * cons_info["estimate_agreement"], 3), matched_on, tuple(notes))
+    return ShotMatch(cons, "conservative", cons_conf, matched_on, tuple(notes))

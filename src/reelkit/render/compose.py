@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["compose_frame"]
+__all__ = ["compose_frame", "resize"]
 
 
-def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``img`` scaled to ``size`` (w, h): area filter when shrinking, cubic when enlarging; as is when equal."""
     import cv2
 
     h, w = img.shape[:2]
@@ -46,7 +47,7 @@ def _crop_resize(img: np.ndarray, win: tuple[float, float, float, float], size: 
     y = min(max(0.0, y), max(0.0, ih - h))
     scale = size[0] / w
     if scale < 0.5 or (x == int(x) and y == int(y)):
-        return _resize(_crop(img, (x, y, w, h)), size)
+        return resize(_crop(img, (x, y, w, h)), size)
     m = np.float32([[scale, 0, -x * scale], [0, size[1] / h, -y * size[1] / h]])
     return cv2.warpAffine(img, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
@@ -65,7 +66,7 @@ def _padded(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     out = (cv2.resize(tiny, (ow, oh), interpolation=cv2.INTER_LINEAR).astype(np.float32) * 0.55).astype(np.uint8)
     fit = min(ow / iw, oh / ih)
     fw, fh = max(1, round(iw * fit)), max(1, round(ih * fit))
-    fg = _resize(img, (fw, fh))
+    fg = resize(img, (fw, fh))
     x0, y0 = (ow - fw) // 2, (oh - fh) // 2
     out[y0:y0 + fh, x0:x0 + fw] = fg
     return out
@@ -79,8 +80,8 @@ def compose_frame(img: np.ndarray, window: tuple[float, float, float, float], mo
         return _padded(img, size)
     if mode == "split" and len(panels) >= 2:
         top = oh // 2
-        a = _resize(_crop(img, panels[0]), (ow, top))
-        b = _resize(_crop(img, panels[1]), (ow, oh - top))
+        a = resize(_crop(img, panels[0]), (ow, top))
+        b = resize(_crop(img, panels[1]), (ow, oh - top))
         out = np.concatenate([a, b], axis=0)
         out[top - 1:top + 1] = 16  # a thin dark seam, as editors draw between split panels
         return out

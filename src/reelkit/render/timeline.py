@@ -37,6 +37,7 @@ from reelkit.media import MediaInfo, MediaWriter, iter_audio, output_size, probe
 from reelkit.progress import ProgressFn
 from reelkit.provenance import Action, declare
 from reelkit.render.captions import CaptionPainter, CaptionStyle
+from reelkit.render.compose import resize
 from reelkit.render.effects import PictureEffect
 from reelkit.time import frames_to_samples
 from reelkit.timeline.build import ClipSpan, media_frame_count, timeline_tracks
@@ -165,14 +166,6 @@ def _black(size: tuple[int, int], yuv: bool, deep: bool = False) -> np.ndarray:
     img = np.full((h * 3 // 2, w), 128, np.uint8)
     img[:h] = 16
     return img
-
-
-def _fit(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``img`` scaled to ``size`` (w, h): a source of another size than the first one's in an effect chain."""
-    import cv2
-
-    interp = cv2.INTER_AREA if size[0] < img.shape[1] else cv2.INTER_CUBIC
-    return cv2.resize(img, size, interpolation=interp)
 
 
 def _even(v: int) -> int:
@@ -388,8 +381,7 @@ def render_timeline(
                             if effects:
                                 for e in effects:
                                     img = e.apply(img, item.path, item.index_start + k)
-                                if img.shape[:2] != (size[1], size[0]):
-                                    img = _fit(img, size)
+                                img = resize(img, size)  # a source of another size than the first one's
                             yield img
                     pos = item.record_start + item.duration
                 while True:
