@@ -141,7 +141,7 @@ def test_kill_9_then_resume(library: Path) -> None:
         assert idx.query("PRAGMA integrity_check")[0][0] == "ok"
         # nothing lost, nothing duplicated: shots, shotlog and loudness for each of the 4 clips
         assert idx.query("SELECT detector, COUNT(*) FROM results GROUP BY detector ORDER BY detector") == [
-            ("loudness", 4), ("shotlog", 4), ("shots", 4)]
+            ("loudness", 4), ("shotlog", 4), ("shots", 4), ("speech_levels", 4)]
         assert idx.query("SELECT COUNT(*) FROM shots")[0][0] == 8
 
 

@@ -19,8 +19,8 @@ import numpy as np
 
 from reelkit.analysis.speech import Transcript, Word, segment_word_ranges
 
-__all__ = ["Sentence", "boundary_levels", "content_words", "frame_energy_db", "quietest_sample", "silence_threshold",
-           "silent_frames", "split_sentences", "tfidf"]
+__all__ = ["Sentence", "boundary_levels", "content_words", "quietest_sample", "silence_threshold", "silent_frames",
+           "split_sentences", "tfidf"]
 
 _STOP = frozenset("""a an the and or but if then so of to in on at by for with from as is are was were be been
 being am i you he she it we they me him her us them my your his its our their this that these those there here
@@ -112,21 +112,6 @@ def split_sentences(t: Transcript | Sequence[Word], *, max_words: int = 80, paus
         out.append((a, b))
     return [Sentence(a, b, words[a].start, max(w.end for w in words[a:b + 1]),
                      " ".join(w.text.strip() for w in words[a:b + 1])) for a, b in out]
-
-
-def frame_energy_db(x: np.ndarray, sample_rate: int, *, hop_s: float = 0.01, win_s: float = 0.02) -> np.ndarray:
-    """RMS level in dBFS of ``x`` ((n,) float32) in windows of ``win_s`` every ``hop_s`` seconds.
-
-    Element ``k`` is centred on sample ``k * hop``. Digital silence reads -120 dB.
-    """
-    hop = max(1, round(hop_s * sample_rate))
-    win = max(hop, round(win_s * sample_rate))
-    n = len(x) // hop + 1
-    pad = np.concatenate([np.zeros(win // 2, np.float32), np.asarray(x, np.float32), np.zeros(win, np.float32)])
-    c = np.concatenate([[0.0], np.cumsum(pad.astype(np.float64) ** 2)])
-    idx = np.arange(n) * hop
-    power = (c[idx + win] - c[idx]) / win
-    return (10 * np.log10(np.maximum(power, 1e-12))).astype(np.float32)
 
 
 def quietest_sample(energy_db: np.ndarray, hop: int, lo: int, hi: int) -> int:

@@ -4,7 +4,7 @@
 computed in ONE decode (:mod:`reelkit.analysis.driver`) and stored.
 
 :func:`analyze_file` is the per-file job of ``reel analyze``: it fingerprints the file, runs whatever
-detectors have no fresh result (shots, the shot log, loudness) in one pass, and stores everything with
+detectors have no fresh result (shots, the shot log, loudness, speech levels) in one pass, and stores everything with
 the file's ``done`` mark in one transaction — so a run killed at any moment (kill -9 included) resumes
 without redoing finished files and without duplicates. Errors are recorded (``failed`` with the
 message) and returned, never raised, so the rest of a library continues.
@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 
 from reelkit.analysis.driver import Detector, run_detectors
+from reelkit.analysis.levels import SpeechLevels
+from reelkit.analysis.picture_samples import PictureSamples
 from reelkit.analysis.shots import (
     DEFAULT_TUNING,
     ShotBoundaryDetector,
@@ -63,7 +65,10 @@ __all__ = [
     "discover",
     "keys_for",
     "open_index",
+    "picture_samples",
     "shots",
+    "speech_levels",
+    "transcribe_cached",
 ]
 
 #: In a folder walk, a file that does not probe as media is skipped — unless its name ends like a media
@@ -112,11 +117,13 @@ def _shotlog_store(logs: list[dict[str, Any]], jpegs: list[bytes | None]) -> dic
 
 
 def keys_for(tuning: dict[str, float] | None = None, subjects_backend: str = "auto") -> dict[str, ResultKey]:
-    """The index keys of the standard results: ``shots``, ``shotlog``, ``loudness``, ``transcript``.
+    """The index keys of the standard results: ``shots``, ``shotlog``, ``loudness``, ``speech_levels``,
+    ``transcript``.
 
     The subject backend is keyed by what it resolves to (``auto`` → ``mediapipe`` or ``opencv``), so
     a log made with one detector is never served for the other.
     """
+    from reelkit.analysis.levels import SpeechLevelsDetector
     from reelkit.analysis.loudness import LoudnessDetector
     from reelkit.analysis.shotlog import FrameStatsDetector, RepresentativeFrames
 
@@ -126,6 +133,7 @@ def keys_for(tuning: dict[str, float] | None = None, subjects_backend: str = "au
         "shots": ResultKey.of("shots", ShotBoundaryDetector.version, p),
         "shotlog": ResultKey.of("shotlog", log_version, {**p, "subjects_backend": resolve_backend(subjects_backend)}),
         "loudness": ResultKey.of("loudness", LoudnessDetector.version, {}),
+        "speech_levels": ResultKey.of(SpeechLevelsDetector.name, SpeechLevelsDetector.version, {}),
         "transcript": transcript_key(),
     }
 
@@ -305,6 +313,59 @@ def cached_result(path: str | os.PathLike[str], key: ResultKey, compute: Callabl
         return idx.get_or_compute(src, key, lambda: compute(info), media=_media_row(info), words=words)
 
 
+def speech_levels(path: str | os.PathLike[str], *, info: MediaInfo | None = None,
+                  index: str | os.PathLike[str] | None = None, use_index: bool = True,
+                  warn: Callable[[str], None] | None = None) -> SpeechLevels | None:
+    """The file's :class:`~reelkit.analysis.levels.SpeechLevels` (energy, clipping, voice activity) through
+    the index: measured once (one 16 kHz decode of the audio) by whichever command or ``reel analyze``
+    asks first, read back afterwards. None when the media has no audio stream.
+
+    Raises:
+        the media errors of :func:`reelkit.analysis.driver.run_detectors`; MediaIndexError: a corrupt index.
+    """
+    from reelkit.analysis.levels import SpeechLevels, SpeechLevelsDetector
+
+    src = check_input_file(path, what="media file")
+    info = info or probe(src)
+    if info.audio is None:
+        return None
+
+    def compute(inf: MediaInfo) -> dict[str, Any]:
+        det = SpeechLevelsDetector()
+        return run_detectors(src, [det], info=inf)[det.name].to_store()
+
+    data, _cached = cached_result(src, keys_for()["speech_levels"], compute, info=info, index=index,
+                                  use_index=use_index, warn=warn)
+    return SpeechLevels.from_store(data)
+
+
+def picture_samples(path: str | os.PathLike[str], *, per_second: float = 2.0, max_side: int = 480,
+                    backend: str = "auto", info: MediaInfo | None = None, index: str | os.PathLike[str] | None = None,
+                    use_index: bool = True, warn: Callable[[str], None] | None = None,
+                    progress: ProgressFn | None = None) -> PictureSamples | None:
+    """The video's :class:`~reelkit.analysis.picture_samples.PictureSamples` (faces and sharpness
+    ``per_second`` times a second at ``max_side`` px) through the index; None for audio or a still.
+
+    Raises:
+        the media errors of decoding; UsageError/BackendUnavailable: a bad subject backend;
+        MediaIndexError: a corrupt index.
+    """
+    from reelkit.analysis.picture_samples import PictureSampler, sample_step
+
+    src = check_input_file(path, what="video")
+    info = info or probe(src)
+    if info.video is None or _is_still(info):
+        return None
+    det = PictureSampler(sample_step(info.video.rate, per_second), max_side=max_side, backend=backend)
+    key = ResultKey.of(det.name, det.version, det.params())
+
+    def compute(inf: MediaInfo) -> dict[str, Any]:
+        return run_detectors(src, [det], info=inf, progress=progress)[det.name].to_store()  # type: ignore[no-any-return]
+
+    data, _cached = cached_result(src, key, compute, info=info, index=index, use_index=use_index, warn=warn)
+    return PictureSamples.from_store(data)
+
+
 def transcribe_cached(path: str | os.PathLike[str], *, backend: str = "faster-whisper",
                       model: str | os.PathLike[str] | None = None, language: str | None = None,
                       translate: bool = False, speakers: int | str | None = None,
@@ -447,7 +508,8 @@ def analyze_file(path: str | os.PathLike[str], index_path: str | os.PathLike[str
                 idx.record_file(p, fp, "skipped", "still image", time.perf_counter() - t0)
                 return outcome("skipped", "still image")
             has_video = info.video is not None and not _is_still(info)
-            want = (["shots", "shotlog"] if has_video else []) + (["loudness"] if info.audio is not None else [])
+            want = (["shots", "shotlog"] if has_video else []) + (["loudness", "speech_levels"]
+                                                                  if info.audio is not None else [])
             if options.speech and info.audio is not None:
                 want.append("transcript")
             have = {k: idx.get(fp, keys[k]) for k in want}
@@ -492,6 +554,7 @@ def analyze_file(path: str | os.PathLike[str], index_path: str | os.PathLike[str
 
 def _run_missing(p: Path, info: MediaInfo, missing: list[str], options: AnalyzeOptions) -> dict[str, Any]:
     """One decode for every missing result."""
+    from reelkit.analysis.levels import SpeechLevelsDetector
     from reelkit.analysis.loudness import LoudnessDetector, loudness_to_store
     from reelkit.analysis.shotlog import log_detectors, shot_logs
 
@@ -509,6 +572,8 @@ def _run_missing(p: Path, info: MediaInfo, missing: list[str], options: AnalyzeO
         dets.append(ShotBoundaryDetector(**tuning))
     if "loudness" in missing:
         dets.append(LoudnessDetector())
+    if "speech_levels" in missing:
+        dets.append(SpeechLevelsDetector())
     out = run_detectors(p, dets, info=info)
     if "shots" in out:
         result["shots"] = detection_to_store(out["shots"])
@@ -518,6 +583,8 @@ def _run_missing(p: Path, info: MediaInfo, missing: list[str], options: AnalyzeO
         result["shotlog"] = _shotlog_store(logs, jpegs)
     if "loudness" in out:
         result["loudness"] = loudness_to_store(out["loudness"])
+    if "speech_levels" in out:
+        result["speech_levels"] = out["speech_levels"].to_store()
     if "shots" in missing and "shots" not in result:
         raise UsageError("internal: shots were not computed")
     return result
