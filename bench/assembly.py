@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from assembly_takes import SCRIPT, TAKES, make_folder, reference_texts
 from reelkit.analysis.speech import Transcript, align, transcribe
 from reelkit.edit.assembly import assemble, tokens
-from reelkit.edit.cutdown import asr_options, source_energy
+from reelkit.edit.sources import IndexUse, asr_options, source_energy
 from reelkit.timeline import timeline_tracks
 
 REF = Path(__file__).resolve().parent / "data" / "assembly" / "reference.json"
@@ -97,7 +97,7 @@ def cut_levels(clips: list, rate: Fraction) -> tuple[int, int, int, list[tuple[s
     silent = cuts = seamless = 0
     levels = []
     for i, c in enumerate(clips):
-        en = source_energy(c.path)
+        en = source_energy(c.path, use=IndexUse(enabled=False))
         assert en is not None
         e, hop, sr = en
         live = e[e > -100]

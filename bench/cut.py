@@ -274,10 +274,11 @@ def main() -> None:
     rate = RATE
     keep_s = [(float(Fraction(s) / rate), float(Fraction(e) / rate)) for s, e in summary["ranges"]]
     rows.append(("reel cut --silence (CLI)", cli_s, summary["kept_s"], coverage(keep_s, truth)))
-    from reelkit.cli.cut import plan_cut
+    from reelkit.edit.cut import plan_cut
+    from reelkit.edit.sources import IndexUse
 
     t = time.perf_counter()
-    plan = plan_cut(src, silence=True, margin=args.margin)
+    plan = plan_cut(src, silence=True, margin=args.margin, use=IndexUse(enabled=False))
     lib_s = time.perf_counter() - t
     rows.append(("reelkit plan_cut(silence) (library)", lib_s, summary["kept_s"], coverage(keep_s, truth)))
 

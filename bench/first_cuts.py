@@ -34,12 +34,14 @@ from pathlib import Path
 import numpy as np
 
 from reelkit.analysis.speech import Transcript, transcribe
-from reelkit.edit.cutdown import asr_options, cutdowns, source_energy
+from reelkit.edit.cutdown import cutdowns
 from reelkit.edit.highlights import baseline_windows, find_highlights
+from reelkit.edit.sources import IndexUse, asr_options, source_energy
 from reelkit.media import probe
 from reelkit.timeline import media_frame_count, ranges_timeline
 
 ROOT = Path(__file__).resolve().parents[1]
+NO_INDEX = IndexUse(enabled=False)  # ../shared/data is not written to
 LECTURE = (ROOT / ".." / "shared" / "data" / "speech" / "lecture" / "physicsworks_audio.webm").resolve()
 LABELS = ROOT / "bench" / "data" / "highlights_labels.json"
 RATE = Fraction(25)
@@ -95,7 +97,7 @@ def main() -> None:
         how = f"transcribed now with {t.backend}"
     print(f"lecture: {LECTURE.name}, {how}: {len(t.words)} words "
           f"({time.perf_counter() - w0:.1f} s wall, {cpu() - c0:.1f} s CPU)")
-    en = source_energy(LECTURE)
+    en = source_energy(LECTURE, use=NO_INDEX)
     assert en is not None
     floor = float(np.percentile(en[0], 10))
     thresh = floor + 12.0
@@ -108,7 +110,7 @@ def main() -> None:
     tl = ranges_timeline(info, [(0, total)], name="lecture", rate=RATE)
     asked = [15, 30, 60, 90, 120]
     w0, c0 = time.perf_counter(), cpu()
-    res = cutdowns(tl, asked, transcripts={LECTURE: t})
+    res = cutdowns(tl, asked, transcripts={LECTURE: t}, use=NO_INDEX)
     wall, cp = time.perf_counter() - w0, cpu() - c0
     print(f"\ncutdowns ({wall:.1f} s wall, {cp:.1f} s CPU for all {len(asked)}):")
     print("| asked s | frames asked | frames made | error frames | kept sentences | cuts | cuts in silence | "
@@ -134,7 +136,7 @@ def main() -> None:
     # -- highlights -------------------------------------------------------------------------------------------
     labels = json.loads(LABELS.read_text())["moments"]
     w0, c0 = time.perf_counter(), cpu()
-    plan = find_highlights(LECTURE, count=5, min_s=10, max_s=40, transcript=t)
+    plan = find_highlights(LECTURE, count=5, min_s=10, max_s=40, transcript=t, use=NO_INDEX)
     wall, cp = time.perf_counter() - w0, cpu() - c0
     sr = t.sample_rate
     word_spans = [(w.start / sr, w.end / sr) for w in t.words]

@@ -14,9 +14,9 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
+from reelkit.analysis.levels import frame_energy_db
 from reelkit.analysis.speech import align
 from reelkit.edit.assembly import _align, _readings_in, assemble, coverage_html, script_lines, tokens
-from reelkit.edit.sentences import frame_energy_db
 from reelkit.errors import MediaError, ScriptError
 from reelkit.media import read_audio
 from reelkit.timeline import timeline_tracks

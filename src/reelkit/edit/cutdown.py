@@ -40,14 +40,14 @@ import numpy as np
 import opentimelineio as otio
 
 from reelkit.analysis.speech import Transcript
-from reelkit.edit.sentences import frame_energy_db, silence_threshold, silent_frames, split_sentences, tfidf
+from reelkit.edit.sentences import silence_threshold, silent_frames, split_sentences, tfidf
+from reelkit.edit.sources import IndexUse, source_energy, transcript_of
 from reelkit.errors import InputFormatError, UsageError
 from reelkit.progress import ProgressFn
 from reelkit.time import format_rate, frame_to_seconds, to_rational_time
 from reelkit.timeline.build import ClipSpan, timeline_tracks
 
-__all__ = ["CutdownResult", "Unit", "asr_options", "cutdown", "cutdowns", "plan_units", "read_timeline",
-           "sentence_importance", "source_energy"]
+__all__ = ["CutdownResult", "Unit", "cutdown", "cutdowns", "plan_units", "read_timeline", "sentence_importance"]
 
 
 
@@ -128,34 +128,6 @@ class CutdownResult:
             "pieces": [list(p) for p in self.pieces],
             "notes": list(self.notes),
         }
-
-
-def asr_options(backend: str | None, model: Path | None) -> dict[str, Any]:
-    """Keyword arguments for :func:`reelkit.analysis.speech.transcribe`: only what the user chose, so the
-    speech module's own default backend applies otherwise."""
-    kw: dict[str, Any] = {}
-    if backend is not None:
-        kw["backend"] = backend
-    if model is not None:
-        kw["model"] = Path(model)
-        kw.setdefault("backend", "faster-whisper")
-    return kw
-
-
-def source_energy(path: Path, *, sample_rate: int = 16000) -> tuple[np.ndarray, int, int] | None:
-    """``(energy_db, hop_samples, sample_rate)`` of a source's mono audio (10 ms hop), None without audio.
-
-    Raises:
-        MediaError and subclasses from decoding.
-    """
-    from reelkit.media import probe, read_audio
-
-    info = probe(path)
-    if info.audio is None:
-        return None
-    x = read_audio(path, sample_rate=sample_rate, channels=1, info=info).samples
-    mono = x[0] if x.shape[0] else np.zeros(0, np.float32)
-    return frame_energy_db(mono, sample_rate), sample_rate // 100, sample_rate
 
 
 def read_timeline(path: str | Path) -> otio.schema.Timeline:
@@ -528,21 +500,19 @@ def _rebuild(timeline: otio.schema.Timeline, otio_clips: list[list[otio.schema.C
 
 
 def _gather(spans: Sequence[ClipSpan], transcripts: Mapping[Path, Transcript | None] | None, backend: str | None,
-            model: Path | None, progress: ProgressFn | None
+            model: Path | None, progress: ProgressFn | None, use: IndexUse
             ) -> tuple[dict[Path, Transcript | None], dict[Path, tuple[np.ndarray, int, int]]]:
-    from reelkit.analysis.speech import transcribe
-
     given = dict(transcripts or {})
     ts: dict[Path, Transcript | None] = {}
     ens: dict[Path, tuple[np.ndarray, int, int]] = {}
     paths = list(dict.fromkeys(c.path for c in spans if c.path is not None))
     for k, p in enumerate(paths):
-        en = source_energy(p)
+        en = source_energy(p, use=use)
         if en is None:
             ts[p] = None
             continue
         ens[p] = en
-        ts[p] = given[p] if p in given else transcribe(p, **asr_options(backend, model))
+        ts[p] = given[p] if p in given else transcript_of(p, backend=backend, model=model, use=use)
         if progress is not None:
             progress(k + 1, len(paths))
     return ts, ens
@@ -558,6 +528,7 @@ def cutdowns(
     keep_open: bool = True,
     keep_close: bool = True,
     progress: ProgressFn | None = None,
+    use: IndexUse = IndexUse(),
 ) -> list[CutdownResult]:
     """Make one cutdown of ``timeline`` per duration (transcribing each source once).
 
@@ -568,6 +539,7 @@ def cutdowns(
             ``backend``/``model`` (:func:`reelkit.analysis.speech.transcribe`; None: its defaults).
         keep_open / keep_close: keep the first / last unit (dropped, with a note, when they do not fit).
         progress: called with ``(sources done, sources)`` while analysing.
+        use: the media index the sources' transcripts and speech levels are read from and stored in.
 
     Returns:
         one :class:`CutdownResult` per duration, in the order given.
@@ -591,7 +563,7 @@ def cutdowns(
             raise UsageError(f"the cut lasts {float(total / rate):.2f} s; a {float(ds):g} s cutdown cannot be "
                              "longer than the cut itself")
         targets.append((ds, tf))
-    ts, ens = _gather(spans, transcripts, backend, model, progress)
+    ts, ens = _gather(spans, transcripts, backend, model, progress, use)
     sentence_units = plan_units(spans, rate, ts, ens)
     if not sentence_units:
         raise UsageError("nothing to cut down: the timeline's clips hold no speech and no shots")

@@ -40,8 +40,9 @@ from typing import Any
 import numpy as np
 
 from reelkit.analysis.speech import Transcript
-from reelkit.edit.cutdown import _rank01, asr_options, source_energy
+from reelkit.edit.cutdown import _rank01
 from reelkit.edit.sentences import Sentence, content_words, silence_threshold, silent_frames, split_sentences, tfidf
+from reelkit.edit.sources import IndexUse, pictures_of, source_energy, transcript_of
 from reelkit.errors import MediaError, UsageError
 from reelkit.progress import ProgressFn
 
@@ -148,27 +149,6 @@ def _cos(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / (na * nb)) if na > 0 and nb > 0 else 0.0
 
 
-def _face_share(path: Path, frames: Sequence[int]) -> dict[int, bool]:
-    """Whether a face is visible at each of ``frames`` (source indices), with the project's subject detector."""
-    from reelkit.analysis.subjects import detect_subjects
-    from reelkit.media import read_frames
-
-    want = sorted(set(frames))
-    out: dict[int, bool] = {}
-    if not want:
-        return out
-    k = 0
-    for fr in read_frames(path, max_side=320, start=want[0], end=want[-1] + 1):
-        while k < len(want) and want[k] < fr.index:
-            k += 1
-        if k < len(want) and want[k] == fr.index:
-            out[fr.index] = bool(detect_subjects(fr.image, kinds=("face",)))
-            k += 1
-            if k >= len(want):
-                break
-    return out
-
-
 def find_highlights(
     media: str | Path,
     *,
@@ -182,6 +162,7 @@ def find_highlights(
     max_duration_s: float = 4 * 3600.0,
     allow_dangling: bool = False,
     progress: ProgressFn | None = None,
+    use: IndexUse = IndexUse(),
 ) -> HighlightPlan:
     """Find and rank the ``count`` best stand-alone moments of a talk.
 
@@ -195,13 +176,13 @@ def find_highlights(
         max_duration_s: refuse longer media (a 3-hour file is fine; a wrong file of days is not).
         allow_dangling: also offer clips whose first word points back (scored 1 lower, with the reason);
             by default they are not candidates at all.
+        use: the media index the transcript, speech levels and face samples are read from and stored in.
 
     Raises:
         UsageError: bad bounds or count. MediaLimitError: longer than ``max_duration_s``.
         MediaError: no speech found, or no candidate fits the bounds (the message says which).
         MediaNotFoundError / UnsupportedMediaError / NoAudioStreamError: from probing and decoding.
     """
-    from reelkit.analysis.speech import transcribe
     from reelkit.errors import MediaLimitError, NoAudioStreamError
     from reelkit.fileio import check_input_file
     from reelkit.media import probe
@@ -221,12 +202,13 @@ def find_highlights(
     has_video = info.video is not None
     rate = info.require_rate() if has_video else (rate or Fraction(25))
     total = media_frame_count(info, rate)
-    t = transcript if transcript is not None else transcribe(path, **asr_options(backend, model), progress=progress)
+    t = transcript if transcript is not None else transcript_of(path, backend=backend, model=model,
+                                                                progress=progress, use=use)
     sents = split_sentences(t)
     if not sents:
         raise MediaError(f"no speech found in {path}: nothing to make highlights of")
     sr = t.sample_rate
-    en = source_energy(path, sample_rate=16000)
+    en = source_energy(path, use=use)
     assert en is not None
     e_db, hop, esr = en
     punctuated = any(_complete(s.text, True) for s in sents)
@@ -268,14 +250,10 @@ def find_highlights(
         raise MediaError(f"no stand-alone run of whole sentences lasts {min_s:g}-{max_s:g} s in {path} "
                          f"({len(sents)} sentences, the longest {longest:.1f} s)",
                          hint="widen --min/--max")
-    # video: is the speaker on camera? sample 2 frames per second over the candidates' span
-    faces: dict[int, bool] = {}
+    # video: is the speaker on camera? faces sampled twice a second (from the media index)
+    pictures = None
     if has_video:
-        lo = min(sents[i].start for i, _ in raw)
-        hi = max(sents[j].end for _, j in raw)
-        step = max(1, round(rate / 2))
-        f0, f1 = math.floor(Fraction(lo, sr) * rate), min(total - 1, math.ceil(Fraction(hi, sr) * rate))
-        faces = _face_share(path, range(f0, f1 + 1, step))
+        pictures = pictures_of(path, info=info, use=use)
 
     cand_sig: list[dict[str, float]] = []
     for i, j in raw:
@@ -294,10 +272,10 @@ def find_highlights(
         sig = {"hook": hook, "question_answer": qa, "level": float(np.mean(levels[i:j + 1])),
                "spread": float(np.mean(spreads[i:j + 1])), "reaction_s": reaction, "coherence": coh,
                "centrality": cent}
-        if has_video:
+        if pictures is not None:
             f0 = math.floor(Fraction(sents[i].start, sr) * rate)
             f1 = math.ceil(Fraction(sents[j].end, sr) * rate)
-            seen = [v for f, v in faces.items() if f0 <= f < f1]
+            seen = [len(pictures.faces[k]) > 0 for k in pictures.within(f0, f1)]
             sig["on_camera"] = float(np.mean(seen)) if seen else 0.0
         cand_sig.append(sig)
     energy_r = _rank01([c["level"] for c in cand_sig])
@@ -307,7 +285,7 @@ def find_highlights(
         sig = {"hook": c["hook"], "question_answer": c["question_answer"], "energy": float(energy_r[k]),
                "emphasis": float(spread_r[k]), "reaction": min(1.0, c["reaction_s"] / 2.0),
                "coherence": min(1.0, c["coherence"] / 0.3), "centrality": min(1.0, c["centrality"] / 0.5)}
-        if has_video:
+        if "on_camera" in c:
             sig["on_camera"] = c["on_camera"]
         score = sum(WEIGHTS[n] * v for n, v in sig.items())
         reasons = _reasons(sig, c)
@@ -393,7 +371,7 @@ def baseline_windows(plan: HighlightPlan, kind: str, *, count: int, length_s: fl
 
     Returns ``[(start_s, end_s)]`` best first.
     """
-    en = plan.energy or source_energy(plan.media, sample_rate=16000)
+    en = plan.energy or source_energy(plan.media)
     assert en is not None
     e_db, hop, esr = en
     dur = len(e_db) * hop / esr

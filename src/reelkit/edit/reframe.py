@@ -24,7 +24,6 @@ from :func:`reelkit.camera.reframe_path.plan_shot`.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -36,6 +35,7 @@ from typing import Any, Literal
 import numpy as np
 
 from reelkit.analysis.driver import Detector, VideoNeed, Window, run_detectors
+from reelkit.analysis.levels import SpeechLevelsDetector
 from reelkit.analysis.picture_area import active_area
 from reelkit.analysis.subjects import (
     DEFAULT_BACKEND,
@@ -55,8 +55,9 @@ from reelkit.camera.reframe_path import (
     plan_shot,
     simplify_keyframes,
 )
+from reelkit.edit.sources import IndexUse, levels_of
 from reelkit.errors import UsageError
-from reelkit.media import Frame, MediaInfo, output_size, probe, read_audio, read_frames
+from reelkit.media import Frame, MediaInfo, output_size, probe, read_frames
 from reelkit.progress import ProgressFn
 
 __all__ = [
@@ -161,41 +162,24 @@ class ReframePlan:
     backend: str = ""
 
 
-def voice_activity(path: str | os.PathLike[str], n_frames: int, rate: Fraction, info: MediaInfo | None = None
-                   ) -> np.ndarray | None:
+def voice_activity(path: str | os.PathLike[str], n_frames: int, rate: Fraction, info: MediaInfo | None = None,
+                   use: IndexUse | None = None) -> np.ndarray | None:
     """Per-video-frame voice activity (bool ``(n_frames,)``), or None when the media has no audio.
 
-    Uses the SPEECH area's ``reelkit.analysis.speech.speech_regions`` when it is available; otherwise a
-    minimal energy detector (frame RMS above both an absolute floor and a level adapted to the file's
-    noise floor).
+    A frame is active when more than half of it lies in the raw voice activity of the media's
+    :class:`~reelkit.analysis.levels.SpeechLevels` (no bridging of short pauses, no padding: activity to
+    correlate with mouth motion, not regions to cut). With ``use`` the levels come from (and go to) the
+    media index; without, they are measured in one audio pass of the analysis driver.
     """
     info = info or probe(path)
     if info.audio is None:
         return None
-    sr = 16000
-    audio = read_audio(path, sample_rate=sr, channels=1)
-    mono = audio.samples[0] if audio.samples.ndim == 2 else audio.samples
-    edges = np.round(np.arange(n_frames + 1) / float(rate) * sr).astype(int)
-    edges = np.clip(edges, 0, len(mono))
-    try:
-        from reelkit.analysis.speech import speech_regions  # type: ignore[attr-defined]
-    except ImportError:
-        speech_regions = None
-    if speech_regions is not None:
-        flags = np.zeros(len(mono) + 1, bool)
-        # frame-level activity for correlation, not regions to cut: no bridging of short pauses, no padding
-        try:
-            regions = speech_regions(audio, min_silence_s=0.1, hangover_s=0.0, pad_s=0.0)
-        except TypeError:  # a VAD without these tuning knobs
-            regions = speech_regions(audio)
-        for s, e in regions:
-            flags[int(s) * sr // audio.sample_rate:int(e) * sr // audio.sample_rate] = True
-        return np.array([flags[a:b].mean() > 0.5 if b > a else False for a, b in itertools.pairwise(edges)])
-    rms = np.array([np.sqrt(np.mean(mono[a:b] ** 2)) if b > a else 0.0 for a, b in itertools.pairwise(edges)])
-    if not len(rms) or rms.max() <= 1e-4:
-        return np.zeros(n_frames, bool)
-    floor = np.percentile(rms, 10)
-    return rms > max(0.01, 3.0 * floor, 0.15 * np.percentile(rms, 95))
+    if use is not None:
+        levels = levels_of(path, info=info, use=use)
+    else:
+        det = SpeechLevelsDetector()
+        levels = run_detectors(path, [det], info=info)[det.name]
+    return None if levels is None else levels.voice_per_frame(n_frames, rate)
 
 
 def _associate(samples: list[tuple[int, list[Subject]]], kind: str) -> list[_Track]:
@@ -608,6 +592,7 @@ def reframe(
     info: MediaInfo | None = None,
     progress: ProgressFn | None = None,
     analysis: SubjectAnalysis | None = None,
+    use: IndexUse | None = None,
 ) -> ReframePlan:
     """Plan a reframe of ``path`` to ``aspect``.
 
@@ -628,6 +613,8 @@ def reframe(
         progress: ``(frames_done, frames_total)`` callback.
         analysis: the result of :func:`analyse_subjects` for these ``shots``, ``backend``,
             ``analysis_side`` and ``detect_hz`` (from the media index); computed when None.
+        use: the media index the voice activity (for the active speaker) is read from and stored in;
+            None: measured here when a shot needs it.
 
     Returns:
         :class:`ReframePlan`.
@@ -681,7 +668,7 @@ def reframe(
 
     def get_voice() -> np.ndarray | None:
         if not voice:
-            voice.append(voice_activity(path, n, rate, info))
+            voice.append(voice_activity(path, n, rate, info, use))
         return voice[0]
 
     passthrough = abs(float(Fraction(aw, ah) / ratio) - 1.0) < 0.02  # a bar edge rounded off is not a crop
@@ -912,7 +899,8 @@ def plan_reframe(video: str | os.PathLike[str], aspect: str | Fraction = "9:16",
                                                    info=inf, progress=prog).to_store(),
             info=info, index=index, use_index=use_index, warn=warn)
     return reframe(src, aspect, shots=spans, width=width, fallback=fallback, backend=name, info=info,
-                   analysis_side=side, detect_hz=hz, analysis=SubjectAnalysis.from_store(stored))
+                   analysis_side=side, detect_hz=hz, analysis=SubjectAnalysis.from_store(stored),
+                   use=IndexUse(path=Path(index) if index is not None else None, enabled=use_index, warn=warn))
 
 
 def path_timeline(plan: ReframePlan, *, tolerance: float = 2.0, name: str | None = None) -> Any:
