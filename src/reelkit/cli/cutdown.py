@@ -12,7 +12,18 @@ from typing import Annotated, Any
 
 import typer
 
-from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, err_console, out_console, progress_bar
+from reelkit.cli._ui import (
+    ForceOpt,
+    FormatOpt,
+    MediaIndexOpt,
+    NoIndexOpt,
+    OutFormat,
+    emit,
+    err_console,
+    index_use,
+    out_console,
+    progress_bar,
+)
 from reelkit.errors import InputFormatError, UsageError
 from reelkit.fileio import check_input_file, check_output_path
 
@@ -93,6 +104,8 @@ def cutdown_cmd(
                        ] = False,
     no_close: Annotated[bool, typer.Option("--no-keep-close", help="Do not force the closing sentence/shot.")
                         ] = False,
+    index: MediaIndexOpt = None,
+    no_index: NoIndexOpt = False,
     force: ForceOpt = False,
     fmt: FormatOpt = OutFormat.text,
 ) -> None:
@@ -131,7 +144,8 @@ def cutdown_cmd(
     transcripts = load_transcripts(list(words or []), sources)
     with progress_bar("analysing sources", unit="files") as prog:
         results = cutdowns(tl_in, duration, transcripts=transcripts, backend=backend, model=model,
-                           keep_open=not no_open, keep_close=not no_close, progress=prog)
+                           keep_open=not no_open, keep_close=not no_close, progress=prog,
+                           use=index_use(index, no_index))
     summary: dict[str, Any] = {"timeline": str(timeline), "cutdowns": []}
     for k, res in enumerate(results):
         files = {"timeline": str(export_timeline(res.timeline, outs[k], fmt_out, force=force))}
@@ -173,6 +187,7 @@ def demo_transcript(sample: Path, out_dir: Path) -> Any:
 def demo_step(sample: Path, out_dir: Path) -> str:
     """``reel demo``: a 6-second cutdown of the sample film (whole phrases kept, cut in pauses), rendered."""
     from reelkit.edit.cutdown import cutdown
+    from reelkit.edit.sources import IndexUse
     from reelkit.media import probe
     from reelkit.render import render_timeline
     from reelkit.timeline import export_timeline, media_frame_count, ranges_timeline
@@ -180,7 +195,8 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     info = probe(sample)
     tl = ranges_timeline(info, [(0, media_frame_count(info, info.require_rate()))], name="sample")
     t = demo_transcript(sample, out_dir)
-    res = cutdown(tl, 6, transcripts={sample.resolve(): t} if t is not None else None)
+    res = cutdown(tl, 6, transcripts={sample.resolve(): t} if t is not None else None,
+                  use=IndexUse(enabled=False))
     otio_path = export_timeline(res.timeline, out_dir / "sample.cutdown-6s.otio", "otio", force=True)
     mp4 = render_timeline(res.timeline, out_dir / "sample.cutdown-6s.mp4", force=True).path
     kept = " | ".join(res.units[i].text for i in res.kept)

@@ -10,7 +10,18 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
-from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, err_console, out_console, progress_bar
+from reelkit.cli._ui import (
+    ForceOpt,
+    FormatOpt,
+    MediaIndexOpt,
+    NoIndexOpt,
+    OutFormat,
+    emit,
+    err_console,
+    out_console,
+    progress_bar,
+    warn_line,
+)
 from reelkit.color.balance import auto_balance
 from reelkit.color.even import ShotSpan, fit_shot_grades_cached, load_shots_json, shots_for, write_shot_luts
 from reelkit.color.grade import Grade, apply_grade_image
@@ -304,10 +315,6 @@ def _even_text(d: dict[str, Any]) -> None:
             out_console.print(f"  {key:10s}  {d[key]}")
 
 
-def _warn(message: str) -> None:
-    err_console.print(f"warning: {message}")
-
-
 def even_cmd(
     video: Annotated[Path, typer.Argument(help="Video whose shots should match.", show_default=False)],
     hero: Annotated[int, typer.Option("--hero", help="Index of the hero shot the others are matched to.",
@@ -321,9 +328,8 @@ def even_cmd(
     preview: PreviewOpt = None,
     frames: FramesOpt = 8,
     strength: StrengthOpt = 1.0,
-    index: Annotated[Path | None, typer.Option("--index", help="Media index file (default: .reelkit/index.sqlite "
-                                               "beside the video, or $REELKIT_INDEX).")] = None,
-    no_index: Annotated[bool, typer.Option("--no-index", help="Neither read nor write the media index.")] = False,
+    index: MediaIndexOpt = None,
+    no_index: NoIndexOpt = False,
     fmt: FormatOpt = OutFormat.text,
     force: ForceOpt = False,
 ) -> None:
@@ -353,11 +359,11 @@ def even_cmd(
                              "was it made for another video?")
     else:
         with progress_bar("finding shots") as prog:
-            spans = shots_for(video, progress=prog, index=index, use_index=not no_index, warn=_warn)
+            spans = shots_for(video, progress=prog, index=index, use_index=not no_index, warn=warn_line)
     with progress_bar("matching shots", unit="shots") as prog:
         grades, cached = fit_shot_grades_cached(video, spans, hero, method=method.value, frames_per_shot=frames,
                                                 strength=strength, progress=prog, index=index,
-                                                use_index=not no_index, warn=_warn)
+                                                use_index=not no_index, warn=warn_line)
     if cached:
         err_console.print("shot grades read from the media index (same video, shots and options; "
                           "--no-index to fit them again)")

@@ -10,7 +10,18 @@ from typing import Annotated, Any
 
 import typer
 
-from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, err_console, out_console, progress_bar
+from reelkit.cli._ui import (
+    ForceOpt,
+    FormatOpt,
+    MediaIndexOpt,
+    NoIndexOpt,
+    OutFormat,
+    emit,
+    err_console,
+    index_use,
+    out_console,
+    progress_bar,
+)
 from reelkit.errors import UsageError
 
 __all__ = ["demo_step", "highlights_cmd", "register"]
@@ -37,6 +48,8 @@ def highlights_cmd(
     max_hours: Annotated[float, typer.Option("--max-hours", help="Refuse talks longer than this.")] = 4.0,
     allow_dangling: Annotated[bool, typer.Option("--allow-dangling", help="Also offer clips that open with a "
                                                  "word pointing back (and, so, this...), ranked lower.")] = False,
+    index: MediaIndexOpt = None,
+    no_index: NoIndexOpt = False,
     force: ForceOpt = False,
     fmt: FormatOpt = OutFormat.text,
 ) -> None:
@@ -68,7 +81,7 @@ def highlights_cmd(
     with progress_bar("transcribing", unit="samples") as prog:
         plan = find_highlights(talk, count=count, min_s=min_s, max_s=max_s, transcript=transcript, backend=backend,
                                model=model, max_duration_s=max_hours * 3600, allow_dangling=allow_dangling,
-                               progress=prog)
+                               progress=prog, use=index_use(index, no_index))
     with progress_bar("rendering clips", unit="clips") as prog:
         files = write_highlights(plan, output, aspect=aspect, width=width, captions=not no_captions, force=force,
                                  progress=prog)
@@ -93,10 +106,11 @@ def demo_step(sample: Path, out_dir: Path) -> str:
     """``reel demo``: the best stand-alone moment of the sample as a vertical clip with word-highlight captions."""
     from reelkit.cli.cutdown import demo_transcript
     from reelkit.edit.highlights import find_highlights, write_highlights
+    from reelkit.edit.sources import IndexUse
 
     # the sample's one sentence opens with "And so": allow that opening, the clip's reasons say so
     plan = find_highlights(sample, count=1, min_s=2.0, max_s=11.0, transcript=demo_transcript(sample, out_dir),
-                           allow_dangling=True)
+                           allow_dangling=True, use=IndexUse(enabled=False))
     files = write_highlights(plan, out_dir / "highlights", width=360, force=True)
     p = plan.picks[0]
     return (f"#{p.rank} {p.start_s:.2f}–{p.end_s:.2f} s \"{p.title}\" ({'; '.join(p.reasons)}); wrote "

@@ -8,7 +8,18 @@ from typing import Annotated, Any
 
 import typer
 
-from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, err_console, out_console, progress_bar, to_json
+from reelkit.cli._ui import (
+    ForceOpt,
+    FormatOpt,
+    MediaIndexOpt,
+    NoIndexOpt,
+    OutFormat,
+    emit,
+    out_console,
+    progress_bar,
+    to_json,
+    warn_line,
+)
 from reelkit.errors import UsageError
 
 
@@ -64,9 +75,8 @@ def reframe_cmd(
     backend: Annotated[str, typer.Option("--backend", help="Subject detector: auto (mediapipe where installed, "
                                          "else opencv), mediapipe or opencv.")] = "auto",
     no_shots: Annotated[bool, typer.Option("--no-shots", help="Treat the whole video as one shot.")] = False,
-    index: Annotated[Path | None, typer.Option("--index", help="Media index file (default: .reelkit/index.sqlite "
-                                               "beside the video, or $REELKIT_INDEX).")] = None,
-    no_index: Annotated[bool, typer.Option("--no-index", help="Neither read nor write the media index.")] = False,
+    index: MediaIndexOpt = None,
+    no_index: NoIndexOpt = False,
     fmt: FormatOpt = OutFormat.text,
     force: ForceOpt = False,
 ) -> None:
@@ -105,7 +115,7 @@ def reframe_cmd(
 
     plan = plan_reframe(video, aspect, width=width, fallback=fallback.value, backend=backend,  # type: ignore[arg-type]
                         shots=not no_shots, index=index, use_index=not no_index, stage=progress_bar,
-                        warn=lambda m: err_console.print(f"warning: {m}"))
+                        warn=warn_line)
     if path_only:
         emit(plan.path.to_dict(), fmt, lambda _d: _text(plan))
         return

@@ -12,7 +12,7 @@ import typer
 
 from reelkit.analysis.shotlog import log_shots
 from reelkit.analysis.shots import ShotDetection
-from reelkit.cli._ui import ForceOpt, err_console, progress_bar, to_json
+from reelkit.cli._ui import ForceOpt, MediaIndexOpt, NoIndexOpt, err_console, progress_bar, to_json, warn_line
 from reelkit.errors import UsageError
 from reelkit.fileio import check_input_file, check_output_path, write_text
 from reelkit.media import MediaInfo, probe
@@ -110,9 +110,8 @@ def shots_cmd(
                                 ] = "auto",
     detect_only: Annotated[bool, typer.Option("--detect-only", help="Boundaries only: no shot log (faster).")
                            ] = False,
-    index: Annotated[Path | None, typer.Option("--index", help="Media index file (default: .reelkit/index.sqlite "
-                                               "beside the video, or $REELKIT_INDEX).")] = None,
-    no_index: Annotated[bool, typer.Option("--no-index", help="Neither read nor write the media index.")] = False,
+    index: MediaIndexOpt = None,
+    no_index: NoIndexOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Find the shots of a video (cuts, dissolves, fades, wipes) and log each shot.
@@ -144,7 +143,7 @@ def shots_cmd(
     with progress_bar("shots", unit="frames") as prog:  # (probes only when it has to decode)
         det, _cached = shots_job(src, index=index, use_index=not no_index, detect_only=detect_only,
                                  thumbnails=thumbnails, force=force, subjects_backend=subjects_backend,
-                                 progress=prog, warn=lambda m: err_console.print(f"warning: {m}"))
+                                 progress=prog, warn=warn_line)
     info: MediaInfo | None = None
     if fmt == ShotsFormat.json:
         text = to_json(det.to_dict()) + "\n"

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from reelkit.cli._ui import ForceOpt, err_console, out_console, progress_bar, to_json
+from reelkit.cli._ui import (
+    ForceOpt,
+    MediaIndexOpt,
+    NoIndexOpt,
+    err_console,
+    out_console,
+    progress_bar,
+    to_json,
+    warn_line,
+)
 from reelkit.errors import InputFormatError, OutputExistsError, UsageError
 from reelkit.fileio import check_input_file, check_output_path, write_text
 
@@ -63,9 +72,8 @@ def transcribe_cmd(
                                                  help="Label speakers: a number of speakers or auto.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
                       ] = None,
-    index: Annotated[Path | None, typer.Option("--index", help="Media index file (default: .reelkit/index.sqlite "
-                                               "beside the media, or $REELKIT_INDEX).")] = None,
-    no_index: Annotated[bool, typer.Option("--no-index", help="Neither read nor write the media index.")] = False,
+    index: MediaIndexOpt = None,
+    no_index: NoIndexOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Transcribe speech with word timings, or align a known text to it.
@@ -130,7 +138,7 @@ def transcribe_cmd(
         with progress_bar("transcribing", unit="samples") as prog:
             t, cached = transcribe_cached(media, backend=backend, model=model, progress=prog, language=language,
                                      translate=translate, speakers=spk, index=index, use_index=not no_index,
-                                     warn=lambda m: err_console.print(f"warning: {m}"))
+                                     warn=warn_line)
         if cached:
             err_console.print("transcript read from the media index (the file is unchanged since it was "
                               "transcribed; --no-index to transcribe it again)")
