@@ -88,6 +88,22 @@ def test_shot_detector_alone_equals_detect_shots(clip: Path) -> None:
     assert out == detect_shots(clip)
 
 
+def test_a_frame_range_decodes_only_those_frames(clip: Path) -> None:
+    """``frames=(first, end)``: the frames first <= i < end, each need's ``every`` still counted from 0."""
+    one = Recorder("one", VideoNeed(max_side=64))
+    fifth = Recorder("fifth", VideoNeed(max_side=64, every=5))
+    run_detectors(clip, [one], frames=(7, 13))
+    assert [f[0] for f in one.frames] == list(range(7, 13))
+    ref = {f.index: f.image for f in read_frames(clip, max_side=64, draft=True)}
+    assert all(np.array_equal(one.images[i], ref[i]) for i in range(7, 13))
+    run_detectors(clip, [fifth], frames=(7, 23))
+    assert [f[0] for f in fifth.frames] == [10, 15, 20]
+    with pytest.raises(UsageError):
+        run_detectors(clip, [Recorder("v", VideoNeed())], frames=(5, 5))
+    with pytest.raises(UsageError):
+        run_detectors(clip, [LoudnessDetector()], frames=(0, 5))
+
+
 def test_bad_requests(clip: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError):
         run_detectors(clip, [Recorder("x", VideoNeed()), Recorder("x", VideoNeed())])

@@ -153,6 +153,37 @@ def test_active_speaker_is_framed(two_people: dict[str, object]) -> None:
     assert not _contained(plan.path.windows, two_people["right"]).any()  # type: ignore[arg-type]
 
 
+def test_active_speaker_from_the_index(two_people: dict[str, object], tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The voice and the mouth motion go to the index; the second plan reads them back, decodes nothing
+    and frames the same speaker."""
+    import reelkit.edit.reframe as reframe_mod
+    import reelkit.index.analyze as analyze_mod
+    from reelkit.edit.reframe import analyse_subjects
+    from reelkit.edit.sources import IndexUse
+    from reelkit.index.store import MediaIndex
+
+    db = tmp_path / "index.sqlite"
+    use = IndexUse(path=db)
+    talk = two_people["talk"]
+    analysis = analyse_subjects(talk, shots=[(0, 99)])  # type: ignore[arg-type]
+    plain = reframe(talk, "9:16", shots=[(0, 99)], analysis=analysis)  # type: ignore[arg-type]
+    first = reframe(talk, "9:16", shots=[(0, 99)], analysis=analysis, use=use)  # type: ignore[arg-type]
+    assert first.speakers == plain.speakers and np.array_equal(first.path.windows, plain.path.windows)
+    with MediaIndex(db) as idx:
+        stored = {r[0] for r in idx.query("SELECT detector FROM results")}
+    assert {"mouth_motion", "speech_levels"} <= stored
+
+    def no_decode(*_a: object, **_k: object) -> None:
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(analyze_mod, "run_detectors", no_decode)
+    monkeypatch.setattr(reframe_mod, "run_detectors", no_decode)
+    again = reframe(talk, "9:16", shots=[(0, 99)], analysis=analysis, use=use)  # type: ignore[arg-type]
+    assert 0 in first.speakers and again.speakers == first.speakers
+    assert np.array_equal(again.path.windows, first.path.windows)
+
+
 def test_fallbacks_without_speech(two_people: dict[str, object]) -> None:
     silent = two_people["silent"]
     split = reframe(silent, "9:16", fallback="split")  # type: ignore[arg-type]

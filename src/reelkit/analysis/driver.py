@@ -208,7 +208,8 @@ def _audio_blocks(info: MediaInfo, need: AudioNeed) -> Iterator[np.ndarray]:
 
 
 def run_detectors(path: str | os.PathLike[str], detectors: Sequence[Detector], *, info: MediaInfo | None = None,
-                  progress: ProgressFn | None = None, draft: bool = True) -> dict[str, Any]:
+                  progress: ProgressFn | None = None, draft: bool = True,
+                  frames: tuple[int, int] | None = None) -> dict[str, Any]:
     """Decode ``path`` once and run every detector over it; return ``{detector.name: result}``.
 
     Args:
@@ -217,12 +218,15 @@ def run_detectors(path: str | os.PathLike[str], detectors: Sequence[Detector], *
         info: a probe result to reuse (probed once here otherwise).
         progress: ``(frames_done, total)`` for video; ``(samples_done, total)`` when only audio is used.
         draft: analysis-grade video decode (see :func:`reelkit.media.read_frames`).
+        frames: ``(first, end)``: only video frames ``first`` <= index < ``end`` (the decode seeks to the
+            keyframe before ``first``); video detectors only.
 
     Returns:
         The detectors' :meth:`Detector.finish` results by name.
 
     Raises:
-        UsageError: duplicate detector names; the media errors of :func:`reelkit.media.probe`,
+        UsageError: duplicate detector names, or ``frames`` with an audio detector or an empty range;
+        the media errors of :func:`reelkit.media.probe`,
         :func:`reelkit.media.read_frames` and :func:`reelkit.media.iter_audio` (NoVideoStreamError when a
         detector needs video and there is none — NoAudioStreamError likewise); MediaError when no
         video frame decodes; whatever a detector raises.
@@ -230,6 +234,10 @@ def run_detectors(path: str | os.PathLike[str], detectors: Sequence[Detector], *
     names = [d.name for d in detectors]
     if len(set(names)) != len(names):
         raise UsageError(f"detector names must be unique, got {names}")
+    if frames is not None and (frames[1] <= frames[0] or frames[0] < 0):
+        raise UsageError(f"bad frame range {frames}: need 0 <= first < end")
+    if frames is not None and any(d.audio is not None for d in detectors):
+        raise UsageError("a frame range is for video detectors only")
     src = check_input_file(path, what="media file")
     info = info or probe(src)
     groups = _groups(detectors)
@@ -256,9 +264,13 @@ def run_detectors(path: str | os.PathLike[str], detectors: Sequence[Detector], *
         also = [FrameOutput(g.max_side, g.pixel_format, g.every) for g in rest]
         step = main.every if not rest else 1
         total = info.video.frames if info.video else None
+        first, end = frames if frames is not None else (0, None)
+        if frames is not None:
+            first += (-first) % step  # read_frames counts its step from ``start``
+            total = frames[1] - first
         done = 0
         for fr in read_frames(src, max_side=main.max_side, pixel_format=main.pixel_format, info=info,
-                              draft=draft, step=step, also=also):
+                              draft=draft, step=step, also=also, start=first, end=end):
             if fr.index % main.every == 0:
                 main.feed(Frame(fr.index, fr.time_s, fr.image))
             for g, img in zip(rest, fr.extra, strict=True):

@@ -57,7 +57,7 @@ from reelkit.camera.reframe_path import (
 )
 from reelkit.edit.sources import IndexUse, levels_of
 from reelkit.errors import UsageError
-from reelkit.media import Frame, MediaInfo, output_size, probe, read_frames
+from reelkit.media import Frame, MediaInfo, output_size, probe
 from reelkit.progress import ProgressFn
 
 __all__ = [
@@ -239,42 +239,25 @@ def _motion_box(grid: np.ndarray, source: tuple[int, int]) -> tuple[float, float
 
 def active_speaker_scores(path: str | os.PathLike[str], info: MediaInfo, tracks: Sequence[_Track],
                           voice: np.ndarray, start: int, end: int, source: tuple[int, int], reach: int,
-                          analysis_side: int = 480) -> list[float]:
-    """Pearson correlation between each face track's mouth motion and voice activity in one shot.
+                          analysis_side: int = 480, use: IndexUse | None = None) -> list[float]:
+    """Pearson correlation between each face track's mouth motion and voice activity in one shot
+    (frames ``start..end`` inclusive): :func:`reelkit.analysis.mouth_motion.speaker_scores`.
 
-    The shot is decoded again (grey, every frame, ``analysis_side`` px): mouths are a few pixels tall at the
-    detection size. Mouth motion is the mean absolute frame difference in the lower part of the
-    face box minus that of the upper face (eyes/forehead), which cancels head and camera motion.
+    The mouth motion (:class:`~reelkit.analysis.mouth_motion.MouthMotion`) is measured in one driver pass
+    over the shot's frames (grey, every frame, ``analysis_side`` px: mouths are a few pixels tall at the
+    detection size); with ``use`` it is read from (and stored in) the media index.
     """
+    from reelkit.analysis.mouth_motion import MouthMotion, speaker_scores
+
     boxes = [t.boxes(start, end, reach) for t in tracks]
-    m = np.full((len(tracks), end - start + 1), np.nan)
-    prev: np.ndarray | None = None
-    for fr in read_frames(path, max_side=analysis_side, pixel_format="gray", start=start, end=end + 1, info=info,
-                         draft=True):
-        img = fr.image.astype(np.int16)
-        i = fr.index - start
-        if prev is not None and 0 <= i < m.shape[1] and prev.shape == img.shape:
-            diff = np.abs(img - prev)
-            sx, sy = img.shape[1] / source[0], img.shape[0] / source[1]
-            for k, b in enumerate(boxes):
-                x, y, w, h = b[i]
-                if not np.isfinite(x):
-                    continue
-                x, y, w, h = x * sx, y * sy, w * sx, h * sy
-                mouth = diff[int(y + 0.65 * h):int(np.ceil(y + 0.95 * h)), int(x + 0.25 * w):int(np.ceil(x + 0.75 * w))]
-                upper = diff[int(y + 0.15 * h):int(np.ceil(y + 0.45 * h)), int(x + 0.2 * w):int(np.ceil(x + 0.8 * w))]
-                if mouth.size and upper.size:
-                    m[k, i] = float(mouth.mean()) - float(upper.mean())
-        prev = img
-    v = voice[start:end + 1].astype(float)
-    scores = []
-    for row in m:
-        ok = np.isfinite(row)
-        if ok.sum() < 8 or np.std(row[ok]) == 0 or np.std(v[ok]) == 0:
-            scores.append(0.0)
-            continue
-        scores.append(float(np.corrcoef(row[ok], v[ok])[0, 1]))
-    return scores
+    if use is not None:
+        from reelkit.index.analyze import mouth_motion
+
+        motion = mouth_motion(path, boxes, start, source_size=source, max_side=analysis_side, info=info, **use.kw())
+    else:
+        det = MouthMotion(boxes, start, source, max_side=analysis_side)
+        motion = run_detectors(path, [det], info=info, frames=(start, end + 1))[det.name]
+    return speaker_scores(motion, voice[start:end + 1])
 
 
 def _detect(img: np.ndarray, backend: str, sx: float, sy: float) -> list[Subject]:
@@ -442,6 +425,25 @@ class SubjectAnalysis:
         return cls(int(d["frames"]), samples, obs, (int(a[0]), int(a[1]), int(a[2]), int(a[3])))
 
 
+class _FirstFrame(Detector):
+    """The frames of a driver range as decoded (rgb24 at ``max_side``): a short shot's one detection."""
+
+    name = "reframe_frame"
+    version = "1"
+
+    def __init__(self, max_side: int) -> None:
+        self.video = VideoNeed(max_side=max_side, pixel_format="rgb24")
+        self.frames: list[Frame] = []
+
+    def on_frame(self, frame: Frame, window: Window) -> None:
+        """Keep the frame."""
+        self.frames.append(frame)
+
+    def finish(self) -> list[Frame]:
+        """The frames kept, in order."""
+        return self.frames
+
+
 class _SubjectPass(Detector):
     """The per-frame work of :func:`analyse_subjects`, fed by the one-pass driver: a motion grid
     (frame differences after compensating the camera's translation), subject detection at the regular
@@ -562,7 +564,8 @@ def analyse_subjects(path: str | os.PathLike[str], *, shots: Sequence[tuple[int,
     for s0, e0 in (shots or []):
         s0, e0 = int(s0), int(e0)
         if 0 <= s0 <= e0 and not ((sampled >= s0) & (sampled <= e0)).any():
-            for fr in read_frames(path, max_side=analysis_side, info=info, start=s0, end=s0 + 1):
+            grab = _FirstFrame(analysis_side)
+            for fr in run_detectors(path, [grab], info=info, frames=(s0, s0 + 1))[grab.name]:
                 h, w = fr.image.shape[:2]
                 subs = _detect(fr.image, backend_name, src_w / w, src_h / h)
                 samples.append((fr.index, subs))
@@ -722,7 +725,7 @@ def reframe(
                 if active_speaker and get_voice() is not None and get_voice()[start:end + 1].any():  # type: ignore[index]
                     cand = [main, *rivals]
                     spk = active_speaker_scores(path, info, [_FaceView(tracks[k], start, end, reach) for k in cand],
-                                                get_voice(), start, end, (src_w, src_h), reach)  # type: ignore[arg-type]
+                                                get_voice(), start, end, (src_w, src_h), reach, use=use)  # type: ignore[arg-type]
                     best = int(np.argmax(spk))
                     rest = sorted(spk, reverse=True)
                     decision["speaking"] = {str(tracks[k].id): round(v, 3) for k, v in zip(cand, spk, strict=True)}

@@ -64,6 +64,7 @@ __all__ = [
     "detection_to_store",
     "discover",
     "keys_for",
+    "mouth_motion",
     "open_index",
     "picture_samples",
     "shots",
@@ -337,6 +338,45 @@ def speech_levels(path: str | os.PathLike[str], *, info: MediaInfo | None = None
     data, _cached = cached_result(src, keys_for()["speech_levels"], compute, info=info, index=index,
                                   use_index=use_index, warn=warn)
     return SpeechLevels.from_store(data)
+
+
+def mouth_motion(path: str | os.PathLike[str], boxes: Sequence[np.ndarray], start: int, *,
+                 source_size: tuple[int, int], max_side: int = 480, info: MediaInfo | None = None,
+                 index: str | os.PathLike[str] | None = None, use_index: bool = True,
+                 warn: Callable[[str], None] | None = None) -> np.ndarray:
+    """:class:`~reelkit.analysis.mouth_motion.MouthMotion` of faces in frames ``start .. start + n - 1``
+    through the index: one driver pass over those frames the first time, read back afterwards. The key
+    holds a digest of the boxes, so other tracks (another subject backend, a changed tracker) are measured
+    afresh.
+
+    Args: as for :class:`~reelkit.analysis.mouth_motion.MouthMotion`.
+
+    Returns:
+        float ``(faces, n)``.
+
+    Raises:
+        the media errors of :func:`reelkit.analysis.driver.run_detectors`; MediaIndexError: a corrupt index.
+    """
+    import hashlib
+
+    from reelkit.analysis.mouth_motion import MouthMotion
+
+    src = check_input_file(path, what="video")
+    info = info or probe(src)
+    det = MouthMotion(boxes, start, source_size, max_side=max_side)
+    n = int(det.motion.shape[1])
+    if not det.boxes or n == 0:
+        return det.finish()
+    rounded = np.nan_to_num(np.round(np.stack(det.boxes), 1), nan=-1.0).astype(np.float32)
+    key = ResultKey.of(det.name, det.version,
+                       {**det.params(), "source": list(source_size),
+                        "boxes": hashlib.blake2b(rounded.tobytes(), digest_size=12).hexdigest()})
+
+    def compute(inf: MediaInfo) -> np.ndarray:
+        return run_detectors(src, [det], info=inf, frames=(start, start + n))[det.name]  # type: ignore[no-any-return]
+
+    data, _cached = cached_result(src, key, compute, info=info, index=index, use_index=use_index, warn=warn)
+    return np.asarray(data, dtype=float)
 
 
 def picture_samples(path: str | os.PathLike[str], *, per_second: float = 2.0, max_side: int = 480,
