@@ -9,15 +9,17 @@ half-written file under the final name.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from reelkit.errors import MediaNotFoundError, OutputError, OutputExistsError
 
-__all__ = ["atomic_output", "check_input_file", "check_output_path", "write_bytes", "write_text"]
+__all__ = ["atomic_output", "check_input_file", "check_output_path", "to_json", "write_bytes", "write_text"]
 
 
 def check_input_file(path: str | os.PathLike[str], *, what: str = "file") -> Path:
@@ -101,6 +103,15 @@ def atomic_output(path: str | os.PathLike[str], *, force: bool = False) -> Itera
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def to_json(data: Any) -> str:
+    """Canonical JSON text of what reelkit writes: UTF-8, two-space indent, keys in insertion order, no NaN.
+
+    Raises:
+        ValueError: NaN or infinity in ``data``; TypeError: a value JSON cannot hold.
+    """
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes, *, force: bool = False) -> Path:

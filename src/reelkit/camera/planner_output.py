@@ -338,8 +338,7 @@ def plan_to_files(scene_path: str | os.PathLike[str], *, track: str | os.PathLik
     from reelkit.camera.planner import PlanInfeasible, plan_scene, track_dict
     from reelkit.camera.planner_eval import evaluate_track
     from reelkit.camera.planner_scene import load_scene
-    from reelkit.cli._ui import to_json
-    from reelkit.fileio import check_output_path
+    from reelkit.fileio import check_output_path, to_json
 
     scene = load_scene(scene_path)
     sp = Path(scene_path)

@@ -6,7 +6,6 @@ Every command that prints results takes ``--format`` (:data:`FormatOpt`) and cal
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
@@ -17,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from reelkit.fileio import to_json
 from reelkit.progress import ProgressFn
 
 if TYPE_CHECKING:
@@ -54,11 +54,6 @@ def index_use(index: Path | None, no_index: bool) -> IndexUse:
     from reelkit.edit.sources import IndexUse
 
     return IndexUse(path=index, enabled=not no_index, warn=warn_line)
-
-
-def to_json(data: Any) -> str:
-    """Canonical JSON: UTF-8, two-space indent, keys in insertion order."""
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def emit(data: Any, fmt: OutFormat, text: Callable[[Any], None]) -> None:
