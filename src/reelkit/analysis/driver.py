@@ -56,7 +56,7 @@ from reelkit.media import Frame, FrameOutput, MediaInfo, iter_audio, probe, read
 from reelkit.media.video import PixelFormat
 from reelkit.progress import ProgressFn
 
-__all__ = ["AudioNeed", "Detector", "VideoNeed", "Window", "run_detectors"]
+__all__ = ["AudioNeed", "Detector", "KeepFrames", "VideoNeed", "Window", "run_detectors"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,31 @@ class Detector:
     def finish(self) -> Any:
         """Return the detector's typed result (called once, after the last frame and block)."""
         return None
+
+
+class KeepFrames(Detector):
+    """The frames of a need as decoded, at most ``limit`` (None: all): the detector for a consumer that
+    takes a few pictures to analyse itself (colour samples, a short shot's one detection).
+
+    :meth:`finish` returns the kept :class:`~reelkit.media.Frame` objects in order.
+    """
+
+    name = "frames"
+    version = "1"
+
+    def __init__(self, need: VideoNeed, limit: int | None = None) -> None:
+        self.video = need
+        self.limit = limit
+        self.frames: list[Frame] = []
+
+    def on_frame(self, frame: Frame, window: Window) -> None:
+        """Keep the frame while under the limit."""
+        if self.limit is None or len(self.frames) < self.limit:
+            self.frames.append(frame)
+
+    def finish(self) -> list[Frame]:
+        """The kept frames."""
+        return self.frames
 
 
 class _Feed:

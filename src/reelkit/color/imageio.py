@@ -15,9 +15,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from reelkit.errors import UnsupportedMediaError, UsageError
+from reelkit.analysis.driver import KeepFrames, VideoNeed, run_detectors
+from reelkit.errors import MediaError, UnsupportedMediaError, UsageError
 from reelkit.fileio import check_input_file, write_bytes
-from reelkit.media import MediaInfo, probe, read_frames
+from reelkit.media import Frame, MediaInfo, probe
 from reelkit.media.limits import default_limits
 
 __all__ = ["IMAGE_SUFFIXES", "Still", "is_image", "load_image", "load_samples", "middle_still", "preview_image",
@@ -123,14 +124,28 @@ def load_samples(path: str | os.PathLike[str], *, frames: int = 8, max_side: int
     span = max(1, stop - start)
     step = max(1, span // max(1, frames))
     fmt = "rgb48" if (v.bit_depth or 8) > 8 else "rgb24"
-    imgs: list[np.ndarray] = []
-    for f in read_frames(path, max_side=max_side, pixel_format=fmt, start=start, end=stop, step=step, info=info):
-        imgs.append(f.image.astype(np.float64) / (65535.0 if fmt == "rgb48" else 255.0))
-        if len(imgs) >= frames:
-            break
+    imgs = [f.image.astype(np.float64) / (65535.0 if fmt == "rgb48" else 255.0)
+            for f in _frames(path, info, VideoNeed(max_side=max_side, pixel_format=fmt, every=step), frames,
+                             start, stop)]
     if not imgs:
         raise UsageError(f"no frames decoded from {path} in [{start}, {stop})")
     return imgs, [None] * len(imgs)
+
+
+def _frames(path: str | os.PathLike[str], info: MediaInfo, need: VideoNeed, limit: int, start: int,
+            stop: int) -> list[Frame]:
+    """Up to ``limit`` frames of ``need`` in ``[start, stop)`` through the analysis driver (full-quality
+    decode: these pictures are graded and shown); [] when none decodes there."""
+    if stop <= start:
+        return []
+    keep = KeepFrames(need, limit)
+    try:
+        frames: list[Frame] = run_detectors(path, [keep], info=info, frames=(start, stop), draft=False)[keep.name]
+    except MediaError as e:
+        if type(e) is not MediaError:  # the driver's "no frame decoded" is a plain MediaError; others propagate
+            raise
+        return []
+    return frames
 
 
 def video_frame(path: str | os.PathLike[str], index: int, *, max_side: int | None = None,
@@ -144,7 +159,7 @@ def video_frame(path: str | os.PathLike[str], index: int, *, max_side: int | Non
     info = info or probe(path)
     v = info.require_video()
     fmt = "rgb48" if (v.bit_depth or 8) > 8 else "rgb24"
-    for f in read_frames(path, start=index, end=index + 1, pixel_format=fmt, info=info, max_side=max_side):
+    for f in _frames(path, info, VideoNeed(max_side=max_side, pixel_format=fmt), 1, index, index + 1):
         return f.image.astype(np.float64) / (65535.0 if fmt == "rgb48" else 255.0)
     raise UsageError(f"frame {index} of {path} could not be decoded")
 

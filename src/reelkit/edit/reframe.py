@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from reelkit.analysis.driver import Detector, VideoNeed, Window, run_detectors
+from reelkit.analysis.driver import Detector, KeepFrames, VideoNeed, Window, run_detectors
 from reelkit.analysis.levels import SpeechLevelsDetector
 from reelkit.analysis.picture_area import active_area
 from reelkit.analysis.subjects import (
@@ -425,25 +425,6 @@ class SubjectAnalysis:
         return cls(int(d["frames"]), samples, obs, (int(a[0]), int(a[1]), int(a[2]), int(a[3])))
 
 
-class _FirstFrame(Detector):
-    """The frames of a driver range as decoded (rgb24 at ``max_side``): a short shot's one detection."""
-
-    name = "reframe_frame"
-    version = "1"
-
-    def __init__(self, max_side: int) -> None:
-        self.video = VideoNeed(max_side=max_side, pixel_format="rgb24")
-        self.frames: list[Frame] = []
-
-    def on_frame(self, frame: Frame, window: Window) -> None:
-        """Keep the frame."""
-        self.frames.append(frame)
-
-    def finish(self) -> list[Frame]:
-        """The frames kept, in order."""
-        return self.frames
-
-
 class _SubjectPass(Detector):
     """The per-frame work of :func:`analyse_subjects`, fed by the one-pass driver: a motion grid
     (frame differences after compensating the camera's translation), subject detection at the regular
@@ -564,7 +545,7 @@ def analyse_subjects(path: str | os.PathLike[str], *, shots: Sequence[tuple[int,
     for s0, e0 in (shots or []):
         s0, e0 = int(s0), int(e0)
         if 0 <= s0 <= e0 and not ((sampled >= s0) & (sampled <= e0)).any():
-            grab = _FirstFrame(analysis_side)
+            grab = KeepFrames(VideoNeed(max_side=analysis_side, pixel_format="rgb24"))
             for fr in run_detectors(path, [grab], info=info, frames=(s0, s0 + 1))[grab.name]:
                 h, w = fr.image.shape[:2]
                 subs = _detect(fr.image, backend_name, src_w / w, src_h / h)
