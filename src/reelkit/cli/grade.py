@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,24 +23,13 @@ from reelkit.cli._ui import (
     warn_line,
 )
 from reelkit.color.balance import auto_balance
-from reelkit.color.even import ShotSpan, fit_shot_grades_cached, load_shots_json, shots_for, write_shot_luts
-from reelkit.color.grade import Grade, apply_grade_image
-from reelkit.color.imageio import (
-    is_image,
-    load_image,
-    load_samples,
-    middle_still,
-    preview_image,
-    save_image,
-    video_frame,
-)
-from reelkit.color.lut import GradedRange, Lut, write_cube
-from reelkit.color.transfer import MatchResult, match, pixel_sample
-from reelkit.errors import UsageError
-from reelkit.fileio import check_output_path
-from reelkit.media import probe
+from reelkit.color.grade import apply_grade_image
+from reelkit.color.imageio import preview_image, save_image, video_frame
+from reelkit.color.jobs import grade_apply, grade_auto, grade_even, grade_match
+from reelkit.color.lut import write_cube
+from reelkit.color.transfer import MatchResult, pixel_sample
+from reelkit.progress import ProgressFn
 from reelkit.provenance import Action, declare
-from reelkit.render.grade import render_graded
 
 grade_app = typer.Typer(
     name="grade",
@@ -93,79 +82,11 @@ FramesOpt = Annotated[int, typer.Option("--frames", min=1, max=200,
                                         help="Video frames sampled for colour statistics.")]
 StrengthOpt = Annotated[float, typer.Option("--strength", min=0.0, max=1.0,
                                             help="Apply the fitted grade at this strength (1 = full match).")]
-_FAR = 15.0  # ΔE00 between mean colours above which source and reference hardly look like the same scene
 
 
-def _strength(grade: Grade, strength: float) -> Grade:
-    from reelkit.color.grade import MixGrade
-
-    return grade if strength >= 1.0 else MixGrade(grade, strength)
-
-
-def _far_note(before: float) -> list[str]:
-    if before <= _FAR:
-        return []
-    return [f"source and reference differ a lot (ΔE00 {before:.1f} between their mean colours): a full match "
-            "between unrelated scenes can look unnatural; try --strength 0.5 or --method mkl"]
-
-
-def _check_outputs(force: bool, *paths: Path | None) -> None:
-    """Refuse early (before any work) outputs that exist or cannot be written."""
-    seen: set[str] = set()
-    for p in paths:
-        if p is not None:
-            key = os.path.abspath(p)
-            if key in seen:
-                raise UsageError(f"{p} is given for two outputs")
-            seen.add(key)
-            check_output_path(p, force=force)
-
-
-def _bake(grade: Grade, size: int) -> tuple[Lut, float]:
-    if size and not 2 <= size <= 256:
-        raise UsageError(f"--lut-size must be 2..256 (or 0 for automatic), got {size}")
-    return grade.to_lut(sizes=(size,) if size else (33, 65))
-
-
-def _write_preview(path: Path, panels: list[tuple[str, np.ndarray]], force: bool) -> None:
-    img = preview_image(panels)
-    save_image(path, img.astype(np.float64) / 255.0, force=force)
-
-
-def _apply_outputs(src: Path, grade: Grade, *, lut_path: Path | None, render: Path | None, preview: Path | None,
-                   lut_size: int, flavour: Flavour, force: bool, ref_still: np.ndarray | None,
-                   title: str) -> dict[str, Any]:
-    """Bake the LUT and write whatever outputs were asked for; returns the JSON fragment."""
-    for p in (lut_path, render, preview):
-        if p is not None:
-            declare(p, sources=[src], actions=[Action("colour", title)])
-    lut, err = _bake(grade, lut_size)
-    lut = Lut(cube=lut.cube, title=title, comments=(f"made by reelkit: max error {err * 255:.3f}/255 vs the grade",))
-    out: dict[str, Any] = {"lut": {"path": str(lut_path) if lut_path else None, "size": lut.size,
-                                   "max_error_8bit": round(err * 255, 3)}, "render": None, "preview": None}
-    if lut_path is not None:
-        write_cube(lut, lut_path, flavour=flavour.value, force=force)
-    if render is not None:
-        if is_image(src):
-            st = load_image(src)
-            graded = apply_grade_image(grade, st.rgb)
-            save_image(render, graded, alpha=st.alpha, bit_depth=st.bit_depth, force=force)
-        else:
-            if is_image(render):
-                raise UsageError(f"{src} is a video: give --render a video name (.mp4, .mov, .mkv)")
-            info = probe(src)
-            n = info.require_video().frames or 10**9
-            with progress_bar("grading") as prog:
-                render_graded(src, render, [GradedRange(0, n, lut)], force=force, progress=prog)
-        out["render"] = str(render)
-    if preview is not None:
-        before = middle_still(src).rgb
-        panels = [("before", before), ("after", apply_grade_image(grade, before))]
-        if ref_still is not None:
-            panels.append(("reference", ref_still))
-        _write_preview(preview, panels, force)
-        out["preview"] = str(preview)
-    return out
+def _bar(name: str) -> AbstractContextManager[ProgressFn | None]:
+    """One progress bar per stage of a grade job (shots counted in shots, the rest in frames)."""
+    return progress_bar(name, unit="shots" if name == "matching shots" else "frames")
 
 
 def _stats_text(d: dict[str, Any]) -> None:
@@ -225,37 +146,9 @@ def match_cmd(
 
       reel grade match shot.mov --ref hero.mov --method composite --render shot_matched.mp4 -f json
     """
-    _check_outputs(force, lut, render, preview)
-    content = method is MatchMethod.content
-    side = 480 if content else 320
-    s_imgs, s_masks = load_samples(src, frames=frames, max_side=side)
-    r_imgs, r_masks = load_samples(ref, frames=frames, max_side=side)
-    s_px = pixel_sample(s_imgs, masks=s_masks)
-    r_px = pixel_sample(r_imgs, masks=r_masks)
-    extra: dict[str, Any] = {}
-    if content:
-        from reelkit.color.even import _spread
-        from reelkit.color.shotmatch import match_shots
-
-        sm = match_shots(_spread(s_imgs, 4), _spread(r_imgs, 4), max_pairs_per_frame=2,
-                         src_masks=_spread(s_masks, 4), ref_masks=_spread(r_masks, 4))
-        res = MatchResult(sm.grade, "mean" if sm.mode == "mean" else "content", sm.notes)
-        extra = {"matched_on": {"mode": sm.mode, "confidence": sm.confidence, **sm.matched_on}}
-    else:
-        res = match(s_px, r_px, method=method.value)
-    grade = _strength(res.grade, strength)
-    from reelkit.color.even import mean_colour_difference
-
-    before = mean_colour_difference(s_px, r_px)
-    ref_still = middle_still(ref).rgb if preview is not None else None
-    outputs = _apply_outputs(src, grade, lut_path=lut, render=render, preview=preview, lut_size=lut_size,
-                             flavour=lut_flavour, force=force, ref_still=ref_still,
-                             title=f"reelkit match {src.name} to {ref.name}")
-    data = {"command": "match", "source": str(src), "reference": str(ref), "method": res.method,
-            "strength": strength, "mean_delta_e_before": round(before, 3),
-            "mean_delta_e_after": round(mean_colour_difference(np.clip(grade(s_px), 0, 1), r_px), 3),
-            **extra, "grade": grade.describe(),
-            **outputs, "notes": [*res.notes, *([] if content else _far_note(before))]}
+    data = grade_match(src, ref, method=method.value, frames=frames, strength=strength, lut=lut, render=render,
+                       preview=preview, lut_size=lut_size, lut_flavour=lut_flavour.value, force=force,
+                       stage=_bar)
     emit(data, fmt, _stats_text)
 
 
@@ -285,18 +178,8 @@ def auto_cmd(
 
       reel grade auto photo.jpg --method white-patch --no-exposure --lut wb.cube -f json
     """
-    _check_outputs(force, lut, render, preview)
-    imgs, masks = load_samples(media, frames=frames)
-    px = pixel_sample(imgs, masks=masks)
-    res = auto_balance(px, method=method.value, exposure=exposure)
-    outputs = _apply_outputs(media, res.grade, lut_path=lut, render=render, preview=preview, lut_size=lut_size,
-                             flavour=lut_flavour, force=force, ref_still=None,
-                             title=f"reelkit auto balance {media.name}")
-    data = {"command": "auto", "source": str(media), "method": method.value,
-            "balance": {"white_gains": [round(g, 4) for g in res.white_gains],
-                        "exposure_stops": res.exposure_stops, "clipped_before": round(res.clipped_before, 5),
-                        "clipped_after": round(res.clipped_after, 5)},
-            "grade": res.grade.describe(), **outputs, "notes": list(res.notes)}
+    data = grade_auto(media, method=method.value, exposure=exposure, frames=frames, lut=lut, render=render,
+                      preview=preview, lut_size=lut_size, lut_flavour=lut_flavour.value, force=force, stage=_bar)
     emit(data, fmt, _stats_text)
 
 
@@ -345,54 +228,9 @@ def even_cmd(
 
       reel shots scene.mp4 -f json > shots.json && reel grade even scene.mp4 --hero 2 --shots shots.json --lut-dir luts/
     """
-    _check_outputs(force, render, preview)
-    if lut_dir is not None and not lut_dir.is_dir():
-        raise UsageError(f"--lut-dir {lut_dir} is not an existing folder")
-    info = probe(video)
-    info.require_video()
-    spans: list[ShotSpan]
-    if shots is not None:
-        spans = load_shots_json(shots)
-        n = info.video.frames if info.video else None
-        if n is not None and spans[-1].end >= n + 1:
-            raise UsageError(f"{shots} describes frames up to {spans[-1].end} but {video} has {n} frames; "
-                             "was it made for another video?")
-    else:
-        with progress_bar("finding shots") as prog:
-            spans = shots_for(video, progress=prog, index=index, use_index=not no_index, warn=warn_line)
-    with progress_bar("matching shots", unit="shots") as prog:
-        grades, cached = fit_shot_grades_cached(video, spans, hero, method=method.value, frames_per_shot=frames,
-                                                strength=strength, progress=prog, index=index,
-                                                use_index=not no_index, warn=warn_line)
-    if cached:
-        err_console.print("shot grades read from the media index (same video, shots and options; "
-                          "--no-index to fit them again)")
-    lut_paths = write_shot_luts(grades, lut_dir, stem=video.stem, force=force) if lut_dir is not None else []
-    if render is not None:
-        with progress_bar("grading") as prog:
-            render_graded(video, render, [GradedRange(g.shot.start, g.shot.end, g.lut) for g in grades],
-                          force=force, progress=prog)
-    if preview is not None:
-        rows = []
-        hero_img = None
-        mids = []
-        for g in grades:
-            mid = (g.shot.start + g.shot.end) // 2
-            mids.append(video_frame(video, mid, max_side=480, info=info))
-        hero_img = mids[hero]
-        for g, img in zip(grades, mids, strict=True):
-            rows.append(preview_image([(f"shot {g.shot.index} before", img),
-                                       ("after", np.clip(g.lut.apply(img), 0, 1)), ("hero", hero_img)], height=180))
-        width = max(r.shape[1] for r in rows)
-        pad = [np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
-        save_image(preview, np.concatenate(pad, 0).astype(np.float64) / 255.0, force=force)
-    data = {"command": "even", "source": str(video), "hero": hero, "method": method.value,
-            "shots": [{**g.to_dict(), "lut_max_error_8bit": round(g.lut_error * 255, 3),
-                       "lut": str(lut_paths[i]) if lut_paths else None} for i, g in enumerate(grades)],
-            "render": str(render) if render else None, "preview": str(preview) if preview else None}
-    for s in data["shots"]:
-        s.pop("lut_max_error")
-        s["notes"] += _far_note(s["mean_delta_e_to_hero_before"])
+    data = grade_even(video, hero, shots=shots, method=method.value, frames=frames, strength=strength,
+                      render=render, lut_dir=lut_dir, preview=preview, force=force, index=index,
+                      use_index=not no_index, stage=_bar, warn=warn_line, note=err_console.print)
     emit(data, fmt, _even_text)
 
 
@@ -416,32 +254,7 @@ def apply_cmd(
 
       reel grade apply still.png --lut look.cube --render still_look.png --preview check.png
     """
-    from reelkit.color.lut import bake_verified, read_cube
-
-    _check_outputs(force, render, preview)
-    cube = read_cube(lut)
-    plain = cube.shaper is None and cube.cube is not None and np.array_equal(cube.cube_domain, [[0, 0, 0], [1, 1, 1]])
-    err = 0.0
-    render_lut = cube
-    if not plain:
-        render_lut, err = bake_verified(cube.apply, sizes=(65,))
-    declare(render, sources=[media], actions=[Action("colour", f"graded with {lut.name}")])
-    if is_image(media):
-        st = load_image(media)
-        save_image(render, np.clip(cube.apply(st.rgb), 0, 1), alpha=st.alpha, bit_depth=st.bit_depth, force=force)
-    else:
-        if is_image(render):
-            raise UsageError(f"{media} is a video: give --render a video name (.mp4, .mov, .mkv)")
-        n = probe(media).require_video().frames or 10**9
-        with progress_bar("grading") as prog:
-            render_graded(media, render, [GradedRange(0, n, render_lut)], force=force, progress=prog)
-    if preview is not None:
-        before = middle_still(media).rgb
-        _write_preview(preview, [("before", before), ("after", np.clip(cube.apply(before), 0, 1))], force)
-    data = {"command": "apply", "source": str(media), "lut": str(lut), "lut_title": cube.title,
-            "lut_size": cube.size, "shaper_size": None if cube.shaper is None else int(cube.shaper.shape[0]),
-            "resampled_for_render": not plain, "resample_max_error_8bit": round(err * 255, 3),
-            "render": str(render), "preview": str(preview) if preview else None}
+    data = grade_apply(media, lut, render, preview=preview, force=force, stage=_bar)
     emit(data, fmt, lambda d: out_console.print(
         f"[bold]{d['source']}[/] graded with {d['lut']} → {d['render']}"
         + (f" (resampled to 65³, max error {d['resample_max_error_8bit']}/255)" if d["resampled_for_render"] else "")))

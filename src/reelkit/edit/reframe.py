@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -58,7 +58,7 @@ from reelkit.camera.reframe_path import (
 from reelkit.edit.sources import IndexUse, levels_of
 from reelkit.errors import UsageError
 from reelkit.media import Frame, MediaInfo, output_size, probe
-from reelkit.progress import ProgressFn
+from reelkit.progress import ProgressFn, Stage
 
 __all__ = [
     "ANALYSIS_VERSION",
@@ -828,10 +828,6 @@ def shot_spans(video: str | os.PathLike[str], *, info: MediaInfo | None = None,
     det, _cached = shots_job(video, index=index, use_index=use_index, detect_only=True, info=info,
                              progress=progress, warn=warn)
     return [(int(s.start), int(s.end)) for s in det.shots]
-
-
-Stage = Callable[[str], AbstractContextManager[ProgressFn | None]]
-"""A progress display per stage: ``stage("shots")`` gives a context manager yielding a ProgressFn."""
 
 
 def plan_reframe(video: str | os.PathLike[str], aspect: str | Fraction = "9:16", *, width: int = 1080,
