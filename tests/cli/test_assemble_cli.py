@@ -61,3 +61,25 @@ def test_assemble_bad_inputs(reel, tmp_path: Path, shared_data: Path) -> None:
     r = reel("assemble", str(script), str(takes / "slate.txt"), "-o", str(tmp_path / "a.otio"))
     assert r.returncode == 2 and "not a folder" in r.stderr
     assert not list(tmp_path.glob("a.*"))
+
+
+def test_camera_and_sound_only_takes_export_to_every_format(reel, tmp_path: Path, shared_data: Path) -> None:
+    """A GRID camera take and a sound-only take in one assembly: the picture track has a gap where the
+    sound take plays, and FCPXML (which wants the sound to follow the picture) still gets every clip."""
+    import defusedxml.ElementTree as DET
+
+    (tmp_path / "scene.fountain").write_text(
+        "INT. STUDIO - DAY\n\nONE\nSet white with P two soon.\n\n" + SCRIPT.split("\n", 2)[2])
+    takes = tmp_path / "takes"
+    takes.mkdir()
+    os.symlink(shared_data / "av" / "grid" / "grid_s2_swwp2s.mpg", takes / "grid.mpg")
+    os.symlink(shared_data / "speech" / "whisper_jfk" / "jfk.flac", takes / "jfk.flac")
+    out = tmp_path / "assembly.otio"
+    r = reel("assemble", str(tmp_path / "scene.fountain"), str(takes), "-o", str(out), "-f", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert {ln["best"]["take"] for ln in d["lines"] if ln["best"]} == {"grid.mpg", "jfk.flac"}
+    assert set(d["files"]) == {"otio", "fcpxml", "fcp7", "edl"} and "not written" not in r.stderr
+    spine = DET.parse(out.with_suffix(".fcpxml")).getroot().find(".//spine")
+    assert spine is not None
+    assert sorted(el.get("srcEnable") or "both" for el in spine) == ["audio", "both"]

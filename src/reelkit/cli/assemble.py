@@ -24,7 +24,6 @@ from reelkit.cli._ui import (
     progress_bar,
 )
 from reelkit.errors import UsageError
-from reelkit.fileio import check_output_path
 
 __all__ = ["assemble_cmd", "register"]
 
@@ -63,28 +62,16 @@ def assemble_cmd(
 
       reel assemble film.fountain day1/ -o day1.otio --backend faster-whisper --model ~/models/whisper-small
     """
-    from reelkit.edit.assembly import assemble, coverage_html
-    from reelkit.fileio import write_text
-    from reelkit.timeline import export_timeline
+    from reelkit.edit.assembly import assemble, assembly_outputs, write_assembly
 
-    if output.suffix.lower() != ".otio":
-        raise UsageError(f"{output}: the assembly is written as .otio (the other NLE formats go beside it)")
-    siblings = {"otio": output, "fcpxml": output.with_suffix(".fcpxml"), "fcp7": output.with_suffix(".xml"),
-                "edl": output.with_suffix(".edl")}
-    for p in [*siblings.values(), *([report] if report else [])]:
-        check_output_path(p, force=force)
+    assembly_outputs(output, report, force=force)  # refuse before transcribing anything
     if not 0 < min_accuracy <= 1:
         raise UsageError("--min-accuracy must be in (0, 1]")
     with progress_bar("transcribing takes", unit="takes") as prog:
         asm = assemble(script, footage, backend=backend, model=model, language=language, min_accuracy=min_accuracy,
                        max_take_s=max_take_minutes * 60, progress=prog, use=index_use(index, no_index))
-    files: dict[str, str] = {}
-    # the EDL is written last: it is the format most likely to refuse a timeline (one reel per clip)
-    for fmt_name in ("otio", "fcpxml", "fcp7", "edl"):
-        files[fmt_name] = str(export_timeline(asm.timeline, siblings[fmt_name], fmt_name, force=force))
-    if report is not None:
-        files["report"] = str(write_text(report, coverage_html(asm), force=force))
-    for n in asm.notes:
+    files, left_out = write_assembly(asm, output, report=report, force=force)
+    for n in [*asm.notes, *left_out]:
         err_console.print(f"note: {n}")
     data: dict[str, Any] = {**asm.to_dict(), "files": files}
 

@@ -50,7 +50,8 @@ from reelkit.errors import MediaError, ReelError, ScriptError, UsageError
 from reelkit.progress import ProgressFn
 from reelkit.timeline import media_frame_count
 
-__all__ = ["Assembly", "Reading", "ScriptLine", "Take", "assemble", "coverage_html", "script_lines", "tokens"]
+__all__ = ["Assembly", "Reading", "ScriptLine", "Take", "assemble", "assembly_outputs", "coverage_html", "script_lines",
+           "tokens", "write_assembly"]
 
 MEDIA_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".mxf", ".avi", ".mpg", ".mpeg", ".m4v", ".webm", ".wav",
                             ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".aif", ".aiff", ".mts", ".ts"})
@@ -711,6 +712,64 @@ def _timeline(name: str, lines: Sequence[ScriptLine], takes: Sequence[Take], rea
     tl.metadata["reelkit"] = {"rate": format_rate(rate), "assembly": {"lines": len(lines),
                                                                       "covered": sum(1 for r in readings if r)}}
     return tl
+
+
+def write_assembly(asm: Assembly, output: str | Path, *, report: str | Path | None = None,
+                   force: bool = False) -> tuple[dict[str, str], list[str]]:
+    """Write the assembly's timeline as ``output`` (.otio) and, beside it, as FCPXML (.fcpxml), FCP7 XML
+    (.xml) and EDL (.edl), plus the coverage report (HTML) when ``report`` is given.
+
+    Every format is made in memory before anything is written: a format that cannot hold this timeline
+    (an EDL wants one reel per clip, FCPXML wants the sound to follow the picture) is left out with a note
+    instead of failing after the takes were transcribed, and the files written are complete.
+
+    Returns:
+        ``(files, notes)``: format → path written; one note per format left out.
+
+    Raises:
+        UsageError: ``output`` is not .otio; OutputExistsError: an output exists without ``force``
+        (nothing is written); InputFormatError: not even OTIO can hold the timeline.
+    """
+    from reelkit.errors import InputFormatError
+    from reelkit.fileio import write_text
+    from reelkit.timeline import export_timeline
+    from reelkit.timeline.export import timeline_to_string
+
+    output = Path(output)
+    paths = assembly_outputs(output, report, force=force)
+    notes: list[str] = []
+    keep: list[str] = []
+    for fmt in ("otio", "fcpxml", "fcp7", "edl"):
+        try:
+            timeline_to_string(asm.timeline, fmt)
+        except InputFormatError as e:
+            if fmt == "otio":
+                raise
+            notes.append(f"{paths[fmt].name} not written: {e.message}")
+            continue
+        keep.append(fmt)
+    files = {fmt: str(export_timeline(asm.timeline, paths[fmt], fmt, force=force)) for fmt in keep}
+    if report is not None:
+        files["report"] = str(write_text(report, coverage_html(asm), force=force))
+    return files, notes
+
+
+def assembly_outputs(output: Path, report: str | Path | None, *, force: bool = False) -> dict[str, Path]:
+    """The files :func:`write_assembly` writes for ``output``, checked before any work.
+
+    Raises:
+        UsageError: ``output`` is not .otio; OutputExistsError / OutputError: as
+        :func:`reelkit.fileio.check_output_path`.
+    """
+    from reelkit.fileio import check_output_path
+
+    if output.suffix.lower() != ".otio":
+        raise UsageError(f"{output}: the assembly is written as .otio (the other NLE formats go beside it)")
+    paths = {"otio": output, "fcpxml": output.with_suffix(".fcpxml"), "fcp7": output.with_suffix(".xml"),
+             "edl": output.with_suffix(".edl")}
+    for p in [*paths.values(), *([Path(report)] if report else [])]:
+        check_output_path(p, force=force)
+    return paths
 
 
 def coverage_html(asm: Assembly) -> str:

@@ -48,9 +48,48 @@ def fcpxml_time(frames: int, rate: Fraction) -> str:
     return f"{frames * rate.denominator}/{rate.numerator}s"
 
 
-def _same_clips(a: TrackSpans, b: TrackSpans) -> bool:
-    key = [(c.record_start, c.duration, c.source_start, c.path) for c in a.items]
-    return key == [(c.record_start, c.duration, c.source_start, c.path) for c in b.items]
+def _key(c: ClipSpan) -> tuple[int, int, int | None, Path | None]:
+    return c.record_start, c.duration, c.source_start, c.path
+
+
+def _storyline(video: TrackSpans, audio: TrackSpans) -> list[ClipSpan] | None:
+    """The primary storyline of a timeline with both tracks: the video items, where the audio track holds
+    the same clips, with the audio-only clips (a sound take, a WAV) that the audio track holds in the video's
+    gaps put in place of those gaps. None when the audio does not follow the picture otherwise."""
+    a_items = [c for c in audio.items if not c.is_gap]
+    by_start = {c.record_start: c for c in a_items}
+    used: set[int] = set()
+    out: list[ClipSpan] = []
+    for v in video.items:
+        if not v.is_gap:
+            a = by_start.get(v.record_start)
+            if a is None or _key(a) != _key(v):
+                return None
+            used.add(v.record_start)
+            out.append(v)
+            continue
+        end = v.record_start + v.duration
+        inside = sorted((c for c in a_items if v.record_start <= c.record_start < end), key=lambda c: c.record_start)
+        pos = v.record_start
+        for c in inside:
+            if c.record_start + c.duration > end or c.media.get("has_video", False):
+                return None  # an audio clip across the picture's edit, or picture that the video track lacks
+            if c.record_start > pos:
+                out.append(ClipSpan(pos, c.record_start - pos, None, None, "Gap"))
+            out.append(c)
+            used.add(c.record_start)
+            pos = c.record_start + c.duration
+        if pos < end:
+            out.append(ClipSpan(pos, end - pos, None, None, "Gap"))
+    pos = sum(v.duration for v in video.items)
+    for c in sorted((c for c in a_items if c.record_start not in used), key=lambda c: c.record_start):
+        if c.record_start < pos or c.media.get("has_video", False):
+            return None  # audio that overlaps the picture's edits differently
+        if c.record_start > pos:
+            out.append(ClipSpan(pos, c.record_start - pos, None, None, "Gap"))
+        out.append(c)
+        pos = c.record_start + c.duration
+    return out
 
 
 def _fmt(value: float) -> str:
@@ -97,12 +136,17 @@ def timeline_to_fcpxml(timeline: otio.schema.Timeline) -> str:
     rate, tracks = timeline_tracks(timeline)
     video = next((t for t in tracks if t.kind == "video"), None)
     audio = next((t for t in tracks if t.kind == "audio"), None)
-    if video is not None and audio is not None and not _same_clips(video, audio):
-        raise InputFormatError("FCPXML export needs the audio track to follow the picture (same clips); "
-                               "export this timeline as OTIO or FCP7 XML instead")
     primary = video if video is not None else audio
     if primary is None:
         raise InputFormatError("the timeline has no tracks to export")
+    items: list[ClipSpan] = list(primary.items)
+    if video is not None and audio is not None:
+        merged = _storyline(video, audio)
+        if merged is None:
+            raise InputFormatError("FCPXML export needs the audio track to follow the picture (same clips, or "
+                                   "sound-only clips in the picture's gaps); export this timeline as OTIO or "
+                                   "FCP7 XML instead")
+        items = merged
     with_audio = audio is not None
     meta: dict[str, Any] = dict(timeline.metadata.get("reelkit", {})) if timeline.metadata else {}
     df = is_drop_frame_rate(rate)
@@ -163,7 +207,7 @@ def timeline_to_fcpxml(timeline: otio.schema.Timeline) -> str:
             assets[clip.path] = aid
         return assets[clip.path]
 
-    total = max((c.record_start + c.duration for c in primary.items), default=0)
+    total = max((c.record_start + c.duration for c in items), default=0)
     library = ET.SubElement(root, "library")
     event = ET.SubElement(library, "event", name="reelkit")
     project = ET.SubElement(event, "project", name=timeline.name or "reelkit")
@@ -173,7 +217,7 @@ def timeline_to_fcpxml(timeline: otio.schema.Timeline) -> str:
         seq_attrs.update(audioLayout="stereo", audioRate="48k")
     sequence = ET.SubElement(project, "sequence", seq_attrs)
     spine = ET.SubElement(sequence, "spine")
-    for item in primary.items:
+    for item in items:
         if item.is_gap:
             ET.SubElement(spine, "gap", name="Gap", offset=fcpxml_time(item.record_start, rate),
                           duration=fcpxml_time(item.duration, rate), start="0s")
@@ -182,14 +226,15 @@ def timeline_to_fcpxml(timeline: otio.schema.Timeline) -> str:
         attrs = {"ref": asset_id(item), "name": item.name, "offset": fcpxml_time(item.record_start, rate),
                  "start": fcpxml_time(item.source_start, rate), "duration": fcpxml_time(item.duration, rate),
                  "tcFormat": "DF" if df else "NDF"}
-        if video is None:
+        sound_only = video is not None and not item.media.get("has_video", True)
+        if video is None or sound_only:
             attrs["srcEnable"] = "audio"
         elif not with_audio and item.media.get("has_audio"):
             attrs["srcEnable"] = "video"
         if with_audio:
             attrs["audioRole"] = "dialogue"
         clip_el = ET.SubElement(spine, "asset-clip", attrs)
-        if video is not None and out_size:
+        if video is not None and out_size and not sound_only:
             transform = _transform(item, (seq_w, seq_h), rate)  # type: ignore[arg-type]
             if transform is not None:
                 ET.SubElement(clip_el, "adjust-conform", type="none")
