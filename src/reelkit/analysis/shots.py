@@ -13,7 +13,8 @@ Decisions (all on the compact signals, see :func:`decide`):
   several times the local background change (an adaptive threshold over a ±``window`` frames
   neighbourhood, which absorbs fast motion), and whose new content *persists*: when a frame up
   to ``flash_frames`` later looks like the frame before the jump again, the jump was a flash, an
-  occlusion or a glitch and is rejected.
+  occlusion or a glitch and is rejected. A *quiet* cut — half the absolute change, but ten times a
+  still background (two speakers or takes on the same set, where only a face changes) — counts too.
 * **gradual transitions** — twin-comparison candidates (a run of frames whose change stays above
   a low adaptive threshold while the accumulated change between the run's ends is large), split
   at flat (black/white) frames, then *verified by a model fit*: a dissolve/fade is a per-frame
@@ -70,6 +71,9 @@ DEFAULT_TUNING: dict[str, float] = {
     "cut_threshold": 0.30,  # min combined change score of a cut, in [0, 1]
     "cut_ratio": 3.0,  # cut score / local background score
     "window": 8,  # half-width of the local background neighbourhood, frames
+    "quiet_cut_threshold": 0.15,  # a cut below cut_threshold counts when the picture around it is still:
+    "quiet_cut_ratio": 10.0,  # ... this many times the local background (at least quiet_floor)
+    "quiet_floor": 0.01,
     "flash_frames": 6,  # look-ahead for flash/occlusion rejection, frames
     "flash_similarity": 0.55,  # a later frame within this fraction of the jump's change "returns"
     "flat_std": 8.0,  # luma std (0-255) below which a frame is flat (black/white/uniform)
@@ -415,8 +419,16 @@ def decide(sig: Signals, tuning: dict[str, float] | None = None) -> list[Transit
     cuts: list[Transition] = []
     for t in range(1, n):
         s = float(score[t])
-        if s < p["cut_threshold"] or s < p["cut_ratio"] * bg[t]:
+        if s < p["cut_threshold"]:
+            # a quiet cut: two takes or speakers on the same set change little of the picture, but the
+            # change is one clean jump out of a still background (camera motion raises the background)
+            if s < p["quiet_cut_threshold"] or s < p["quiet_cut_ratio"] * max(float(bg[t]), p["quiet_floor"]):
+                continue
+            quiet = True
+        elif s < p["cut_ratio"] * bg[t]:
             continue
+        else:
+            quiet = False
         if t + 1 < n and score[t + 1] > s:  # the neighbour is the real jump
             continue
         if t - 1 >= 1 and score[t - 1] >= s:
@@ -434,7 +446,11 @@ def decide(sig: Signals, tuning: dict[str, float] | None = None) -> list[Transit
             back = _tiny_dist(behind, tiny[t][None])
             if float(back.min()) < p["flash_similarity"] * jump and not (flat[t] and not flat[t - 1]):
                 continue
-        margin = min(s / p["cut_threshold"], s / max(1e-6, p["cut_ratio"] * bg[t]))
+        if quiet:
+            margin = min(s / p["quiet_cut_threshold"],
+                         s / (p["quiet_cut_ratio"] * max(float(bg[t]), p["quiet_floor"])))
+        else:
+            margin = min(s / p["cut_threshold"], s / max(1e-6, p["cut_ratio"] * bg[t]))
         conf = float(np.clip(0.5 + 0.5 * (1 - 1 / margin), 0.5, 1.0))
         cuts.append(Transition("cut", t, t, conf))
     grads = _gradual(sig, pd, flat, [c.start for c in cuts], p)
