@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from reelkit.media import probe
 from reelkit.progress import Stage
 from reelkit.provenance import Action, declare
 
-__all__ = ["FAR_DELTA_E", "grade_apply", "grade_auto", "grade_even", "grade_match"]
+__all__ = ["FAR_DELTA_E", "MatchFit", "fit_auto", "fit_match", "grade_apply", "grade_auto", "grade_even", "grade_match"]
 
 #: ΔE00 between mean colours above which source and reference hardly look like the same scene
 FAR_DELTA_E = 15.0
@@ -124,6 +125,64 @@ def _apply_outputs(src: Path, grade: Grade, *, lut_path: Path | None, render: Pa
     return out
 
 
+@dataclass
+class MatchFit:
+    """A grade fitted to match a source to a reference (:func:`fit_match`).
+
+    Attributes:
+        result: the grade (at full strength), the method that produced it and its notes.
+        matched_on: for the content method, ``{"mode", "confidence", ...}`` (what the grade rests on);
+            else empty.
+        src_px, ref_px: the colour samples the grade was fitted on (float ``(n, 3)``), to measure it.
+    """
+
+    result: Any  # reelkit.color.transfer.MatchResult
+    matched_on: dict[str, Any]
+    src_px: np.ndarray
+    ref_px: np.ndarray
+
+
+def fit_match(src: Path, ref: Path, *, method: str = "content", frames: int = 8) -> MatchFit:
+    """Fit the grade that matches ``src`` to ``ref`` (stills or videos; ``frames`` frames sampled from a
+    video): content-aware (``content``) or a distribution transfer (``pdf``, ``composite``, ``mkl``,
+    ``hist``).
+
+    Raises:
+        UsageError: an unknown method or no frame decoded; the media errors of reading.
+    """
+    from reelkit.color.even import _spread
+    from reelkit.color.transfer import MatchResult, match, pixel_sample
+
+    content = method == "content"
+    side = 480 if content else 320
+    s_imgs, s_masks = load_samples(src, frames=frames, max_side=side)
+    r_imgs, r_masks = load_samples(ref, frames=frames, max_side=side)
+    s_px = pixel_sample(s_imgs, masks=s_masks)
+    r_px = pixel_sample(r_imgs, masks=r_masks)
+    if not content:
+        return MatchFit(match(s_px, r_px, method=method), {}, s_px, r_px)
+    from reelkit.color.shotmatch import match_shots
+
+    sm = match_shots(_spread(s_imgs, 4), _spread(r_imgs, 4), max_pairs_per_frame=2,
+                     src_masks=_spread(s_masks, 4), ref_masks=_spread(r_masks, 4))
+    res = MatchResult(sm.grade, "mean" if sm.mode == "mean" else "content", sm.notes)
+    return MatchFit(res, {"mode": sm.mode, "confidence": sm.confidence, **sm.matched_on}, s_px, r_px)
+
+
+def fit_auto(media: Path, *, method: str = "combined", exposure: bool = True, frames: int = 8) -> Any:
+    """White balance (and exposure) fitted on ``frames`` frames of ``media``: a
+    :class:`reelkit.color.balance.BalanceResult`.
+
+    Raises:
+        UsageError: an unknown method or no frame decoded; the media errors of reading.
+    """
+    from reelkit.color.balance import auto_balance
+    from reelkit.color.transfer import pixel_sample
+
+    imgs, masks = load_samples(media, frames=frames)
+    return auto_balance(pixel_sample(imgs, masks=masks), method=method, exposure=exposure)
+
+
 def grade_match(src: Path, ref: Path, *, method: str = "content", frames: int = 8, strength: float = 1.0,
                 lut: Path | None = None, render: Path | None = None, preview: Path | None = None,
                 lut_size: int = 0, lut_flavour: str = "resolve", force: bool = False,
@@ -145,26 +204,13 @@ def grade_match(src: Path, ref: Path, *, method: str = "content", frames: int = 
     Raises:
         UsageError: bad options or an output given twice; OutputExistsError; the media errors of reading.
     """
-    from reelkit.color.even import _spread, mean_colour_difference
-    from reelkit.color.transfer import MatchResult, match, pixel_sample
+    from reelkit.color.even import mean_colour_difference
 
     _check_outputs(force, lut, render, preview)
+    fit = fit_match(src, ref, method=method, frames=frames)
+    res, s_px, r_px = fit.result, fit.src_px, fit.ref_px
     content = method == "content"
-    side = 480 if content else 320
-    s_imgs, s_masks = load_samples(src, frames=frames, max_side=side)
-    r_imgs, r_masks = load_samples(ref, frames=frames, max_side=side)
-    s_px = pixel_sample(s_imgs, masks=s_masks)
-    r_px = pixel_sample(r_imgs, masks=r_masks)
-    extra: dict[str, Any] = {}
-    if content:
-        from reelkit.color.shotmatch import match_shots
-
-        sm = match_shots(_spread(s_imgs, 4), _spread(r_imgs, 4), max_pairs_per_frame=2,
-                         src_masks=_spread(s_masks, 4), ref_masks=_spread(r_masks, 4))
-        res = MatchResult(sm.grade, "mean" if sm.mode == "mean" else "content", sm.notes)
-        extra = {"matched_on": {"mode": sm.mode, "confidence": sm.confidence, **sm.matched_on}}
-    else:
-        res = match(s_px, r_px, method=method)
+    extra: dict[str, Any] = {"matched_on": fit.matched_on} if content else {}
     grade = _strength(res.grade, strength)
     before = mean_colour_difference(s_px, r_px)
     ref_still = middle_still(ref).rgb if preview is not None else None
@@ -190,13 +236,8 @@ def grade_auto(media: Path, *, method: str = "combined", exposure: bool = True, 
     Raises:
         as :func:`grade_match`.
     """
-    from reelkit.color.balance import auto_balance
-    from reelkit.color.transfer import pixel_sample
-
     _check_outputs(force, lut, render, preview)
-    imgs, masks = load_samples(media, frames=frames)
-    px = pixel_sample(imgs, masks=masks)
-    res = auto_balance(px, method=method, exposure=exposure)
+    res = fit_auto(media, method=method, exposure=exposure, frames=frames)
     outputs = _apply_outputs(media, res.grade, lut_path=lut, render=render, preview=preview, lut_size=lut_size,
                              flavour=lut_flavour, force=force, ref_still=None,
                              title=f"reelkit auto balance {media.name}", stage=_stage(stage))

@@ -528,8 +528,7 @@ class Project:
         Raises:
             The media errors of the frame reader; UsageError for an unknown method.
         """
-        from reelkit.color.imageio import load_samples
-        from reelkit.color.transfer import pixel_sample
+        from reelkit.color.jobs import fit_auto, fit_match
 
         key = (rel, self._key(rel), ref, method)
         if ref is not None:
@@ -537,13 +536,9 @@ class Project:
         hit = self._grades.get(key)
         if hit is not None:
             return hit
-        s_imgs, s_masks = load_samples(self.path(rel), frames=8)
-        s_px = pixel_sample(s_imgs, masks=s_masks)
         info: dict[str, Any]
         if ref is None:
-            from reelkit.color.balance import auto_balance
-
-            bal = auto_balance(s_px)
+            bal = fit_auto(self.path(rel))
             grade = bal.grade
             info = {"kind": "auto", "reference": None, "method": "combined",
                     "white_gains": [round(g, 4) for g in bal.white_gains], "exposure_stops": bal.exposure_stops,
@@ -552,15 +547,13 @@ class Project:
             import numpy as np
 
             from reelkit.color.even import mean_colour_difference
-            from reelkit.color.transfer import match
 
-            r_imgs, r_masks = load_samples(self.path(ref), frames=8)
-            r_px = pixel_sample(r_imgs, masks=r_masks)
-            res = match(s_px, r_px, method=method)
-            grade = res.grade
-            info = {"kind": "match", "reference": ref, "method": res.method, "notes": list(res.notes),
-                    "mean_delta_e_before": round(mean_colour_difference(s_px, r_px), 3),
-                    "mean_delta_e_after": round(mean_colour_difference(np.clip(grade(s_px), 0, 1), r_px), 3)}
+            fit = fit_match(self.path(rel), self.path(ref), method=method)
+            grade = fit.result.grade
+            info = {"kind": "match", "reference": ref, "method": fit.result.method, "notes": list(fit.result.notes),
+                    "mean_delta_e_before": round(mean_colour_difference(fit.src_px, fit.ref_px), 3),
+                    "mean_delta_e_after": round(mean_colour_difference(np.clip(grade(fit.src_px), 0, 1),
+                                                                       fit.ref_px), 3)}
         info["grade"] = grade.describe()
         self._grades[key] = (grade, info)
         return grade, info
