@@ -56,7 +56,7 @@ from reelkit.media import Frame, FrameOutput, MediaInfo, iter_audio, probe, read
 from reelkit.media.video import PixelFormat
 from reelkit.progress import ProgressFn
 
-__all__ = ["AudioNeed", "Detector", "KeepFrames", "VideoNeed", "Window", "run_detectors"]
+__all__ = ["AudioNeed", "Detector", "KeepFrames", "VideoNeed", "Window", "frames_in", "run_detectors"]
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,26 @@ class KeepFrames(Detector):
     def finish(self) -> list[Frame]:
         """The kept frames."""
         return self.frames
+
+
+def frames_in(path: str | os.PathLike[str], need: VideoNeed, first: int, end: int, *, limit: int | None = None,
+              info: MediaInfo | None = None, draft: bool = True) -> list[Frame]:
+    """Frames ``first`` <= index < ``end`` of ``need`` (at most ``limit``) through the driver, for a consumer
+    that takes a few pictures (:class:`KeepFrames`); [] when none decodes there or the range is empty.
+
+    Raises:
+        the media errors of :func:`run_detectors` other than "no frame decoded".
+    """
+    if end <= first:
+        return []
+    keep = KeepFrames(need, limit)
+    try:
+        got: list[Frame] = run_detectors(path, [keep], info=info, frames=(first, end), draft=draft)[keep.name]
+    except MediaError as e:
+        if type(e) is not MediaError:  # the plain MediaError is "no video frame could be decoded"
+            raise
+        return []
+    return got
 
 
 class _Feed:

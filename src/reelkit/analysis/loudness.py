@@ -25,14 +25,29 @@ class LoudnessDetector(Detector):
     name = "loudness"
     version = "1"
 
-    def __init__(self) -> None:
+    def __init__(self, *, layout: str | None = None, dialogue: bool = False) -> None:
+        """``layout``: a channel layout that overrides the stream's (see
+        :func:`reelkit.audio.layout.resolve_layout`); ``dialogue``: also the dialogue-gated loudness."""
         self.audio = AudioNeed(sample_rate=None, channels=None, block_samples=1 << 16)
+        self.layout, self.dialogue = layout, dialogue
         self.meter: LoudnessMeter | None = None
 
+    def params(self) -> dict[str, Any]:
+        """The options that change the result (none by default)."""
+        return {k: v for k, v in (("layout", self.layout), ("dialogue", self.dialogue)) if v}
+
     def start(self, info: MediaInfo) -> None:
-        """Set up the meter for the stream's rate and channels."""
+        """Set up the meter for the stream's rate, channels and layout.
+
+        Raises:
+            UsageError: an unknown ``layout`` or one with another channel count.
+        """
+        from reelkit.audio.layout import resolve_layout
+
         a = info.require_audio()
-        self.meter = LoudnessMeter(int(a.sample_rate or 48000), int(a.channels or 1), layout=a.layout)
+        channels = int(a.channels or 1)
+        lay = resolve_layout(channels, a.layout, self.layout)
+        self.meter = LoudnessMeter(int(a.sample_rate or 48000), channels, layout=lay, dialogue=self.dialogue)
 
     def on_audio(self, block: np.ndarray, start_sample: int, sample_rate: int) -> None:
         """Meter one block."""

@@ -37,11 +37,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from reelkit.analysis.driver import Detector, VideoNeed, Window, run_detectors
+from reelkit.analysis.driver import Detector, VideoNeed, Window, frames_in, run_detectors
 from reelkit.analysis.shots import Shot, ShotBoundaryDetector, ShotDetection, Transition
 from reelkit.errors import OutputError
 from reelkit.fileio import write_bytes
-from reelkit.media import Frame, MediaInfo, probe, read_frames
+from reelkit.media import Frame, MediaInfo, probe
 from reelkit.progress import ProgressFn
 
 __all__ = ["FrameStats", "FrameStatsDetector", "RepresentativeFrames", "classify_movement", "log_detectors",
@@ -316,9 +316,10 @@ def _clean_span(shot: Shot, transitions: list[Transition]) -> tuple[int, int]:
 
 
 def _seek_frame(info: MediaInfo, frame: int) -> np.ndarray | None:
-    for f in read_frames(info.path, max_side=LOG_SIDE, start=frame, end=frame + 1, info=info):
-        return f.image
-    return None
+    """Frame ``frame`` at :data:`LOG_SIDE` (a shot left without a kept candidate), None when it does not decode."""
+    got = frames_in(info.path, VideoNeed(max_side=LOG_SIDE, pixel_format="rgb24"), frame, frame + 1, info=info,
+                    draft=False)
+    return got[0].image if got else None
 
 
 def _jpeg_rgb(data: bytes) -> np.ndarray:

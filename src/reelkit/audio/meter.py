@@ -31,7 +31,7 @@ import numpy as np
 
 from reelkit.audio.layout import ChannelLayout, channel_weights, resolve_layout
 from reelkit.errors import DecodeError, UsageError
-from reelkit.media import MediaInfo, iter_audio, probe
+from reelkit.media import MediaInfo, probe
 from reelkit.progress import ProgressFn
 
 __all__ = [
@@ -517,13 +517,10 @@ def measure_file(path: str | os.PathLike[str], *, info: MediaInfo | None = None,
     channels = audio.channels or 1
     if not audio.sample_rate:
         raise DecodeError(f"{info.path}: the audio stream has no sample rate")
-    lay = resolve_layout(channels, audio.layout, layout)
-    meter = LoudnessMeter(audio.sample_rate, channels, layout=lay, dialogue=dialogue)
-    total = int(info.duration_s * audio.sample_rate) if info.duration_s else None
-    done = 0
-    for block in iter_audio(path, info=info, block_samples=1 << 16):
-        meter.push(block)
-        done += block.shape[1]
-        if progress:
-            progress(done, total)
-    return meter.result()
+    resolve_layout(channels, audio.layout, layout)  # a bad layout fails before anything is decoded
+    from reelkit.analysis.driver import run_detectors  # the one decode path for analysis
+    from reelkit.analysis.loudness import LoudnessDetector
+
+    det = LoudnessDetector(layout=layout, dialogue=dialogue)
+    result: LoudnessResult = run_detectors(path, [det], info=info, progress=progress)[det.name]
+    return result

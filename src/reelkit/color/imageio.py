@@ -15,8 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from reelkit.analysis.driver import KeepFrames, VideoNeed, run_detectors
-from reelkit.errors import MediaError, UnsupportedMediaError, UsageError
+from reelkit.analysis.driver import VideoNeed, frames_in
+from reelkit.errors import UnsupportedMediaError, UsageError
 from reelkit.fileio import check_input_file, write_bytes
 from reelkit.media import Frame, MediaInfo, probe
 from reelkit.media.limits import default_limits
@@ -134,18 +134,9 @@ def load_samples(path: str | os.PathLike[str], *, frames: int = 8, max_side: int
 
 def _frames(path: str | os.PathLike[str], info: MediaInfo, need: VideoNeed, limit: int, start: int,
             stop: int) -> list[Frame]:
-    """Up to ``limit`` frames of ``need`` in ``[start, stop)`` through the analysis driver (full-quality
+    """Up to ``limit`` frames of ``need`` in ``[start, stop)`` through the analysis driver (a full-quality
     decode: these pictures are graded and shown); [] when none decodes there."""
-    if stop <= start:
-        return []
-    keep = KeepFrames(need, limit)
-    try:
-        frames: list[Frame] = run_detectors(path, [keep], info=info, frames=(start, stop), draft=False)[keep.name]
-    except MediaError as e:
-        if type(e) is not MediaError:  # the driver's "no frame decoded" is a plain MediaError; others propagate
-            raise
-        return []
-    return frames
+    return frames_in(path, need, start, stop, limit=limit, info=info, draft=False)
 
 
 def video_frame(path: str | os.PathLike[str], index: int, *, max_side: int | None = None,

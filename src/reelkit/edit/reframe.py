@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from reelkit.analysis.driver import Detector, KeepFrames, VideoNeed, Window, run_detectors
+from reelkit.analysis.driver import Detector, VideoNeed, Window, frames_in, run_detectors
 from reelkit.analysis.levels import SpeechLevelsDetector
 from reelkit.analysis.picture_area import active_area
 from reelkit.analysis.subjects import (
@@ -545,8 +545,8 @@ def analyse_subjects(path: str | os.PathLike[str], *, shots: Sequence[tuple[int,
     for s0, e0 in (shots or []):
         s0, e0 = int(s0), int(e0)
         if 0 <= s0 <= e0 and not ((sampled >= s0) & (sampled <= e0)).any():
-            grab = KeepFrames(VideoNeed(max_side=analysis_side, pixel_format="rgb24"))
-            for fr in run_detectors(path, [grab], info=info, frames=(s0, s0 + 1))[grab.name]:
+            for fr in frames_in(path, VideoNeed(max_side=analysis_side, pixel_format="rgb24"), s0, s0 + 1, info=info,
+                                draft=False):
                 h, w = fr.image.shape[:2]
                 subs = _detect(fr.image, backend_name, src_w / w, src_h / h)
                 samples.append((fr.index, subs))
