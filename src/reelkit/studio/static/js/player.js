@@ -120,7 +120,9 @@ export class Player {
     const tick = (now, meta) => {
       const t = meta ? meta.mediaTime : v.currentTime;
       const f = Math.min(this.frames - 1, Math.max(0, Math.round(t * this.rate[0] / this.rate[1] - (meta ? 0 : 0.5))));
-      if (f !== this.frame) this.showFrame(f);
+      // a frame presented while a seek is pending is an earlier seek's: it must not move the playhead back
+      // (stepping frame by frame faster than the decoder would otherwise lose steps)
+      if (!v.seeking && f !== this.frame) this.showFrame(f);
       this.enforceEdit(f);
       if ('requestVideoFrameCallback' in v) v.requestVideoFrameCallback(tick);
     };
