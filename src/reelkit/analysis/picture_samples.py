@@ -98,7 +98,7 @@ class PictureSampler(Detector):
     """
 
     name = "picture_samples"
-    version = "1"
+    version = "2"  # 2: faces most confident first, as documented
 
     def __init__(self, every: int, *, max_side: int = SAMPLE_SIDE, backend: str = "auto") -> None:
         from reelkit.analysis.subjects import get_backend, resolve_backend
@@ -129,7 +129,8 @@ class PictureSampler(Detector):
         h, w = img.shape[:2]
         gray = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
         found = detect_subjects(img, kinds=("face",), backend=self.backend)
-        rows = [(s.box[0] / w, s.box[1] / h, s.box[2] / w, s.box[3] / h, s.confidence) for s in found]
+        rows = [(s.box[0] / w, s.box[1] / h, s.box[2] / w, s.box[3] / h, s.confidence)
+                for s in sorted(found, key=lambda s: -s.confidence)]
         self._frames.append(frame.index)
         self._sharp.append(float(cv2.Laplacian(gray, cv2.CV_64F).var()))
         self._faces.append(np.asarray(rows, np.float32).reshape(-1, 5))
