@@ -21,7 +21,6 @@ of audio, ~230 MB per hour).
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -78,10 +77,9 @@ class SpeechLevels:
         covered = np.concatenate([[0], np.cumsum(np.cumsum(flags)[:-1] > 0)])
         edges = np.clip(np.round(np.arange(n_frames + 1) / float(rate) * self.sample_rate).astype(np.int64),
                         0, self.samples)
-        out = np.zeros(n_frames, bool)
-        for i, (a, b) in enumerate(itertools.pairwise(edges)):
-            out[i] = b > a and (covered[b] - covered[a]) / (b - a) > 0.5
-        return out
+        a, b = edges[:-1], edges[1:]
+        span = b - a
+        return (span > 0) & (2 * (covered[b] - covered[a]) > span)
 
     def to_store(self) -> dict[str, Any]:
         """The index's form (JSON values and NumPy arrays)."""
