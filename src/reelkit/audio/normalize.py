@@ -27,6 +27,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
@@ -34,6 +36,7 @@ from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from reelkit.audio.layout import ChannelLayout
 from reelkit.audio.meter import LoudnessMeter, LoudnessResult, measure, true_peak_envelope
 from reelkit.errors import MediaError, UsageError
+from reelkit.progress import ProgressFn
 
 __all__ = [
     "TARGETS",
@@ -46,6 +49,7 @@ __all__ = [
     "normalize",
     "normalize_array",
     "normalize_blocks",
+    "normalize_file",
     "refine_gain",
 ]
 
@@ -310,3 +314,41 @@ def normalize(samples: np.ndarray, sample_rate: int, target: str | DeliveryTarge
     before = measure(x, sample_rate, layout=layout, dialogue=t.dialogue_gated)
     out, gain, basis, lim_db, after = normalize_array(x, sample_rate, before, t, layout=layout)
     return NormalizeResult(t, gain, basis, lim_db, before, after, out)
+
+
+def normalize_file(media: str | Path, target: str, output: str | Path | None = None, *, force: bool = False,
+                   layout: str | None = None, progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Normalise the loudness of ``media`` to ``target`` (a :func:`get_target` name) with its true-peak
+    ceiling, write the result (``output``, default ``<stem>.normalized.<ext>`` beside it) and return the JSON
+    report of ``reel audio normalize`` (target, gain, basis, limiter, loudness before and after).
+
+    The audio is streamed: metered once (:func:`reelkit.audio.meter.measure_file`, ``progress`` in samples),
+    then read again through the gain and the limiter into the output.
+
+    Raises:
+        UsageError: an unknown target or layout; OutputExistsError: ``output`` exists without ``force``;
+        the media errors of reading (NoAudioStreamError without audio).
+    """
+    from reelkit.audio.io import check_output, default_output, write_processed
+    from reelkit.audio.layout import resolve_layout
+    from reelkit.audio.meter import measure_file
+    from reelkit.fileio import check_input_file
+    from reelkit.media import iter_audio, probe
+    from reelkit.provenance import Action, declare
+
+    t = get_target(target)
+    media = check_input_file(media, what="media file")
+    info = probe(media)
+    a = info.require_audio()
+    out = Path(output) if output is not None else default_output(info, "normalized")
+    check_output(info, out, force=force)
+    lay = resolve_layout(a.channels or 1, a.layout, layout)
+    before = measure_file(media, info=info, dialogue=t.dialogue_gated, layout=layout, progress=progress)
+    gain, basis = refine_gain(lambda: iter_audio(media, info=info), a.sample_rate, a.channels or 1, before, t,
+                              layout=lay)
+    blocks, meter, lim = normalize_blocks(iter_audio(media, info=info), a.sample_rate, a.channels or 1, gain,
+                                          t.ceiling_dbtp, layout=lay, dialogue=t.dialogue_gated)
+    declare(out, actions=[Action("loudness", f"loudness normalised to {t.name}")])
+    write_processed(info, out, blocks, a.sample_rate, a.channels or 1, force=force)
+    res = NormalizeResult(t, gain, basis, lim.max_reduction_db, before, meter.result())
+    return {"media": str(media), "output": str(out), **res.to_dict()}

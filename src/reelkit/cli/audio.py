@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 
 from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, out_console, progress_bar
-from reelkit.provenance import Action, declare
 
 audio_app = typer.Typer(
     name="audio",
@@ -122,34 +121,11 @@ def loudness_cmd(
 
 def normalize_file(media: Path, target: str, output: Path | None, *, force: bool,
                    layout: str | None = None) -> dict[str, Any]:
-    """Normalise ``media`` to ``target``, write the result, return the JSON report (streams the audio twice)."""
-    from reelkit.audio.io import check_output, default_output, write_processed
-    from reelkit.audio.layout import resolve_layout
-    from reelkit.audio.meter import measure_file
-    from reelkit.audio.normalize import get_target, normalize_blocks, refine_gain
-    from reelkit.fileio import check_input_file
-    from reelkit.media import iter_audio, probe
+    """:func:`reelkit.audio.normalize.normalize_file` with a progress bar for the metering pass."""
+    from reelkit.audio.normalize import normalize_file as normalize
 
-    t = get_target(target)
-    check_input_file(media, what="media file")
-    info = probe(media)
-    a = info.require_audio()
-    out = output or default_output(info, "normalized")
-    check_output(info, out, force=force)
-    lay = resolve_layout(a.channels or 1, a.layout, layout)
     with progress_bar("metering", unit="samples") as prog:
-        before = measure_file(media, info=info, dialogue=t.dialogue_gated, layout=layout, progress=prog)
-    gain, basis = refine_gain(lambda: iter_audio(media, info=info), a.sample_rate, a.channels or 1, before, t,
-                              layout=lay)
-    blocks, meter, lim = normalize_blocks(iter_audio(media, info=info), a.sample_rate, a.channels or 1, gain,
-                                          t.ceiling_dbtp, layout=lay, dialogue=t.dialogue_gated)
-    declare(out, actions=[Action("loudness", f"loudness normalised to {t.name}")])
-    write_processed(info, out, blocks, a.sample_rate, a.channels or 1, force=force)
-    after = meter.result()
-    from reelkit.audio.normalize import NormalizeResult
-
-    res = NormalizeResult(t, gain, basis, lim.max_reduction_db, before, after)
-    return {"media": str(media), "output": str(out), **res.to_dict()}
+        return normalize(media, target, output, force=force, layout=layout, progress=prog)
 
 
 def _normalize_text(d: dict[str, Any]) -> None:
