@@ -1,7 +1,7 @@
 """``reel cutdown TIMELINE.otio --duration 15 --duration 30``: shorter versions of a cut, to the frame.
 
-The library does the work (:func:`reelkit.edit.cutdown.cutdowns`); this module parses, checks outputs
-before any work, writes the timelines (and renders) and prints a summary.
+The library does the work (:func:`reelkit.edit.cutdown.write_cutdowns`: outputs checked before any work,
+the cutdowns, their timelines and renders); this module parses, shows progress and prints a summary.
 """
 
 from __future__ import annotations
@@ -24,61 +24,9 @@ from reelkit.cli._ui import (
     out_console,
     progress_bar,
 )
-from reelkit.errors import InputFormatError, UsageError
-from reelkit.fileio import check_input_file, check_output_path
+from reelkit.errors import InputFormatError
 
-__all__ = ["cutdown_cmd", "demo_step", "demo_transcript", "export_format_for", "load_transcripts", "register"]
-
-_SUFFIX_FORMAT = {".otio": "otio", ".fcpxml": "fcpxml", ".xml": "fcp7", ".edl": "edl"}
-
-
-def export_format_for(path: Path) -> str:
-    """The export format implied by a timeline file's suffix (.otio, .fcpxml, .xml = FCP7, .edl).
-
-    Raises:
-        UsageError: any other suffix.
-    """
-    fmt = _SUFFIX_FORMAT.get(path.suffix.lower())
-    if fmt is None:
-        raise UsageError(f"{path}: timeline outputs end in .otio, .fcpxml, .xml (FCP7) or .edl")
-    return fmt
-
-
-def load_transcripts(files: list[Path], sources: list[Path]) -> dict[Path, Any]:
-    """Transcript JSON files (``reel transcribe -f json``) keyed by the source they belong to.
-
-    A file is matched to the source with the same file name as its ``media`` field; with one source and
-    one file, the file belongs to that source whatever it names.
-
-    Raises:
-        InputFormatError: unreadable JSON, or a transcript that matches no source of the timeline.
-    """
-    from reelkit.analysis.speech import Transcript
-
-    out: dict[Path, Any] = {}
-    for f in files:
-        check_input_file(f, what="transcript JSON")
-        try:
-            data = json.loads(f.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputFormatError(f"{f} is not a JSON transcript: {exc}") from None
-        t = Transcript.from_dict(data)
-        match = [s for s in sources if t.media and Path(t.media).name == s.name]
-        if not match and len(sources) == 1 and len(files) == 1:
-            match = sources
-        if not match:
-            raise InputFormatError(f"{f} is a transcript of {t.media or 'unknown media'}, which the timeline does "
-                                   "not use")
-        for s in match:
-            out[s] = t
-    return out
-
-
-def _outputs(base: Path, seconds: list[float], suffix_of: Path) -> list[Path]:
-    if len(seconds) == 1:
-        return [base]
-    return [base.with_name(f"{base.stem}.{s:g}s{suffix_of.suffix}") for s in seconds]
-
+__all__ = ["cutdown_cmd", "demo_step", "demo_transcript", "register"]
 
 def cutdown_cmd(
     timeline: Annotated[Path, typer.Argument(help="Cut to shorten (.otio, e.g. from `reel cut` or `reel assemble`).",
@@ -122,42 +70,14 @@ def cutdown_cmd(
 
       reel cutdown talk.otio -d 20 --words talk.json -o talk20.fcpxml
     """
-    from reelkit.edit.cutdown import cutdowns, read_timeline
-    from reelkit.timeline import export_timeline, timeline_tracks
+    from reelkit.edit.cutdown import write_cutdowns
 
-    if not duration:
-        raise UsageError("give at least one --duration in seconds")
-    tl_in = read_timeline(timeline)
-    base = output or timeline.with_name(f"{timeline.stem}.cutdown.otio")
-    fmt_out = export_format_for(base)
-    outs = _outputs(base, duration, base)
-    renders = _outputs(render, duration, render) if render is not None else []
-    for p in [*outs, *renders]:
-        check_output_path(p, force=force)
-    if len(set(outs + renders)) != len(outs) + len(renders):
-        raise UsageError("two outputs share a name; give distinct durations")
-    _, tracks = timeline_tracks(tl_in)
-    sources = list(dict.fromkeys(c.path for t in tracks for c in t.clips if c.path is not None))
-    for r in renders:
-        if r.resolve() in {s.resolve() for s in sources}:
-            raise UsageError("--render must not overwrite a source of the timeline")
-    transcripts = load_transcripts(list(words or []), sources)
-    with progress_bar("analysing sources", unit="files") as prog:
-        results = cutdowns(tl_in, duration, transcripts=transcripts, backend=backend, model=model,
-                           keep_open=not no_open, keep_close=not no_close, progress=prog,
-                           use=index_use(index, no_index))
-    summary: dict[str, Any] = {"timeline": str(timeline), "cutdowns": []}
-    for k, res in enumerate(results):
-        files = {"timeline": str(export_timeline(res.timeline, outs[k], fmt_out, force=force))}
-        if renders:
-            from reelkit.render import render_timeline
-
-            with progress_bar(f"rendering {duration[k]:g} s", unit="frames") as prog:
-                rr = render_timeline(res.timeline, renders[k], progress=prog, force=force)
-            files["render"] = str(rr.path)
-        summary["cutdowns"].append({**res.to_dict(), "asked_s": duration[k], "files": files})
-        for note in res.notes:
-            err_console.print(f"note ({duration[k]:g} s): {note}")
+    summary = write_cutdowns(timeline, duration, output=output, render=render, words=list(words or []),
+                             backend=backend, model=model, keep_open=not no_open, keep_close=not no_close,
+                             force=force, use=index_use(index, no_index),
+                             stage=lambda name: progress_bar(name, unit="files" if name.startswith("analysing")
+                                                             else "frames"),
+                             note=lambda n: err_console.print(f"note {n}"))
 
     def text(d: dict[str, Any]) -> None:
         for c in d["cutdowns"]:

@@ -68,7 +68,7 @@ def highlights_cmd(
 
       reel highlights lecture.mp4 --backend faster-whisper --model ~/models/whisper-small -o clips/
     """
-    from reelkit.cli.cutdown import load_transcripts
+    from reelkit.edit.cutdown import load_transcripts
     from reelkit.edit.highlights import find_highlights, write_highlights
     from reelkit.fileio import check_input_file
 

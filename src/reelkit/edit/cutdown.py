@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -43,12 +44,13 @@ from reelkit.analysis.speech import Transcript
 from reelkit.edit.sentences import silence_threshold, silent_frames, split_sentences, tfidf
 from reelkit.edit.sources import IndexUse, source_energy, transcript_of
 from reelkit.errors import InputFormatError, UsageError
-from reelkit.progress import ProgressFn
+from reelkit.fileio import check_input_file
+from reelkit.progress import ProgressFn, Stage
 from reelkit.time import format_rate, frame_to_seconds, to_rational_time
 from reelkit.timeline.build import ClipSpan, timeline_tracks
 
-__all__ = ["CutdownResult", "Unit", "cutdown", "cutdowns", "plan_units", "read_timeline", "sentence_importance"]
-
+__all__ = ["CutdownResult", "Unit", "cutdown", "cutdowns", "export_format_for", "load_transcripts", "plan_units",
+           "read_timeline", "sentence_importance", "write_cutdowns"]
 
 
 @dataclass(frozen=True)
@@ -610,3 +612,121 @@ def cutdowns(
 def cutdown(timeline: otio.schema.Timeline, duration_s: float | Fraction, **kwargs: Any) -> CutdownResult:
     """One cutdown (see :func:`cutdowns` for the arguments and errors)."""
     return cutdowns(timeline, [duration_s], **kwargs)[0]
+
+
+_SUFFIX_FORMAT = {".otio": "otio", ".fcpxml": "fcpxml", ".xml": "fcp7", ".edl": "edl"}
+
+
+def export_format_for(path: Path) -> str:
+    """The export format implied by a timeline file's suffix (.otio, .fcpxml, .xml = FCP7, .edl).
+
+    Raises:
+        UsageError: any other suffix.
+    """
+    fmt = _SUFFIX_FORMAT.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(f"{path}: timeline outputs end in .otio, .fcpxml, .xml (FCP7) or .edl")
+    return fmt
+
+
+def load_transcripts(files: list[Path], sources: list[Path]) -> dict[Path, Any]:
+    """Transcript JSON files (``reel transcribe -f json``) keyed by the source they belong to.
+
+    A file is matched to the source with the same file name as its ``media`` field; with one source and
+    one file, the file belongs to that source whatever it names.
+
+    Raises:
+        InputFormatError: unreadable JSON, or a transcript that matches no source of the timeline.
+    """
+    from reelkit.analysis.speech import Transcript
+
+    out: dict[Path, Any] = {}
+    for f in files:
+        check_input_file(f, what="transcript JSON")
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputFormatError(f"{f} is not a JSON transcript: {exc}") from None
+        t = Transcript.from_dict(data)
+        match = [s for s in sources if t.media and Path(t.media).name == s.name]
+        if not match and len(sources) == 1 and len(files) == 1:
+            match = sources
+        if not match:
+            raise InputFormatError(f"{f} is a transcript of {t.media or 'unknown media'}, which the timeline does "
+                                   "not use")
+        for s in match:
+            out[s] = t
+    return out
+
+
+def _outputs(base: Path, seconds: list[float], suffix_of: Path) -> list[Path]:
+    if len(seconds) == 1:
+        return [base]
+    return [base.with_name(f"{base.stem}.{s:g}s{suffix_of.suffix}") for s in seconds]
+
+
+def write_cutdowns(timeline: str | Path, durations: Sequence[float], *, output: Path | None = None,
+                   render: Path | None = None, words: Sequence[Path] = (), backend: str | None = None,
+                   model: Path | None = None, keep_open: bool = True, keep_close: bool = True,
+                   force: bool = False, use: IndexUse = IndexUse(), stage: Stage | None = None,
+                   note: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """``reel cutdown``: cutdowns of the timeline file ``timeline`` to each of ``durations`` (seconds),
+    written as timelines (and, with ``render``, rendered), every output checked before any work.
+
+    Args:
+        output: the timeline to write (.otio, .fcpxml, .xml = FCP7, .edl); with several durations
+            ``NAME.<d>s.<ext>``. Default: ``<name>.cutdown.otio`` beside the input.
+        render: also render each cutdown (``out.mp4`` → ``out.15s.mp4`` for several).
+        words: transcript JSON files of sources (:func:`load_transcripts`); other sources' transcripts come
+            from the media index (``use``), made with ``backend``/``model`` when missing.
+        stage: progress per stage (``"analysing sources"`` in files, ``"rendering <d> s"`` in frames).
+        note: told each cutdown's notes (``"(<d> s): ..."``).
+
+    Returns:
+        ``{"timeline", "cutdowns": [{...CutdownResult.to_dict(), "asked_s", "files"}]}``.
+
+    Raises:
+        UsageError: no duration, a bad suffix, two outputs with one name, a render over a source;
+        OutputExistsError; the errors of :func:`cutdowns` and of rendering.
+    """
+    from contextlib import nullcontext
+
+    from reelkit.fileio import check_output_path
+    from reelkit.timeline import export_timeline
+
+    run = stage or (lambda _name: nullcontext(None))
+    if not durations:
+        raise UsageError("give at least one --duration in seconds")
+    timeline = Path(timeline)
+    tl_in = read_timeline(timeline)
+    base = output or timeline.with_name(f"{timeline.stem}.cutdown.otio")
+    fmt_out = export_format_for(base)
+    outs = _outputs(base, list(durations), base)
+    renders = _outputs(render, list(durations), render) if render is not None else []
+    for p in [*outs, *renders]:
+        check_output_path(p, force=force)
+    if len(set(outs + renders)) != len(outs) + len(renders):
+        raise UsageError("two outputs share a name; give distinct durations")
+    _, tracks = timeline_tracks(tl_in)
+    sources = list(dict.fromkeys(c.path for t in tracks for c in t.clips if c.path is not None))
+    for r in renders:
+        if r.resolve() in {s.resolve() for s in sources}:
+            raise UsageError("--render must not overwrite a source of the timeline")
+    transcripts = load_transcripts(list(words), sources)
+    with run("analysing sources") as prog:
+        results = cutdowns(tl_in, list(durations), transcripts=transcripts, backend=backend, model=model,
+                           keep_open=keep_open, keep_close=keep_close, progress=prog, use=use)
+    summary: dict[str, Any] = {"timeline": str(timeline), "cutdowns": []}
+    for k, res in enumerate(results):
+        files = {"timeline": str(export_timeline(res.timeline, outs[k], fmt_out, force=force))}
+        if renders:
+            from reelkit.render import render_timeline
+
+            with run(f"rendering {durations[k]:g} s") as prog:
+                rr = render_timeline(res.timeline, renders[k], progress=prog, force=force)
+            files["render"] = str(rr.path)
+        summary["cutdowns"].append({**res.to_dict(), "asked_s": durations[k], "files": files})
+        if note is not None:
+            for n in res.notes:
+                note(f"({durations[k]:g} s): {n}")
+    return summary
