@@ -6,6 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import opentimelineio as otio
 import pytest
 
 from reelkit.edit.reframe import path_timeline, reframe
@@ -129,3 +130,25 @@ def test_plan_reframe_reads_shots_and_subjects_from_the_index(tmp_path: Path, mo
         assert [s.to_dict() for s in p.path.shots] == [s.to_dict() for s in fresh.path.shots]
     with pytest.raises(UsageError):
         plan_reframe(clip, "9:0", index=db)
+
+
+def test_write_reframe_exports_a_clip_whose_container_understates_its_length(tmp_path: Path,
+                                                                             shared_data: Path) -> None:
+    """A real GRID MPEG-1 file has no frame count and a duration half a frame short of the 75 frames it
+    decodes: the exported timeline stops where the media does (it used to fail: "source range [0, 75)
+    goes beyond the media's 74 frames"); outputs are checked before the analysis."""
+    from reelkit.edit.reframe import write_reframe
+    from reelkit.errors import OutputExistsError
+
+    clip = shared_data / "av" / "grid" / "grid_bbaf2n.mpg"
+    out = tmp_path / "grid.otio"
+    plan, report = write_reframe(clip, "9:16", width=180, export="otio", output=out, use_index=False)
+    assert report["export"] == str(out) and plan.path.windows.shape[0] == 75
+    back = otio.adapters.read_from_file(str(out))
+    clips = list(back.tracks[0].find_clips())
+    assert len(clips) == 1 and clips[0].source_range.duration.to_frames() == 74
+    assert clips[0].metadata["reelkit"]["crop_keyframes"]
+    with pytest.raises(OutputExistsError):
+        write_reframe(clip, "9:16", export="otio", output=out, use_index=False)
+    with pytest.raises(UsageError):
+        write_reframe(clip, "9:16", output=tmp_path / "x.json", use_index=False)

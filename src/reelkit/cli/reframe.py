@@ -17,7 +17,6 @@ from reelkit.cli._ui import (
     emit,
     out_console,
     progress_bar,
-    to_json,
     warn_line,
 )
 from reelkit.errors import UsageError
@@ -37,9 +36,6 @@ class FallbackOpt(StrEnum):
     split = "split"
     pad = "pad"
     none = "none"
-
-
-_SUFFIX = {"fcpxml": ".fcpxml", "otio": ".otio", "json": ".json"}
 
 
 def _text(plan: Any) -> None:
@@ -94,55 +90,17 @@ def reframe_cmd(
 
       reel reframe interview.mp4 --fallback pad --render out.mp4 --force
     """
-    from reelkit.fileio import check_output_path
-
     if path_only and (render or export):
         raise UsageError("--path-only prints the path only; drop --render/--export or --path-only")
-    if output is not None and export is None:
-        raise UsageError("--output names the --export file; add --export fcpxml|otio|json")
-    # refuse existing outputs before the (slow) analysis
-    targets: list[Path] = []
-    if render is not None:
-        targets.append(check_output_path(render, force=force))
-    export_path: Path | None = None
-    if export is not None:
-        if output is None:
-            tag = aspect.replace(":", "x").replace("/", "x")
-            output = video.with_name(f"{video.stem}.reframe-{tag}{_SUFFIX[export.value]}")
-        export_path = check_output_path(output, force=force)
-        targets.append(export_path)
-    from reelkit.edit.reframe import plan_reframe
+    from reelkit.edit.reframe import write_reframe
 
-    plan = plan_reframe(video, aspect, width=width, fallback=fallback.value, backend=backend,  # type: ignore[arg-type]
-                        shots=not no_shots, index=index, use_index=not no_index, stage=progress_bar,
-                        warn=warn_line)
+    plan, report = write_reframe(video, aspect, width=width, fallback=fallback.value,  # type: ignore[arg-type]
+                                 backend=backend, shots=not no_shots, export=export.value if export else None,
+                                 output=output, render=render, force=force, index=index, use_index=not no_index,
+                                 stage=progress_bar, warn=warn_line)
     if path_only:
         emit(plan.path.to_dict(), fmt, lambda _d: _text(plan))
         return
-    report: dict[str, Any] = {"video": plan.path.video,
-                              "aspect": f"{plan.path.aspect.numerator}:{plan.path.aspect.denominator}",
-                              "output_size": list(plan.output_size),
-                              "backend": plan.backend,
-                              "active_area": list(plan.active_area) if plan.active_area else None,
-                              "shots": [{**s.to_dict(), "subject": plan.subjects.get(i, "none")}
-                                        for i, s in enumerate(plan.path.shots)]}
-    if export_path is not None:
-        from reelkit.fileio import write_text
-
-        if export == ExportFmt.json:
-            write_text(export_path, to_json(plan.path.to_dict()) + "\n", force=force)
-        else:
-            from reelkit.edit.reframe import path_timeline
-            from reelkit.timeline import export_timeline
-
-            export_timeline(path_timeline(plan), export_path, export.value, force=force)
-        report["export"] = str(export_path)
-    if render is not None:
-        from reelkit.render.reframe import render_reframe
-
-        with progress_bar("render") as prog:
-            render_reframe(plan, render, force=force, progress=prog)
-        report["render"] = str(render)
 
     def text(_d: Any) -> None:
         _text(plan)

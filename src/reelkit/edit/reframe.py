@@ -62,6 +62,7 @@ from reelkit.progress import ProgressFn, Stage
 
 __all__ = [
     "ANALYSIS_VERSION",
+    "EXPORT_SUFFIXES",
     "FALLBACKS",
     "ReframePlan",
     "SubjectAnalysis",
@@ -72,6 +73,7 @@ __all__ = [
     "reframe",
     "shot_spans",
     "voice_activity",
+    "write_reframe",
 ]
 
 Fallback = Literal["split", "pad", "none"]
@@ -883,6 +885,69 @@ def plan_reframe(video: str | os.PathLike[str], aspect: str | Fraction = "9:16",
                    use=IndexUse(path=Path(index) if index is not None else None, enabled=use_index, warn=warn))
 
 
+#: file suffix of each ``reel reframe --export`` format
+EXPORT_SUFFIXES = {"fcpxml": ".fcpxml", "otio": ".otio", "json": ".json"}
+
+
+def write_reframe(video: str | os.PathLike[str], aspect: str = "9:16", *, width: int = 1080,
+                  fallback: Fallback = "split", backend: str = DEFAULT_BACKEND, shots: bool = True,
+                  export: str | None = None, output: str | os.PathLike[str] | None = None,
+                  render: str | os.PathLike[str] | None = None, force: bool = False,
+                  index: str | os.PathLike[str] | None = None, use_index: bool = True, stage: Stage | None = None,
+                  warn: Callable[[str], None] | None = None) -> tuple[ReframePlan, dict[str, Any]]:
+    """``reel reframe``: plan the reframe (:func:`plan_reframe`), then write the crop keyframes (``export``:
+    ``fcpxml``, ``otio`` or ``json``, to ``output`` or ``<stem>.reframe-<W>x<H>.<ext>`` beside the video) and
+    render (``render``), every output checked before the analysis.
+
+    Returns:
+        ``(plan, report)``: the report is the command's JSON (video, aspect, size, backend, active area, shots
+        with their subject, and the files written).
+
+    Raises:
+        UsageError: bad options (an ``output`` without ``export``, an unknown format); OutputExistsError; the
+        errors of :func:`plan_reframe` and of rendering.
+    """
+    from reelkit.fileio import check_output_path, to_json, write_text
+
+    run = stage or (lambda _name: nullcontext(None))
+    if output is not None and export is None:
+        raise UsageError("--output names the --export file; add --export fcpxml|otio|json")
+    if export is not None and export not in EXPORT_SUFFIXES:
+        raise UsageError(f"unknown export format {export!r}; choose one of {', '.join(EXPORT_SUFFIXES)}")
+    src = Path(video)
+    render_path = check_output_path(render, force=force) if render is not None else None
+    export_path: Path | None = None
+    if export is not None:
+        if output is None:
+            tag = aspect.replace(":", "x").replace("/", "x")
+            output = src.with_name(f"{src.stem}.reframe-{tag}{EXPORT_SUFFIXES[export]}")
+        export_path = check_output_path(output, force=force)
+    plan = plan_reframe(src, aspect, width=width, fallback=fallback, backend=backend, shots=shots, index=index,
+                        use_index=use_index, stage=stage, warn=warn)
+    report: dict[str, Any] = {"video": plan.path.video,
+                              "aspect": f"{plan.path.aspect.numerator}:{plan.path.aspect.denominator}",
+                              "output_size": list(plan.output_size),
+                              "backend": plan.backend,
+                              "active_area": list(plan.active_area) if plan.active_area else None,
+                              "shots": [{**s.to_dict(), "subject": plan.subjects.get(i, "none")}
+                                        for i, s in enumerate(plan.path.shots)]}
+    if export_path is not None:
+        if export == "json":
+            write_text(export_path, to_json(plan.path.to_dict()) + "\n", force=force)
+        else:
+            from reelkit.timeline import export_timeline
+
+            export_timeline(path_timeline(plan), export_path, str(export), force=force)
+        report["export"] = str(export_path)
+    if render_path is not None:
+        from reelkit.render.reframe import render_reframe
+
+        with run("render") as prog:
+            render_reframe(plan, render_path, force=force, progress=prog)
+        report["render"] = str(render_path)
+    return plan, report
+
+
 def path_timeline(plan: ReframePlan, *, tolerance: float = 2.0, name: str | None = None) -> Any:
     """An OTIO timeline of the reframe: one clip per shot with simplified crop keyframes.
 
@@ -892,9 +957,13 @@ def path_timeline(plan: ReframePlan, *, tolerance: float = 2.0, name: str | None
     ``metadata["reelkit"]["output_size"]`` is the output size. The CUT area's FCPXML exporter
     turns these into transform keyframes.
     """
-    from reelkit.timeline import ranges_timeline
+    from reelkit.timeline import media_frame_count, ranges_timeline
 
-    tl = ranges_timeline(plan.info, [(s.start, s.end + 1) for s in plan.path.shots],
+    # a container that understates its length (an MPEG-1 file with no frame count whose duration is half a
+    # frame short) holds decoded frames past what an NLE will see: the timeline stops where the media does
+    n = media_frame_count(plan.info, plan.rate)
+    shots = [s for s in plan.path.shots if s.start < n]
+    tl = ranges_timeline(plan.info, [(s.start, min(s.end + 1, n)) for s in shots],
                          name=name or f"{Path(plan.path.video).stem} reframe {plan.path.aspect}")
     meta = dict(tl.metadata.get("reelkit", {}))
     meta["output_size"] = list(plan.output_size)
@@ -903,8 +972,8 @@ def path_timeline(plan: ReframePlan, *, tolerance: float = 2.0, name: str | None
     for track in tl.tracks:
         if track.kind != "Video":
             continue
-        for clip, shot in zip(track, plan.path.shots, strict=True):
-            seg = plan.path.windows[shot.start:shot.end + 1]
+        for clip, shot in zip(track, shots, strict=True):
+            seg = plan.path.windows[shot.start:min(shot.end + 1, n)]
             idx = [0] if np.all(seg == seg[0]) else simplify_keyframes(seg[:, :2].astype(float), tolerance)
             keys = [{"frame": shot.start + i, "x": float(seg[i, 0]), "y": float(seg[i, 1]), "w": int(seg[i, 2]),
                      "h": int(seg[i, 3])} for i in idx]
