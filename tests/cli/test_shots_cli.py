@@ -204,3 +204,17 @@ def test_vfr_timestamps_follow_decode_order(tmp_path: Path, reel) -> None:
     clips = list(tl.video_tracks()[0].find_clips())
     # the second clip starts at the cut's real time (2.0 s), not at frame 20 of the average rate
     assert clips[1].source_range.start_time.to_seconds() == pytest.approx(2.0, abs=0.5 / float(info.require_rate()))
+
+
+def test_exports_of_a_file_whose_container_understates_its_length(tmp_path: Path, reel, shared_data: Path) -> None:
+    """A real GRID MPEG-1 file states 2.98 s (74.5 frames) and has no frame count, but 75 frames decode: the
+    OTIO export and the split hold all 75 (both failed: "source range [0, 75) goes beyond the media's 74
+    frames")."""
+    clip = shared_data / "av" / "grid" / "grid_bbaf2n.mpg"
+    out = tmp_path / "grid.otio"
+    r = reel("shots", str(clip), "--no-index", "--format", "otio", "-o", str(out), "--split", str(tmp_path / "split"))
+    assert r.returncode == 0, r.stderr
+    clips = list(otio.adapters.read_from_file(str(out)).tracks[0].find_clips())
+    assert [c.source_range.duration.to_frames() for c in clips] == [75]
+    [part] = sorted((tmp_path / "split").glob("*.mp4"))
+    assert sum(1 for _ in read_frames(part)) == 75

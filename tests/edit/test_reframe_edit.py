@@ -135,8 +135,8 @@ def test_plan_reframe_reads_shots_and_subjects_from_the_index(tmp_path: Path, mo
 def test_write_reframe_exports_a_clip_whose_container_understates_its_length(tmp_path: Path,
                                                                              shared_data: Path) -> None:
     """A real GRID MPEG-1 file has no frame count and a duration half a frame short of the 75 frames it
-    decodes: the exported timeline stops where the media does (it used to fail: "source range [0, 75)
-    goes beyond the media's 74 frames"); outputs are checked before the analysis."""
+    decodes: the exported timeline holds every decoded frame (it used to fail: "source range [0, 75) goes
+    beyond the media's 74 frames"); outputs are checked before the analysis."""
     from reelkit.edit.reframe import write_reframe
     from reelkit.errors import OutputExistsError
 
@@ -146,7 +146,7 @@ def test_write_reframe_exports_a_clip_whose_container_understates_its_length(tmp
     assert report["export"] == str(out) and plan.path.windows.shape[0] == 75
     back = otio.adapters.read_from_file(str(out))
     clips = list(back.tracks[0].find_clips())
-    assert len(clips) == 1 and clips[0].source_range.duration.to_frames() == 74
+    assert len(clips) == 1 and clips[0].source_range.duration.to_frames() == 75
     assert clips[0].metadata["reelkit"]["crop_keyframes"]
     with pytest.raises(OutputExistsError):
         write_reframe(clip, "9:16", export="otio", output=out, use_index=False)

@@ -81,8 +81,9 @@ def export_string(det: ShotDetection, info: MediaInfo, fmt: str) -> str:
     """The shot list as an OTIO / FCPXML / EDL timeline (one clip per shot) via ``reelkit.timeline``."""
     from reelkit.timeline import ranges_timeline, timeline_to_string
 
-    tl = ranges_timeline(info, timeline_ranges(det), name=f"{Path(det.video).stem} shots",
-                         audio=info.audio is not None)
+    ranges = timeline_ranges(det)
+    tl = ranges_timeline(info, ranges, name=f"{Path(det.video).stem} shots", audio=info.audio is not None,
+                         frames=max(det.frame_count, ranges[-1][1] if ranges else 0))
     return timeline_to_string(tl, fmt)
 
 

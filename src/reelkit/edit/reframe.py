@@ -957,13 +957,10 @@ def path_timeline(plan: ReframePlan, *, tolerance: float = 2.0, name: str | None
     ``metadata["reelkit"]["output_size"]`` is the output size. The CUT area's FCPXML exporter
     turns these into transform keyframes.
     """
-    from reelkit.timeline import media_frame_count, ranges_timeline
+    from reelkit.timeline import ranges_timeline
 
-    # a container that understates its length (an MPEG-1 file with no frame count whose duration is half a
-    # frame short) holds decoded frames past what an NLE will see: the timeline stops where the media does
-    n = media_frame_count(plan.info, plan.rate)
-    shots = [s for s in plan.path.shots if s.start < n]
-    tl = ranges_timeline(plan.info, [(s.start, min(s.end + 1, n)) for s in shots],
+    # the media is as long as the analysis decoded it (a container's own duration can be short of that)
+    tl = ranges_timeline(plan.info, [(s.start, s.end + 1) for s in plan.path.shots], frames=len(plan.path.windows),
                          name=name or f"{Path(plan.path.video).stem} reframe {plan.path.aspect}")
     meta = dict(tl.metadata.get("reelkit", {}))
     meta["output_size"] = list(plan.output_size)
@@ -972,8 +969,8 @@ def path_timeline(plan: ReframePlan, *, tolerance: float = 2.0, name: str | None
     for track in tl.tracks:
         if track.kind != "Video":
             continue
-        for clip, shot in zip(track, shots, strict=True):
-            seg = plan.path.windows[shot.start:min(shot.end + 1, n)]
+        for clip, shot in zip(track, plan.path.shots, strict=True):
+            seg = plan.path.windows[shot.start:shot.end + 1]
             idx = [0] if np.all(seg == seg[0]) else simplify_keyframes(seg[:, :2].astype(float), tolerance)
             keys = [{"frame": shot.start + i, "x": float(seg[i, 0]), "y": float(seg[i, 1]), "w": int(seg[i, 2]),
                      "h": int(seg[i, 3])} for i in idx]

@@ -32,6 +32,6 @@ def render_reframe(plan: ReframePlan, out_path: str | os.PathLike[str], *, force
     """
     effect = ReframeEffect(plan)  # checks the output size before anything is written
     n = len(plan.path.windows)
-    tl = ranges_timeline(plan.info, [(0, n)], name=f"{Path(plan.info.path).stem} reframed", rate=plan.rate)
+    tl = ranges_timeline(plan.info, [(0, n)], name=f"{Path(plan.info.path).stem} reframed", rate=plan.rate, frames=n)
     return render_timeline(tl, out_path, effects=[effect], force=force, crf=crf, progress=progress,
                            crossfade_s=0).path  # type: ignore[arg-type]

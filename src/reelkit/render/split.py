@@ -42,7 +42,7 @@ def split_shots(info: MediaInfo, shots: Sequence[tuple[int, int]], out_dir: Path
     done = 0
     for k, ((s, e), target) in enumerate(zip(shots, targets, strict=True)):
         tl = ranges_timeline(info, [(s, e + 1)], name=f"{stem} shot {k + 1}", rate=rate,
-                             audio=info.audio is not None)
+                             audio=info.audio is not None, frames=shots[-1][1] + 1)
 
         def step(d: int, _t: int | None, base: int = done) -> None:
             if progress is not None:

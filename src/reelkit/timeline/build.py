@@ -101,6 +101,7 @@ def ranges_timeline(
     name: str,
     audio: bool = True,
     rate: Fraction | None = None,
+    frames: int | None = None,
 ) -> otio.schema.Timeline:
     """An OTIO timeline with one clip per ``[start, end)`` source-frame range of ``info``'s media.
 
@@ -114,6 +115,9 @@ def ranges_timeline(
         audio: add an audio track (when the media has audio) holding the same clips as the video.
         rate: edit rate; default the video's rate. Required for audio-only media (there is no frame
             rate in the file, and reelkit does not invent one).
+        frames: the media's length in frames as decoded, when the caller decoded it (an analysis result):
+            a container without a frame count can state a duration short of what decodes (a GRID MPEG-1
+            file: 2.98 s, 75 frames at 25 fps). Default: :func:`media_frame_count`.
 
     Returns:
         ``Timeline`` with tracks ``V1`` (video, when the media has video) and ``A1`` (audio), clips
@@ -127,7 +131,7 @@ def ranges_timeline(
         if info.video is None:
             raise UsageError(f"{info.path} has no video; give an edit rate for its audio-only timeline (e.g. 25)")
         rate = info.require_rate()
-    total = media_frame_count(info, rate)
+    total = int(frames) if frames else media_frame_count(info, rate)
     clean: list[tuple[int, int]] = []
     for start, end in ranges:
         start, end = int(start), int(end)
