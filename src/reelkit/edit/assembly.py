@@ -220,7 +220,6 @@ class Take:
     transcript: Transcript | None = None
     scene: int | None = None
     setup: str = ""
-    energy: tuple[np.ndarray, int, int] | None = None
     levels: SpeechLevels | None = None
     detected_language: str | None = None  # Whisper's detection, when it differed from the script's language
 
@@ -459,7 +458,6 @@ def assemble(
         take.transcript = t
         take.levels = levels_of(take.path, info=take.info, use=use)
         assert take.levels is not None  # the take has audio
-        take.energy = (take.levels.energy_db, take.levels.hop, take.levels.sample_rate)
         if progress is not None:
             progress(k + 1, len(files))
     _require_usable(takes, footage)
@@ -511,7 +509,7 @@ def assemble(
     sharp_all = sorted(p[0] for p in picture.values())
     for li, ti, w0, w1, acc, matched, ins in raw:
         take = takes[ti]
-        assert take.transcript is not None and take.energy is not None and take.levels is not None
+        assert take.transcript is not None and take.levels is not None
         words = take.transcript.words[w0:w1 + 1]
         sr = take.transcript.sample_rate
         fillers = sum(1 for w in words if w.filler)
@@ -520,10 +518,11 @@ def assemble(
         restarts = sum(1 for a, b in itertools.pairwise(flat) if a == b or (len(a) >= 2 and b.startswith(a)
                                                                                      and a != b))
         start, end = words[0].start, max(w.end for w in words)
-        a16, b16 = round(start * 16000 / sr), round(end * 16000 / sr)
-        clip_share = take.levels.clip_share(a16, b16)
-        e = take.energy[0]
-        speech = float(np.percentile(e[a16 // 160:max(a16 // 160 + 1, b16 // 160)], 90))
+        lv = take.levels
+        a16, b16 = round(start * lv.sample_rate / sr), round(end * lv.sample_rate / sr)
+        clip_share = lv.clip_share(a16, b16)
+        e = lv.energy_db
+        speech = float(np.percentile(e[a16 // lv.hop:max(a16 // lv.hop + 1, b16 // lv.hop)], 90))
         snr = speech - float(np.percentile(e, 10))
         audio = max(0.0, min(1.0, snr / 30.0) - min(1.0, clip_share * 20))
         fluency = max(0.0, 1.0 - 2.0 * (fillers + restarts) / len(lines[li].tokens))
@@ -599,9 +598,9 @@ def _cut_span(take: Take, r: Reading, prev_end: int | None, next_start: int | No
     its first and after its last word, else the nearest silent boundary of the pause (never inside the
     neighbouring words), else the nearest silent boundary within 2 s even across touching words; else (not
     clean) the quietest boundary of the pause within 0.5 s of the word edge."""
-    assert take.transcript is not None and take.energy is not None
+    assert take.transcript is not None and take.levels is not None
     sr = take.transcript.sample_rate
-    e, hop, esr = take.energy
+    e, hop, esr = take.levels.energy_db, take.levels.hop, take.levels.sample_rate
     thr = silence_threshold(e)
     s0, e1 = Fraction(r.start, sr) * rate, Fraction(r.end, sr) * rate
     lo = Fraction(prev_end, sr) * rate if prev_end is not None else Fraction(0)
