@@ -16,6 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from reelkit.analysis.levels import LEVELS_RATE
 from reelkit.analysis.speech import Transcript
 from reelkit.edit.sources import IndexUse, levels_of, transcript_of
 from reelkit.errors import InputFormatError, MediaError, NoAudioStreamError, UsageError
@@ -27,7 +28,6 @@ from reelkit.time import format_rate, frame_to_seconds
 __all__ = ["EXPORT_CHOICES", "CutPlan", "cut_summary", "load_words", "plan_cut", "write_cut"]
 
 EXPORT_CHOICES = ("otio", "fcpxml", "fcp7", "edl")
-_VAD_RATE = 16000
 
 
 @dataclass
@@ -119,7 +119,7 @@ def plan_cut(
     total = media_frame_count(info, rate)
     notes: list[str] = []
     words: list[Any] = []
-    sr = _VAD_RATE
+    sr = LEVELS_RATE  # of ``words`` (none unless fillers or a transcript are cut)
     deleted: set[int] = set()
     if fillers or transcript is not None:
         t = load_words(media, info, words_json, transcript, notes, use)
@@ -141,14 +141,15 @@ def plan_cut(
                                       margin_s=Fraction(repr(margin))))
     if silence:
         levels = levels_of(media, info=info, use=use)
-        assert levels is not None and levels.sample_rate == _VAD_RATE  # the media has audio (checked above)
+        assert levels is not None  # the media has audio (checked above)
+        vr = levels.sample_rate
         regions = [(int(a), int(b)) for a, b in levels.regions]
         kept_words = [w for i, w in enumerate(words) if i not in deleted]
-        scale = Fraction(_VAD_RATE, sr)
+        scale = Fraction(vr, sr)
         from reelkit.analysis.speech import Word
 
-        vad_words = [Word(w.text, int(w.start * scale), -(-w.end * _VAD_RATE // sr)) for w in kept_words]
-        removals.append(silence_removals(regions, sample_rate=_VAD_RATE, rate=rate, total_frames=total,
+        vad_words = [Word(w.text, int(w.start * scale), -(-w.end * vr // sr)) for w in kept_words]
+        removals.append(silence_removals(regions, sample_rate=vr, rate=rate, total_frames=total,
                                          margin_s=Fraction(repr(margin)), min_silence_s=Fraction(repr(min_silence)),
                                          words=vad_words))
     keep = keep_ranges(total, *removals)
