@@ -314,6 +314,22 @@ def cached_result(path: str | os.PathLike[str], key: ResultKey, compute: Callabl
         return idx.get_or_compute(src, key, lambda: compute(info), media=_media_row(info), words=words)
 
 
+def _detector_result(src: Path, info: MediaInfo, det: Detector, *, to_store: Callable[[Any], Any],
+                     params: dict[str, Any] | None = None, frames: tuple[int, int] | None = None,
+                     progress: ProgressFn | None = None, index: str | os.PathLike[str] | None = None,
+                     use_index: bool = True, warn: Callable[[str], None] | None = None) -> Any:
+    """One detector's stored result for ``src`` (keyed by its name, version and ``params``, default its own
+    :meth:`~reelkit.analysis.driver.Detector.params`): read from the index, or computed in one driver pass
+    (over ``frames`` when given) and stored in the form ``to_store`` gives."""
+    key = ResultKey.of(det.name, det.version, det.params() if params is None else params)
+
+    def compute(inf: MediaInfo) -> Any:
+        return to_store(run_detectors(src, [det], info=inf, frames=frames, progress=progress)[det.name])
+
+    data, _cached = cached_result(src, key, compute, info=info, index=index, use_index=use_index, warn=warn)
+    return data
+
+
 def speech_levels(path: str | os.PathLike[str], *, info: MediaInfo | None = None,
                   index: str | os.PathLike[str] | None = None, use_index: bool = True,
                   warn: Callable[[str], None] | None = None) -> SpeechLevels | None:
@@ -330,14 +346,8 @@ def speech_levels(path: str | os.PathLike[str], *, info: MediaInfo | None = None
     info = info or probe(src)
     if info.audio is None:
         return None
-
-    def compute(inf: MediaInfo) -> dict[str, Any]:
-        det = SpeechLevelsDetector()
-        return run_detectors(src, [det], info=inf)[det.name].to_store()
-
-    data, _cached = cached_result(src, keys_for()["speech_levels"], compute, info=info, index=index,
-                                  use_index=use_index, warn=warn)
-    return SpeechLevels.from_store(data)
+    return SpeechLevels.from_store(_detector_result(src, info, SpeechLevelsDetector(), to_store=SpeechLevels.to_store,
+                                                    index=index, use_index=use_index, warn=warn))
 
 
 def mouth_motion(path: str | os.PathLike[str], boxes: Sequence[np.ndarray], start: int, *,
@@ -368,14 +378,10 @@ def mouth_motion(path: str | os.PathLike[str], boxes: Sequence[np.ndarray], star
     if not det.boxes or n == 0:
         return det.finish()
     rounded = np.nan_to_num(np.round(np.stack(det.boxes), 1), nan=-1.0).astype(np.float32)
-    key = ResultKey.of(det.name, det.version,
-                       {**det.params(), "source": list(source_size),
-                        "boxes": hashlib.blake2b(rounded.tobytes(), digest_size=12).hexdigest()})
-
-    def compute(inf: MediaInfo) -> np.ndarray:
-        return run_detectors(src, [det], info=inf, frames=(start, start + n))[det.name]  # type: ignore[no-any-return]
-
-    data, _cached = cached_result(src, key, compute, info=info, index=index, use_index=use_index, warn=warn)
+    params = {**det.params(), "source": list(source_size),
+              "boxes": hashlib.blake2b(rounded.tobytes(), digest_size=12).hexdigest()}
+    data = _detector_result(src, info, det, to_store=lambda m: m, params=params, frames=(start, start + n),
+                            index=index, use_index=use_index, warn=warn)
     return np.asarray(data, dtype=float)
 
 
@@ -397,13 +403,9 @@ def picture_samples(path: str | os.PathLike[str], *, per_second: float = 2.0, ma
     if info.video is None or _is_still(info):
         return None
     det = PictureSampler(sample_step(info.video.rate, per_second), max_side=max_side, backend=backend)
-    key = ResultKey.of(det.name, det.version, det.params())
-
-    def compute(inf: MediaInfo) -> dict[str, Any]:
-        return run_detectors(src, [det], info=inf, progress=progress)[det.name].to_store()  # type: ignore[no-any-return]
-
-    data, _cached = cached_result(src, key, compute, info=info, index=index, use_index=use_index, warn=warn)
-    return PictureSamples.from_store(data)
+    return PictureSamples.from_store(_detector_result(src, info, det, to_store=PictureSamples.to_store,
+                                                      progress=progress, index=index, use_index=use_index,
+                                                      warn=warn))
 
 
 def transcribe_cached(path: str | os.PathLike[str], *, backend: str = "faster-whisper",
