@@ -737,17 +737,16 @@ def write_assembly(asm: Assembly, output: str | Path, *, report: str | Path | No
     output = Path(output)
     paths = assembly_outputs(output, report, force=force)
     notes: list[str] = []
-    keep: list[str] = []
+    texts: dict[str, str] = {}
     for fmt in ("otio", "fcpxml", "fcp7", "edl"):
         try:
-            timeline_to_string(asm.timeline, fmt)
+            texts[fmt] = timeline_to_string(asm.timeline, fmt)
         except InputFormatError as e:
             if fmt == "otio":
                 raise
             notes.append(f"{paths[fmt].name} not written: {e.message}")
-            continue
-        keep.append(fmt)
-    files = {fmt: str(export_timeline(asm.timeline, paths[fmt], fmt, force=force)) for fmt in keep}
+    files = {fmt: str(export_timeline(asm.timeline, paths[fmt], fmt, force=force, text=text))
+             for fmt, text in texts.items()}
     if report is not None:
         files["report"] = str(write_text(report, coverage_html(asm), force=force))
     return files, notes

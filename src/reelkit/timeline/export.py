@@ -48,8 +48,11 @@ def timeline_to_string(timeline: otio.schema.Timeline, fmt: str) -> str:
 
 
 def export_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike[str], fmt: str, *,
-                    force: bool = False) -> Path:
+                    force: bool = False, text: str | None = None) -> Path:
     """Write ``timeline`` to ``path`` in format ``fmt`` atomically and return the path.
+
+    ``text``: the timeline already serialised in ``fmt`` (:func:`timeline_to_string`), by a caller that made
+    every format before writing any.
 
     Raises:
         UsageError: unknown format.
@@ -63,4 +66,4 @@ def export_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike[str]
 
     check_output_path(path, force=force)  # refuse before doing the work
     declare_timeline(path, timeline)  # provenance sidecar: the media it cuts, as ingredients
-    return write_text(path, timeline_to_string(timeline, fmt), force=force)
+    return write_text(path, timeline_to_string(timeline, fmt) if text is None else text, force=force)
