@@ -69,6 +69,10 @@ class DecodeError(MediaError):
     """Decoding failed part-way or made no progress."""
 
 
+class NoFrameError(MediaError):
+    """No video frame decodes: in the file, or in the frame range an analysis asked for."""
+
+
 class OutputError(ReelError):
     """An output file cannot be written (exists without --force, directory missing, disk full)."""
 

@@ -50,7 +50,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from reelkit.errors import MediaError, UsageError
+from reelkit.errors import NoFrameError, UsageError
 from reelkit.fileio import check_input_file
 from reelkit.media import Frame, FrameOutput, MediaInfo, iter_audio, probe, read_frames
 from reelkit.media.video import PixelFormat
@@ -169,16 +169,14 @@ def frames_in(path: str | os.PathLike[str], need: VideoNeed, first: int, end: in
     that takes a few pictures (:class:`KeepFrames`); [] when none decodes there or the range is empty.
 
     Raises:
-        the media errors of :func:`run_detectors` other than "no frame decoded".
+        the media errors of :func:`run_detectors` other than NoFrameError.
     """
     if end <= first:
         return []
     keep = KeepFrames(need, limit)
     try:
         got: list[Frame] = run_detectors(path, [keep], info=info, frames=(first, end), draft=draft)[keep.name]
-    except MediaError as e:
-        if type(e) is not MediaError:  # the plain MediaError is "no video frame could be decoded"
-            raise
+    except NoFrameError:
         return []
     return got
 
@@ -273,8 +271,8 @@ def run_detectors(path: str | os.PathLike[str], detectors: Sequence[Detector], *
         UsageError: duplicate detector names, or ``frames`` with an audio detector or an empty range;
         the media errors of :func:`reelkit.media.probe`,
         :func:`reelkit.media.read_frames` and :func:`reelkit.media.iter_audio` (NoVideoStreamError when a
-        detector needs video and there is none — NoAudioStreamError likewise); MediaError when no
-        video frame decodes; whatever a detector raises.
+        detector needs video and there is none — NoAudioStreamError likewise); NoFrameError when no
+        video frame decodes (in ``frames`` when given); whatever a detector raises.
     """
     names = [d.name for d in detectors]
     if len(set(names)) != len(names):
@@ -328,7 +326,7 @@ def run_detectors(path: str | os.PathLike[str], detectors: Sequence[Detector], *
             if progress is not None and done % 50 == 0:
                 progress(done, total)
         if done == 0:
-            raise MediaError(f"{src}: no video frame could be decoded", hint="is the file truncated?")
+            raise NoFrameError(f"{src}: no video frame could be decoded", hint="is the file truncated?")
         for g in groups:
             g.flush()
         if progress is not None:

@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 
 from reelkit.analysis.driver import Detector, VideoNeed, Window, run_detectors
-from reelkit.errors import MediaError, UsageError
+from reelkit.errors import MediaError, NoFrameError, UsageError
 from reelkit.fileio import check_input_file
 from reelkit.media import Frame, MediaInfo, probe
 from reelkit.progress import ProgressFn
@@ -789,7 +789,7 @@ class ShotBoundaryDetector(Detector):
         assert info is not None, "start() was not called"
         n = len(self.feats)
         if n == 0:
-            raise MediaError(f"{info.path}: no video frame could be decoded", hint="is the file truncated?")
+            raise NoFrameError(f"{info.path}: no video frame could be decoded", hint="is the file truncated?")
         sig = self.signals = self.feats.signals()
         transitions = decide(sig, self.tuning)
         shots = shots_from_transitions(transitions, n)
