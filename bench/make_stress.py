@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -186,6 +187,25 @@ def render_plan(path: Path, plans: list[ShotPlan], joins: list[tuple[str, dict[s
     ``("fade_black"|"fade_white", {"out", "hold", "in"})``.
     """
     w, h = size
+    return render_joined(path, [p.frames for p in plans],
+                         lambda k, i, flash: render_shot_frame(plans[k], i, w, h, flash=flash), joins,
+                         size=size, rate=rate, force=force, flashes=[set(p.flashes) for p in plans],
+                         fast=[p.motion == "whip" for p in plans])
+
+
+def render_joined(path: Path, lengths: list[int], frame: Callable[[int, int, bool], np.ndarray],
+                  joins: list[tuple[str, dict[str, Any]]], *, size: tuple[int, int], rate: Fraction,
+                  force: bool = False, flashes: list[set[int]] | None = None, fast: list[bool] | None = None,
+                  min_body: int = 0) -> dict[str, Any]:
+    """Render shots of ``lengths`` frames joined by ``joins`` (see :func:`render_plan`); return the GT.
+
+    ``frame(k, i, flash)`` is frame ``i`` of shot ``k`` as float32 RGB 0-255 (``flash`` False inside
+    transitions). A transition consumes frames from the tail of the outgoing shot and the head of the
+    incoming one (dissolve/wipe overlap them; a fade's in-frames are the incoming shot's first frames).
+    ``flashes[k]`` (shot-relative frames) and ``fast[k]`` (a whip pan) are listed as traps; ``min_body``:
+    frames of its own each shot shows at least after its head was used by the previous transition.
+    """
+    w, h = size
     cuts: list[int] = []
     gradual: list[list[Any]] = []
     traps: list[list[Any]] = []
@@ -197,73 +217,65 @@ def render_plan(path: Path, plans: list[ShotPlan], joins: list[tuple[str, dict[s
             out.write_video(np.clip(img + 0.5, 0, 255).astype(np.uint8))
             n += 1
 
-        # each shot is rendered with its own frame counter; a transition consumes frames from the
-        # tail of the outgoing shot and the head of the incoming one (dissolve/wipe overlap them)
-        pos = [0] * len(plans)
-        for k, plan in enumerate(plans):
-            # head of this shot was possibly consumed by the previous dissolve/wipe
-            start_i = pos[k]
-            tail = 0
-            if k < len(joins):
-                kind, par = joins[k]
-                tail = par.get("length", 0) if kind in ("dissolve", "wipe") else 0
-            body_end = plan.frames - tail // 2
+        head = 0  # frames of this shot already used by the previous transition
+        for k, length in enumerate(lengths):
+            kind, par = joins[k] if k < len(joins) else ("end", {})
+            tail = par.get("length", 0) if kind in ("dissolve", "wipe") else 0
+            body_end = length - tail // 2
+            if min_body:
+                body_end = max(head + min_body, body_end)
             shot_first = n
-            for i in range(start_i, body_end):
-                if i in plan.flashes:
+            for i in range(head, body_end):
+                if flashes is not None and i in flashes[k]:
                     traps.append([n, n, "flash"])
-                put(render_shot_frame(plan, i, w, h))
-            if plan.motion == "whip":
+                put(frame(k, i, True))
+            if fast is not None and fast[k]:
                 traps.append([shot_first, n - 1, "fast motion"])
-            if k >= len(joins):
+            if kind == "end":
                 break
-            kind, par = joins[k]
-            nxt = plans[k + 1]
             if kind == "cut":
                 cuts.append(n)
+                head = 0
             elif kind in ("dissolve", "wipe"):
-                length = par["length"]
                 g0 = n
-                for j in range(length):
-                    a = (j + 1) / (length + 1)
-                    ia = render_shot_frame(plan, body_end + j, w, h, flash=False)
-                    ib = render_shot_frame(nxt, j, w, h, flash=False)
+                for j in range(tail):
+                    a = (j + 1) / (tail + 1)
+                    ia, ib = frame(k, body_end + j, False), frame(k + 1, j, False)
                     if kind == "dissolve":
                         img = (1 - a) * ia + a * ib
                     else:
                         d = par["direction"]
+                        img = ia.copy()
                         if d in ("left", "right"):
                             edge = round(a * w)
-                            img = ia.copy()
                             if d == "right":
                                 img[:, :edge] = ib[:, :edge]
                             else:
                                 img[:, w - edge:] = ib[:, w - edge:]
                         else:
                             edge = round(a * h)
-                            img = ia.copy()
                             if d == "down":
                                 img[:edge] = ib[:edge]
                             else:
                                 img[h - edge:] = ib[h - edge:]
                     put(img)
                 gradual.append([g0, n - 1, kind])
-                pos[k + 1] = length
+                head = tail
             else:
                 level = 0.0 if kind == "fade_black" else 255.0
                 g0 = n
                 for j in range(par["out"]):
                     a = (j + 1) / (par["out"] + 1)
-                    put((1 - a) * render_shot_frame(plan, body_end + j, w, h, flash=False) + a * level)
+                    put((1 - a) * frame(k, body_end + j, False) + a * level)
                 gradual.append([g0, n - 1, f"fade-out to {'black' if level == 0 else 'white'}"])
                 for _ in range(par["hold"]):
                     put(np.full((h, w, 3), level, np.float32))
                 g0 = n
                 for j in range(par["in"]):
                     a = (j + 1) / (par["in"] + 1)
-                    put(a * render_shot_frame(nxt, j, w, h, flash=False) + (1 - a) * level)
+                    put(a * frame(k + 1, j, False) + (1 - a) * level)
                 gradual.append([g0, n - 1, f"fade-in from {'black' if level == 0 else 'white'}"])
-                pos[k + 1] = par["in"]
+                head = par["in"]
     return {"fps": str(rate), "n_frames": n, "resolution": f"{w}x{h}", "hard_cuts": cuts, "gradual": gradual,
             "traps": traps}
 

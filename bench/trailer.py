@@ -32,7 +32,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from reelkit.media import MediaWriter, probe, read_frames
+from reelkit.media import probe, read_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -121,76 +121,19 @@ def plan_trailer(seed: int, n_shots: int = 40) -> tuple[list[dict[str, Any]], li
 
 def render_trailer(path: Path, shots: list[dict[str, Any]], joins: list[tuple[str, dict[str, int]]]
                    ) -> dict[str, Any]:
-    """Render the plan and return its ground truth."""
-    w, h = SIZE
-    cuts: list[int] = []
-    gradual: list[list[Any]] = []
-    n = 0
+    """Render the plan (:func:`make_stress.render_joined`) and return its ground truth."""
+    from make_stress import render_joined
+
     frames = [_segment(DATA / s["source"], s["t0"], s["frames"] + 24) for s in shots]
-    with MediaWriter(path, width=w, height=h, rate=RATE, crf=18, force=True) as out:
-
-        def put(img: np.ndarray) -> None:
-            nonlocal n
-            out.write_video(np.clip(img + 0.5, 0, 255).astype(np.uint8))
-            n += 1
-
-        head = 0  # frames of this shot already used by the previous transition
-        for k, s in enumerate(shots):
-            f = frames[k]
-            kind, par = joins[k] if k < len(joins) else ("end", {})
-            tail = par.get("length", 0) if kind in ("dissolve", "wipe") else 0
-            body_end = max(head + 1, s["frames"] - tail // 2)
-            for i in range(head, body_end):
-                put(f[i])
-            if kind == "end":
-                break
-            nxt = frames[k + 1]
-            if kind == "cut":
-                cuts.append(n)
-                head = 0
-            elif kind in ("dissolve", "wipe"):
-                g0 = n
-                for j in range(tail):
-                    a = (j + 1) / (tail + 1)
-                    ia, ib = f[body_end + j], nxt[j]
-                    if kind == "dissolve":
-                        img = (1 - a) * ia + a * ib
-                    else:
-                        img = ia.copy()
-                        d = par["direction"]
-                        if d in (0, 1):
-                            e = round(a * w)
-                            if d == 0:
-                                img[:, :e] = ib[:, :e]
-                            else:
-                                img[:, w - e:] = ib[:, w - e:]
-                        else:
-                            e = round(a * h)
-                            if d == 2:
-                                img[:e] = ib[:e]
-                            else:
-                                img[h - e:] = ib[h - e:]
-                    put(img)
-                gradual.append([g0, n - 1, kind])
-                head = tail
-            else:
-                level = 0.0 if kind == "fade_black" else 255.0
-                g0 = n
-                for j in range(par["out"]):
-                    a = (j + 1) / (par["out"] + 1)
-                    put((1 - a) * f[body_end + j] + a * level)
-                gradual.append([g0, n - 1, f"fade-out to {'black' if level == 0 else 'white'}"])
-                for _ in range(par["hold"]):
-                    put(np.full((h, w, 3), level, np.float32))
-                g0 = n
-                for j in range(par["in"]):
-                    a = (j + 1) / (par["in"] + 1)
-                    put(a * nxt[j] + (1 - a) * level)
-                gradual.append([g0, n - 1, f"fade-in from {'black' if level == 0 else 'white'}"])
-                head = par["in"]
-    lengths = np.diff([0, *sorted([*cuts, *(g[0] for g in gradual)]), n])
-    return {"fps": str(RATE), "n_frames": n, "resolution": f"{w}x{h}", "hard_cuts": cuts, "gradual": gradual,
-            "shortest_shot_frames": int(lengths.min()), "median_shot_frames": float(np.median(lengths)),
+    # wipe directions are drawn as 0-3: from the left edge, from the right, from the top, from the bottom
+    named = [(kind, {**par, "direction": ("right", "left", "down", "up")[par["direction"]]} if kind == "wipe"
+              else par) for kind, par in joins]
+    gt = render_joined(path, [s["frames"] for s in shots], lambda k, i, _flash: frames[k][i], named,
+                       size=SIZE, rate=RATE, force=True, min_body=1)
+    gt.pop("traps")
+    n = gt["n_frames"]
+    lengths = np.diff([0, *sorted([*gt["hard_cuts"], *(g[0] for g in gt["gradual"])]), n])
+    return {**gt, "shortest_shot_frames": int(lengths.min()), "median_shot_frames": float(np.median(lengths)),
             "plan": {"shots": shots, "joins": joins}}
 
 
