@@ -94,18 +94,18 @@ class PictureSampler(Detector):
     ``finish()`` returns :class:`PictureSamples`.
 
     Raises:
-        UsageError: bad ``every``/``max_side`` or an unknown backend. BackendUnavailable: its extra is missing.
+        UsageError: bad ``every``/``max_side`` or an unknown backend. BackendUnavailable: its extra or a model
+        file is missing.
     """
 
     name = "picture_samples"
     version = "2"  # 2: faces most confident first, as documented
 
     def __init__(self, every: int, *, max_side: int = SAMPLE_SIDE, backend: str = "auto") -> None:
-        from reelkit.analysis.subjects import get_backend, resolve_backend
+        from reelkit.analysis.subjects import check_backend
 
         self.video = VideoNeed(max_side=max_side, every=every)
-        self.backend = resolve_backend(backend)
-        get_backend(self.backend)  # fail before any decoding
+        self.backend = check_backend(backend)  # the models load in start(): a stored result needs none
         self._frames: list[int] = []
         self._sharp: list[float] = []
         self._faces: list[np.ndarray] = []
@@ -116,7 +116,10 @@ class PictureSampler(Detector):
         return {"every": self.video.every, "max_side": self.video.max_side, "backend": self.backend}
 
     def start(self, info: MediaInfo) -> None:
-        """Forget any earlier file."""
+        """Load the subject detector (before any decoding) and forget any earlier file."""
+        from reelkit.analysis.subjects import get_backend
+
+        get_backend(self.backend)
         self._frames, self._sharp, self._faces = [], [], []
 
     def on_frame(self, frame: Frame, window: Window) -> None:

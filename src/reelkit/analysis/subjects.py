@@ -38,8 +38,8 @@ import numpy as np
 from reelkit.errors import BackendUnavailable, UsageError
 
 __all__ = ["DEFAULT_BACKEND", "KINDS", "MEDIAPIPE_MODELS", "Subject", "SubjectBackend", "available_backends",
-           "check_mediapipe_models", "detect_subjects", "get_backend", "nms", "register_backend", "resolve_backend",
-           "saliency_map"]
+           "check_backend", "check_mediapipe_models", "detect_subjects", "get_backend", "nms", "register_backend",
+           "resolve_backend", "saliency_map"]
 
 SubjectKind = Literal["face", "person", "saliency", "text"]
 KINDS: tuple[str, ...] = ("face", "person", "saliency", "text")
@@ -152,6 +152,21 @@ def resolve_backend(name: str = DEFAULT_BACKEND) -> str:
     return "opencv"
 
 
+def check_backend(name: str = DEFAULT_BACKEND) -> str:
+    """The concrete backend ``name`` stands for (:func:`resolve_backend`), checked without loading it (its
+    models load on :func:`get_backend`): a registered name, and for mediapipe every bundled model file.
+
+    Raises:
+        UsageError: unknown backend name. BackendUnavailable: see :func:`check_mediapipe_models`.
+    """
+    name = resolve_backend(name)
+    if name not in _FACTORIES:
+        raise UsageError(f"unknown subject backend {name!r}; choose one of {available_backends()}")
+    if name == "mediapipe":
+        check_mediapipe_models()
+    return name
+
+
 def get_backend(name: str = DEFAULT_BACKEND) -> SubjectBackend:
     """The backend instance registered as ``name`` (created on first use, then cached).
 
@@ -164,10 +179,9 @@ def get_backend(name: str = DEFAULT_BACKEND) -> SubjectBackend:
     """
     name = resolve_backend(name)
     with _LOCK:
-        if name in _INSTANCES:
+        if name in _INSTANCES:  # the per-detection path: no checks once the backend is loaded
             return _INSTANCES[name]
-        if name not in _FACTORIES:
-            raise UsageError(f"unknown subject backend {name!r}; choose one of {available_backends()}")
+        check_backend(name)
         inst = _FACTORIES[name]()
         _INSTANCES[name] = inst
         return inst
