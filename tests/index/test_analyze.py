@@ -161,3 +161,27 @@ def test_ctrl_c_stops_cleanly_without_orphans(library: Path) -> None:
     assert _survivors(str(library)) == []
     with MediaIndex(db, readonly=True) as idx:
         assert idx.query("PRAGMA integrity_check")[0][0] == "ok"
+
+
+def test_loudness_report_is_metered_once_and_shared_with_analyze(tmp_path: Path) -> None:
+    from reelkit.audio import measure_file
+    from reelkit.index.analyze import keys_for, loudness_report
+
+    clip = tmp_path / "jfk.flac"
+    shutil.copy(Path("../shared/data/speech/whisper_jfk/jfk.flac"), clip)
+    db = tmp_path / ".reelkit" / "index.sqlite"
+    first = loudness_report(clip)
+    assert first == {"media": str(clip), **measure_file(clip).to_dict()}  # the same numbers as the plain meter
+    key = keys_for()["loudness"]  # the row `reel analyze` writes and reads
+    with MediaIndex(db) as idx:
+        fp = idx.fingerprint(clip)
+        stored = idx.get(fp, key)
+        assert stored is not None and len(stored["momentary"]) > 100  # the series is kept for per-shot loudness
+        idx.put(fp, key, {**stored, "integrated_lufs": -99.0})  # mark the row: a second report must read it
+    assert loudness_report(clip)["integrated_lufs"] == -99.0
+    assert loudness_report(clip, use_index=False)["integrated_lufs"] == first["integrated_lufs"]
+    assert analyze_paths([clip]).counts()["failed"] == 0
+    assert loudness_report(clip)["integrated_lufs"] == -99.0  # analyze used the row there, it did not meter again
+    # options that change the reading are their own rows
+    dlg = loudness_report(clip, dialogue=True)
+    assert dlg["dialogue_lufs"] is not None and dlg["integrated_lufs"] == first["integrated_lufs"]

@@ -8,7 +8,17 @@ from typing import Annotated, Any
 
 import typer
 
-from reelkit.cli._ui import ForceOpt, FormatOpt, OutFormat, emit, out_console, progress_bar
+from reelkit.cli._ui import (
+    ForceOpt,
+    FormatOpt,
+    MediaIndexOpt,
+    NoIndexOpt,
+    OutFormat,
+    emit,
+    index_use,
+    out_console,
+    progress_bar,
+)
 
 audio_app = typer.Typer(
     name="audio",
@@ -72,23 +82,14 @@ def _layout_note(d: dict[str, Any]) -> None:
         out_console.print(f"  [yellow]note:[/] {lay['note']}")
 
 
-def loudness_report(path: Path, *, dialogue: bool = False, layout: str | None = None) -> dict[str, Any]:
-    """Meter ``path`` and return the JSON object of ``reel audio loudness``."""
-    from reelkit.audio import measure_file
-    from reelkit.fileio import check_input_file
-
-    check_input_file(path, what="media file")
-    with progress_bar("metering", unit="samples") as prog:
-        r = measure_file(path, dialogue=dialogue, layout=layout, progress=prog)
-    return {"media": str(path), **r.to_dict()}
-
-
 def loudness_cmd(
     media: MediaArg,
     dialogue: Annotated[bool, typer.Option("--dialogue", help="Also report dialogue-gated loudness "
                                            "(heuristic speech gate).")] = False,
     layout: LayoutOpt = None,
     fmt: FormatOpt = OutFormat.text,
+    index: MediaIndexOpt = None,
+    no_index: NoIndexOpt = False,
 ) -> None:
     """Measure loudness per ITU-R BS.1770-4 / EBU R128 (streams the file; any length).
 
@@ -106,7 +107,10 @@ def loudness_cmd(
 
       reel audio loudness film.wav --layout L,R,C,LFE,Ls,Rs
     """
-    d = loudness_report(media, dialogue=dialogue, layout=layout)
+    from reelkit.index.analyze import loudness_report
+
+    with progress_bar("metering", unit="samples") as prog:
+        d = loudness_report(media, dialogue=dialogue, layout=layout, progress=prog, **index_use(index, no_index).kw())
 
     def text(d: dict[str, Any]) -> None:
         lay = (d.get("layout") or {}).get("name")

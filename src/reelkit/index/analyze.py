@@ -42,7 +42,15 @@ from reelkit.analysis.shots import (
     shots_from_transitions,
 )
 from reelkit.analysis.subjects import resolve_backend
-from reelkit.errors import BackendUnavailable, MediaError, MediaIndexError, ReelError, UnsupportedMediaError, UsageError
+from reelkit.errors import (
+    BackendUnavailable,
+    DecodeError,
+    MediaError,
+    MediaIndexError,
+    ReelError,
+    UnsupportedMediaError,
+    UsageError,
+)
 from reelkit.fileio import check_input_file
 from reelkit.index.store import INDEX_DIR, MediaIndex, ResultKey, ShotRow, WordRow, index_path_for
 from reelkit.media import MediaInfo, probe
@@ -64,6 +72,7 @@ __all__ = [
     "detection_to_store",
     "discover",
     "keys_for",
+    "loudness_report",
     "mouth_motion",
     "open_index",
     "picture_samples",
@@ -348,6 +357,37 @@ def speech_levels(path: str | os.PathLike[str], *, info: MediaInfo | None = None
         return None
     return SpeechLevels.from_store(_detector_result(src, info, SpeechLevelsDetector(), to_store=SpeechLevels.to_store,
                                                     index=index, use_index=use_index, warn=warn))
+
+
+def loudness_report(path: str | os.PathLike[str], *, layout: str | None = None, dialogue: bool = False,
+                    info: MediaInfo | None = None, index: str | os.PathLike[str] | None = None,
+                    use_index: bool = True, warn: Callable[[str], None] | None = None,
+                    progress: ProgressFn | None = None) -> dict[str, Any]:
+    """The loudness of ``path`` (BS.1770-4 / EBU R128, :class:`~reelkit.analysis.loudness.LoudnessDetector`)
+    through the index: metered once (one decode of the audio at its own rate and layout) by
+    ``reel audio loudness`` or ``reel analyze`` — the same result row without ``layout``/``dialogue`` —
+    and read back afterwards.
+
+    Returns:
+        ``{"media": str(path), **LoudnessResult.to_dict()}`` (the JSON of ``reel audio loudness``).
+
+    Raises:
+        MediaNotFoundError, UnsupportedMediaError, NoAudioStreamError, DecodeError (no sample rate);
+        UsageError: an unknown ``layout`` or one with another channel count (before anything is decoded);
+        MediaIndexError: a corrupt index.
+    """
+    from reelkit.analysis.loudness import LoudnessDetector, loudness_to_store
+    from reelkit.audio.layout import resolve_layout
+
+    src = check_input_file(path, what="media file")
+    info = info or probe(src)
+    a = info.require_audio()
+    if not a.sample_rate:
+        raise DecodeError(f"{info.path}: the audio stream has no sample rate")
+    resolve_layout(int(a.channels or 1), a.layout, layout)
+    data = _detector_result(src, info, LoudnessDetector(layout=layout, dialogue=dialogue), to_store=loudness_to_store,
+                            progress=progress, index=index, use_index=use_index, warn=warn)
+    return {"media": str(path), **{k: v for k, v in data.items() if k != "momentary"}}
 
 
 def mouth_motion(path: str | os.PathLike[str], boxes: Sequence[np.ndarray], start: int, *,
